@@ -1,0 +1,59 @@
+"""gradcheck and numerical_grad: they find wrong gradients and pass right ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deepstep as ds
+
+
+class WrongSin(ds.Function):
+    """sin with the derivative's sign flipped: a bug gradcheck must catch."""
+
+    def forward(self, a):
+        self.a = a
+        return np.sin(a)
+
+    def backward(self, g):
+        return (-g * np.cos(self.a),)
+
+
+def test_numerical_grad_of_a_known_function(rng):
+    x = rng.standard_normal((3, 2))
+    grad = ds.numerical_grad(lambda t: (t**3).sum(), x)
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-7)
+
+
+def test_gradcheck_passes_a_correct_gradient(rng):
+    assert ds.gradcheck(
+        lambda a, b: (a @ b).sigmoid(), rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    )
+
+
+def test_gradcheck_names_input_index_and_values(rng):
+    x = rng.standard_normal(5)
+    with pytest.raises(
+        ds.GradcheckError, match=r"input 1 \(shape \(5,\)\) is wrong at index \(\d+,\)"
+    ) as info:
+        ds.gradcheck(lambda a, b: a * WrongSin()(b), x, x + 1.0)
+    assert "analytic" in str(info.value) and "numeric" in str(info.value)
+    assert not ds.gradcheck(lambda a: WrongSin()(a), x, raise_exception=False)
+
+
+def test_gradcheck_passes_integer_inputs_through(rng):
+    w = rng.standard_normal((4, 3))
+    idx = np.array([3, 3, 1])
+    assert ds.gradcheck(lambda table, i: table[i.numpy()], w, idx)
+
+
+def test_gradcheck_needs_a_float_input():
+    with pytest.raises(ValueError, match="floating-point"):
+        ds.gradcheck(lambda i: i * 2, np.array([1, 2]))
+
+
+def test_gradcheck_runs_in_float64_even_for_float32_inputs(rng):
+    x = ds.Tensor(rng.standard_normal(4).astype(np.float32))
+    seen = []
+    ds.gradcheck(lambda t: seen.append(t.dtype) or t.exp(), x)
+    assert set(seen) == {np.dtype(np.float64)}
