@@ -91,7 +91,7 @@ def test_freed_graph_releases_saved_arrays():
     y = x.exp()
     loss = y.sum()
     loss.backward()
-    assert y.grad_fn.inputs is None
+    assert y.grad_fn.inputs is None  # the edges are dropped
     assert not hasattr(y.grad_fn, "z")
 
 

@@ -46,7 +46,7 @@ def _graph_in_topological_order(root: Tensor) -> list[Tensor]:
                 "after the first backward(); pass retain_graph=True to the first call"
             )
         for x in inputs:
-            if isinstance(x, Tensor) and x._creator is not None and id(x) not in seen:
+            if x is not None and x._creator is not None and id(x) not in seen:
                 seen.add(id(x))
                 stack.append(x)
     nodes.sort(key=lambda t: t._order, reverse=True)
@@ -72,8 +72,12 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> 
             _store_grad(node, g, owned)
         creator = node._creator
         input_grads = creator.backward(g)
-        for x, gx in zip(creator.inputs, input_grads, strict=True):
-            if gx is None or not isinstance(x, Tensor) or not x.requires_grad:
+        inputs = creator.inputs
+        if len(input_grads) != len(inputs):
+            name = type(creator).__name__
+            raise RuntimeError(f"{name}.backward gave {len(input_grads)} gradients for {len(inputs)} inputs")
+        for x, gx in zip(inputs, input_grads, strict=True):
+            if x is None or gx is None:
                 continue
             if gx.shape != x.data.shape:
                 raise RuntimeError(

@@ -38,8 +38,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 class Function:
     """Base of every op. Subclasses define `forward` and `backward`; see the module doc."""
 
-    #: The operands of the call (tensors and constants), kept for backward; None once freed.
-    inputs: tuple[Any, ...] | None = None
+    #: One entry per operand of the call: the tensor where it wants a gradient, else None.
+    #: These are the graph's edges; the whole tuple is None once backward has freed the op.
+    inputs: list[Tensor | None] | None = None
 
     def forward(self, *arrays: Any) -> np.ndarray:
         raise NotImplementedError
@@ -61,23 +62,23 @@ class Function:
             # NumPy returns scalars from 0-d ufuncs; a Tensor always holds an ndarray.
             out = np.asarray(out)
         if record and _mode.enabled:
-            self.inputs = inputs
+            self.inputs = [x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
             return Tensor._from_op(out, self)
         return Tensor._from_op(out, None)
 
     def needs_grad(self, i: int) -> bool:
         """Whether input i is a tensor that wants a gradient (lets backward skip work)."""
-        x = self.inputs[i]
-        return isinstance(x, Tensor) and x.requires_grad
+        return self.inputs[i] is not None
 
     def to_inputs(self, *grads: np.ndarray | None) -> list[np.ndarray | None]:
         """Hand each input its gradient, summed back over broadcasting; None where unwanted."""
         out: list[np.ndarray | None] = []
         for x, g in zip(self.inputs, grads, strict=True):
-            if g is None or not isinstance(x, Tensor) or not x.requires_grad:
+            if x is None or g is None:
                 out.append(None)
             else:
-                out.append(unbroadcast(g, x.data.shape))
+                shape = x.data.shape
+                out.append(g if g.shape == shape else unbroadcast(g, shape))
         return out
 
     def release(self) -> None:
