@@ -13,6 +13,11 @@ tf = _torch.nn.functional
 _MASK = _torch.from_numpy(np.random.default_rng(1).random((3, 4)) > 0.5)
 _LABELS = _torch.tensor([2, 0, 4, 1])
 _PICK = _torch.tensor([0, 2, 2, 1, 0])
+_TARGET = _torch.from_numpy(np.random.default_rng(2).standard_normal((4, 5)))
+_BINARY = _torch.from_numpy((np.random.default_rng(3).random((4, 5)) > 0.5).astype(np.float64))
+_SOFT = _torch.from_numpy(np.random.default_rng(4).dirichlet(np.ones(5), size=4))
+_CLASS_WEIGHT = _torch.tensor([0.5, 2.0, 1.0, 0.25, 3.0], dtype=_torch.float64)
+_POS_WEIGHT = _torch.tensor([0.5, 1.0, 2.0, 3.0, 1.5], dtype=_torch.float64)
 
 
 def _tsplit(a):
@@ -79,6 +84,21 @@ TORCH = {
     "linear_batched_no_bias": tf.linear,
     "cross_entropy": lambda a: tf.cross_entropy(a, _LABELS),
     "cross_entropy_none": lambda a: tf.cross_entropy(a, _LABELS, reduction="none"),
+    "cross_entropy_weighted": lambda a: tf.cross_entropy(a, _LABELS, weight=_CLASS_WEIGHT),
+    "cross_entropy_probs": lambda a: tf.cross_entropy(a, _SOFT),
+    "nll_loss": lambda a: tf.nll_loss(_torch.log_softmax(a, dim=-1), _LABELS, reduction="sum"),
+    "nll_loss_weighted": lambda a: tf.nll_loss(a, _LABELS, weight=_CLASS_WEIGHT),
+    "mse_loss": lambda a: tf.mse_loss(a, _TARGET),
+    "l1_loss": lambda a: tf.l1_loss(a, _TARGET, reduction="sum"),
+    "huber_loss": lambda a: tf.huber_loss(3 * a, _TARGET, delta=1.5),
+    "bce": lambda a: tf.binary_cross_entropy(_torch.sigmoid(a), _BINARY),
+    "bce_with_logits": lambda a: tf.binary_cross_entropy_with_logits(a, _BINARY),
+    "bce_with_logits_pos_weight": lambda a: tf.binary_cross_entropy_with_logits(
+        a, _SOFT, pos_weight=_POS_WEIGHT, reduction="none"
+    ),
+    "multi_margin": lambda a: tf.multi_margin_loss(a, _LABELS),
+    "multi_margin_squared": lambda a: tf.multi_margin_loss(2 * a, _LABELS, p=2, margin=0.5),
+    "l1_penalty": lambda a, b: a.abs().sum() + b.abs().sum(),
 }
 
 

@@ -49,6 +49,11 @@ def make_inputs(case: OpCase, seed: int = 0) -> list[np.ndarray]:
 _MASK = np.random.default_rng(1).random((3, 4)) > 0.5
 _LABELS = np.array([2, 0, 4, 1])
 _PICK = np.array([0, 2, 2, 1, 0])  # repeats: their gradients must add up
+_TARGET = np.random.default_rng(2).standard_normal((4, 5))  # regression targets
+_BINARY = (np.random.default_rng(3).random((4, 5)) > 0.5).astype(np.float64)
+_SOFT = np.random.default_rng(4).dirichlet(np.ones(5), size=4)  # rows are distributions
+_CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 0.25, 3.0])
+_POS_WEIGHT = np.array([0.5, 1.0, 2.0, 3.0, 1.5])
 
 CASES: tuple[OpCase, ...] = (
     # arithmetic, with broadcasting
@@ -116,6 +121,23 @@ CASES: tuple[OpCase, ...] = (
     # losses
     OpCase("cross_entropy", lambda a: F.cross_entropy(a, _LABELS), ((4, 5),)),
     OpCase("cross_entropy_none", lambda a: F.cross_entropy(a, _LABELS, reduction="none"), ((4, 5),)),
+    OpCase("cross_entropy_weighted", lambda a: F.cross_entropy(a, _LABELS, weight=_CLASS_WEIGHT), ((4, 5),)),
+    OpCase("cross_entropy_probs", lambda a: F.cross_entropy(a, _SOFT), ((4, 5),)),
+    OpCase("nll_loss", lambda a: F.nll_loss(ag.log_softmax(a), _LABELS, reduction="sum"), ((4, 5),)),
+    OpCase("nll_loss_weighted", lambda a: F.nll_loss(a, _LABELS, weight=_CLASS_WEIGHT), ((4, 5),)),
+    OpCase("mse_loss", lambda a: F.mse_loss(a, _TARGET), ((4, 5),)),
+    OpCase("l1_loss", lambda a: F.l1_loss(a, _TARGET, reduction="sum"), ((4, 5),)),
+    OpCase("huber_loss", lambda a: F.huber_loss(3 * a, _TARGET, delta=1.5), ((4, 5),)),
+    OpCase("bce", lambda a: F.binary_cross_entropy(ag.sigmoid(a), _BINARY), ((4, 5),)),
+    OpCase("bce_with_logits", lambda a: F.binary_cross_entropy_with_logits(a, _BINARY), ((4, 5),)),
+    OpCase(
+        "bce_with_logits_pos_weight",
+        lambda a: F.binary_cross_entropy_with_logits(a, _SOFT, pos_weight=_POS_WEIGHT, reduction="none"),
+        ((4, 5),),
+    ),
+    OpCase("multi_margin", lambda a: F.multi_margin_loss(a, _LABELS), ((4, 5),)),
+    OpCase("multi_margin_squared", lambda a: F.multi_margin_loss(2 * a, _LABELS, p=2, margin=0.5), ((4, 5),)),
+    OpCase("l1_penalty", lambda a, b: F.l1_penalty([a, b]), ((3, 4), (4,)), "nonzero"),
 )
 
 

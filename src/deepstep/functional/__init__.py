@@ -1,0 +1,41 @@
+"""Stateless math on tensors: activations, layers and losses (losses take logits).
+
+Activations are the autograd ops themselves; every cross-entropy goes through the
+single stable log-softmax of `deepstep.autograd.ops_activation`.
+"""
+
+from ..autograd.ops_activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .layers import dropout, linear, step
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    l1_penalty,
+    mse_loss,
+    multi_margin_loss,
+    nll_loss,
+)
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "huber_loss",
+    "l1_loss",
+    "l1_penalty",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "multi_margin_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "step",
+    "tanh",
+]

@@ -1,0 +1,22 @@
+"""Optimizers and learning-rate schedules in the torch.optim style."""
+
+from .clip import clip_grad_norm_, clip_grad_value_
+from .optimizer import Optimizer
+from .rules import SGD, Adam, AdamW, RMSprop
+from .schedules import CosineAnnealingLR, ExponentialLR, InverseTimeLR, LambdaLR, LRScheduler, StepLR
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "InverseTimeLR",
+    "LRScheduler",
+    "LambdaLR",
+    "Optimizer",
+    "RMSprop",
+    "StepLR",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+]

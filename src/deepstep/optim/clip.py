@@ -1,0 +1,38 @@
+"""Gradient clipping: rescale all gradients together when their norm is too large."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..autograd.tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm_type: float = 2.0) -> float:
+    """If ‖g‖ (over all gradients together) exceeds max_norm, scale every g by max_norm / (‖g‖ + 1e-6).
+    Returns the norm before clipping, as torch.nn.utils.clip_grad_norm_."""
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    grads = [p.grad.data for p in params if p.grad is not None]
+    if not grads:
+        return 0.0
+    if norm_type == np.inf:
+        total = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+    else:
+        total = float(sum(np.sum(np.abs(g) ** norm_type) for g in grads) ** (1.0 / norm_type))
+    coefficient = max_norm / (total + 1e-6)
+    if coefficient < 1:
+        for p in params:
+            if p.grad is not None:
+                p.grad.data = p.grad.data * np.asarray(coefficient, dtype=p.grad.dtype)
+    return total
+
+
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
+    """Clip every gradient element into [−clip_value, clip_value]."""
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    for p in params:
+        if p.grad is not None:
+            p.grad.data = np.clip(p.grad.data, -clip_value, clip_value)

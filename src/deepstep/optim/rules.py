@@ -1,0 +1,184 @@
+"""The update rules of the notes: gradient descent with momentum, Adam, AdamW, RMSprop.
+
+Full-batch gradient descent is SGD fed the whole training set as one batch; stochastic and
+mini-batch descent are the same rule fed smaller batches (see deepstep.data.DataLoader).
+Each rule matches torch.optim's to floating-point rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
+
+
+class SGD(Optimizer):
+    """θ ← θ − ε·v, with v = g + λθ (weight decay), or with momentum
+    b ← μb + (1 − τ)(g + λθ) and v = b (or g + μb for Nesterov).
+
+    The notes' exponential average m ← βm + (1 − β)g is momentum=β with dampening=β.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        if momentum < 0:
+            raise ValueError(f"momentum must be >= 0, got {momentum}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "nesterov": nesterov,
+                    "weight_decay": weight_decay}  # fmt: skip
+        super().__init__(params, defaults)
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        momentum = group["momentum"]
+        if momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype, copy=True)
+            else:
+                buffer *= momentum
+                buffer += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        param -= group["lr"] * grad
+
+
+class Adam(Optimizer):
+    """Kingma & Ba: m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,
+    θ ← θ − ε·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + δ)   (bias-corrected first and second moments).
+
+    `weight_decay` adds λθ to the gradient (L2, as torch.optim.Adam); AdamW decouples it.
+    """
+
+    decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"betas must lie in [0, 1), got {betas}")
+        if eps < 0:
+            raise ValueError(f"eps must be >= 0, got {eps}")
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad}  # fmt: skip
+        super().__init__(params, defaults)
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        t = state["step"]
+        if decay:
+            if self.decoupled:
+                param *= 1 - lr * decay
+            else:
+                grad = grad + decay * param
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (grad - m)  # m ← β₁m + (1 − β₁)g
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        denominator = np.sqrt(v) / np.sqrt(bias_correction2)
+        denominator += eps
+        param -= (lr / bias_correction1) * (m / denominator)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): θ ← θ(1 − ελ) before the Adam step."""
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+class RMSprop(Optimizer):
+    """s ← αs + (1 − α)g²,  θ ← θ − ε·g / (√s + δ)
+    (centered: √(s − ḡ²) in place of √s; with momentum μ: b ← μb + g/(√s + δ), θ ← θ − ε·b)."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                    "momentum": momentum, "centered": centered}  # fmt: skip
+        super().__init__(params, defaults)
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        alpha, eps, momentum = group["alpha"], group["eps"], group["momentum"]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(param)
+            if momentum:
+                state["momentum_buffer"] = np.zeros_like(param)
+            if group["centered"]:
+                state["grad_avg"] = np.zeros_like(param)
+        state["step"] += 1
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg += (1 - alpha) * (grad - grad_avg)
+            average = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+        else:
+            average = np.sqrt(square_avg) + eps
+        if momentum:
+            buffer = state["momentum_buffer"]
+            buffer *= momentum
+            buffer += grad / average
+            param -= group["lr"] * buffer
+        else:
+            param -= group["lr"] * (grad / average)
