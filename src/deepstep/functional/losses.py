@@ -149,7 +149,8 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction:
 
 class BinaryCrossEntropyWithLogits(Function):
     """ℓ = (1 − y)x + w·softplus(−x) with w = 1 + (pos_weight − 1)y,
-    which is −[y ln σ(x) + (1 − y) ln(1 − σ(x))] for pos_weight = 1;   ∂ℓ/∂x = (1 − y) − w(1 − σ(x)) = σ(x) − y for pos_weight = 1."""
+    which is −[y ln σ(x) + (1 − y) ln(1 − σ(x))] for pos_weight = 1;
+    ∂ℓ/∂x = (1 − y) − w(1 − σ(x)), which is σ(x) − y for pos_weight = 1."""
 
     def forward(self, x, y, pos_weight):
         self.y = y
