@@ -168,9 +168,9 @@ def test_loss_modules_equal_torch_and_stay_finite_at_1e4(module, target):
         "binary": (rng.random((6, 4)) > 0.5).astype(np.float64),
         "labels": rng.integers(0, 4, 6),
     }[target]
-    torch_module = getattr(torch.nn, type(module).__name__)(**{
-        k: v for k, v in vars(module).items() if k in ("reduction", "delta")
-    })  # fmt: skip
+    torch_module = getattr(torch.nn, type(module).__name__)(
+        **{k: v for k, v in vars(module).items() if k in ("reduction", "delta")}
+    )
     x = ds.Tensor(logits, requires_grad=True)
     tx = torch.tensor(logits, requires_grad=True)
     with warnings.catch_warnings():

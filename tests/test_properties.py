@@ -85,8 +85,11 @@ def shape_and_axes(draw):
 
 
 @SETTINGS
-@given(case=shape_and_axes(), op=st.sampled_from(["sum", "mean", "max", "min", "var", "logsumexp"]),
-       seed=st.integers(0, 2**16))  # fmt: skip
+@given(
+    case=shape_and_axes(),
+    op=st.sampled_from(["sum", "mean", "max", "min", "var", "logsumexp"]),
+    seed=st.integers(0, 2**16),
+)
 def test_reductions_match_torch(case, op, seed):
     shape, axes, keepdims = case
     dims = tuple(range(len(shape))) if axes is None else axes

@@ -6,10 +6,11 @@ and (layer by layer, see DESIGN.md) networks, optimizers, linear models, word2ve
 
 import numpy as _np
 
-from . import functional
+from . import data, datasets, functional, io, nn, optim, train
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 from .backend import get_default_dtype, manual_seed, set_default_dtype
+from .io import load, save
 
 float16 = _np.float16
 float32 = _np.float32
@@ -23,6 +24,8 @@ __version__ = "0.1.0"
 __all__ = [
     *_autograd_all,
     "bool_",
+    "data",
+    "datasets",
     "float16",
     "float32",
     "float64",
@@ -30,6 +33,12 @@ __all__ = [
     "get_default_dtype",
     "int32",
     "int64",
+    "io",
+    "load",
     "manual_seed",
+    "nn",
+    "optim",
+    "save",
     "set_default_dtype",
+    "train",
 ]

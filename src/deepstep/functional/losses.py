@@ -125,8 +125,10 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, p, y):
         if np.any((p < 0) | (p > 1)):
-            raise ValueError("binary_cross_entropy needs probabilities in [0, 1]; for logits use "
-                             "binary_cross_entropy_with_logits")  # fmt: skip
+            raise ValueError(
+                "binary_cross_entropy needs probabilities in [0, 1]; for logits use "
+                "binary_cross_entropy_with_logits"
+            )
         self.p, self.y = p, y
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100)

@@ -82,8 +82,13 @@ class Optimizer:
                 index[id(p)] = len(index)
                 numbers.append(index[id(p)])
             groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": numbers})
-        state = {index[key]: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items()}
-                 for key, s in self.state.items() if key in index}  # fmt: skip
+        state = {
+            index[key]: {
+                k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in s.items() if k[0] != "_"
+            }
+            for key, s in self.state.items()
+            if key in index
+        }  # keys starting with "_" are work arrays, not state
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -101,8 +106,9 @@ class Optimizer:
         self.state = {}
         for number, s in state_dict["state"].items():
             p = params[int(number)]
-            self.state[id(p)] = {k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v)
-                                 for k, v in s.items()}  # fmt: skip
+            self.state[id(p)] = {
+                k: (np.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else v) for k, v in s.items()
+            }
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -1,0 +1,102 @@
+"""Dataset, TensorDataset and DataLoader, as in torch.utils.data.
+
+Mini-batch gradient descent averages the gradient over n_b examples drawn without
+replacement; the DataLoader draws a fresh permutation every epoch from its own seeded
+generator, so the same seed gives the same batches, epoch after epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd.tensor import Tensor
+
+__all__ = ["DataLoader", "Dataset", "TensorDataset"]
+
+
+class Dataset:
+    """Anything with `__len__` and `__getitem__(i)` returning one example (a tuple of arrays)."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError
+
+
+class TensorDataset(Dataset):
+    """Examples are rows of the given arrays (inputs, targets, ...), which must have equal length."""
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array")
+        self.arrays = [np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays]
+        lengths = {len(a) if a.ndim else -1 for a in self.arrays}
+        if len(lengths) != 1 or -1 in lengths:
+            shapes = ", ".join(str(a.shape) for a in self.arrays)
+            raise ValueError(f"TensorDataset needs arrays with the same first dimension, got shapes {shapes}")
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
+        return tuple(a[index] for a in self.arrays)
+
+
+class DataLoader:
+    """Iterate over a dataset in batches of `batch_size`, reshuffled each epoch when `shuffle`.
+
+    Yields tuples of Tensors (no gradient). A TensorDataset is batched by slicing its arrays;
+    any other Dataset by stacking its examples.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if len(dataset) == 0:
+            raise ValueError("the dataset is empty: there is nothing to load")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        # A private generator: reshuffling draws from it, so the order depends on the seed alone.
+        if isinstance(seed, np.random.Generator):
+            self.generator = seed
+        elif seed is None:
+            self.generator = np.random.default_rng(backend.default_generator().integers(2**63))
+        else:
+            self.generator = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def batch_indices(self) -> Iterator[np.ndarray]:
+        """The index array of each batch of one epoch (a new permutation when shuffling)."""
+        n = len(self.dataset)
+        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        stop = n - n % self.batch_size if self.drop_last else n
+        for start in range(0, stop, self.batch_size):
+            yield order[start : start + self.batch_size]
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        for indices in self.batch_indices():
+            if isinstance(self.dataset, TensorDataset):
+                batch = self.dataset[indices]
+            else:
+                examples = [self.dataset[int(i)] for i in indices]
+                if not isinstance(examples[0], tuple):
+                    examples = [(e,) for e in examples]
+                batch = tuple(np.stack(column) for column in zip(*examples, strict=True))
+            yield tuple(Tensor(column) for column in batch)

@@ -1,0 +1,146 @@
+"""Saving and loading models: the architecture as JSON, the weights as arrays, in one .npz file.
+
+Nothing in the file is executable: it is read with `allow_pickle=False`, and the
+architecture names only Module classes already defined in the loading process (deepstep's
+own, or your own once imported). Files are written to a temporary name and renamed, so a
+crash mid-save never leaves a half-written model behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..nn.module import Module, module_class
+
+__all__ = ["atomic_write", "load", "save"]
+
+FORMAT = "deepstep-model"
+VERSION = 1
+_ARCHITECTURE_KEY = "__architecture__"
+
+
+# ----- the architecture as JSON -------------------------------------------------------------
+def _encode(value: Any) -> Any:
+    """A constructor argument as JSON; modules nest, arrays and dtypes are tagged."""
+    if isinstance(value, Module):
+        return {"__module__": describe(value)}
+    if isinstance(value, type) and issubclass(value, Module):
+        return {"__module_class__": value.__name__}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.random.Generator):
+        return None  # a seed only shapes the initial weights, which the file restores anyway
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return {"__dtype__": str(np.dtype(value))}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"__dict__": {k: _encode(v) for k, v in value.items()}}
+    raise TypeError(
+        f"cannot save a constructor argument of type {type(value).__name__}: a saved model may hold "
+        "numbers, strings, lists, arrays, dtypes and other modules"
+    )
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__module__" in value:
+        return build(value["__module__"])
+    if "__module_class__" in value:
+        return module_class(value["__module_class__"])
+    if "__array__" in value:
+        return np.asarray(value["__array__"], dtype=np.dtype(value["dtype"]))
+    if "__dtype__" in value:
+        return np.dtype(value["__dtype__"])
+    if "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {k: _decode(v) for k, v in value["__dict__"].items()}
+    raise ValueError(f"unknown entry in a model architecture: {sorted(value)}")
+
+
+def describe(module: Module) -> dict[str, Any]:
+    """{"class", "args", "kwargs"}: how to build this module again."""
+    args, kwargs = module._init_args
+    return {
+        "class": type(module).__name__,
+        "args": [_encode(a) for a in args],
+        "kwargs": {k: _encode(v) for k, v in kwargs.items()},
+    }
+
+
+def build(spec: dict[str, Any]) -> Module:
+    cls = module_class(spec["class"])
+    return cls(*[_decode(a) for a in spec["args"]], **{k: _decode(v) for k, v in spec["kwargs"].items()})
+
+
+# ----- files --------------------------------------------------------------------------
+def atomic_write(path: str | os.PathLike, write: Any) -> Path:
+    """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save(model: Module, path: str | os.PathLike) -> Path:
+    """Write the model (architecture and weights) to `path`; load it back with deepstep.load."""
+    if not isinstance(model, Module):
+        raise TypeError(f"save expects a Module, got {type(model).__name__}")
+    header = {"format": FORMAT, "version": VERSION, "architecture": describe(model)}
+    arrays = {f"state/{name}": value for name, value in model.state_dict().items()}
+    blob = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    return atomic_write(path, lambda file: np.savez(file, **{_ARCHITECTURE_KEY: blob}, **arrays))
+
+
+def load(path: str | os.PathLike) -> Module:
+    """Rebuild a model saved by `save` (never runs code from the file)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no model file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if _ARCHITECTURE_KEY not in archive.files:
+                raise ValueError(f"{path} is not a deepstep model file (no architecture inside)")
+            header = json.loads(archive[_ARCHITECTURE_KEY].tobytes().decode("utf-8"))
+            state = {
+                name[len("state/") :]: archive[name] for name in archive.files if name.startswith("state/")
+            }
+    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"{path} is not a readable deepstep model file (truncated or corrupt?): {error}"
+        ) from None
+    except ValueError as error:
+        raise ValueError(f"{path} is not a readable deepstep model file: {error}") from None
+    if header.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a deepstep model file (format {header.get('format')!r})")
+    if header.get("version", 0) > VERSION:
+        raise ValueError(f"{path} was written by a newer deepstep (format version {header['version']})")
+    model = build(header["architecture"])
+    model.load_state_dict(state)
+    return model
