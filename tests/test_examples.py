@@ -1,0 +1,60 @@
+"""Each example in examples/ runs and shows what it claims."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def timed():
+    start = time.perf_counter()
+    yield
+    assert time.perf_counter() - start < 60, "an example must run in under a minute"
+
+
+def test_xor_is_learned_by_a_2_2_1_sigmoid_mlp(timed):
+    result = _load("xor_mlp").main()
+    assert result["predictions"] == [0, 1, 1, 0]
+    assert result["loss"] < 0.05
+
+
+def test_mcculloch_pitts_gates(timed):
+    tables = _load("logic_gates").main()
+    assert tables == {
+        "AND": [0, 0, 0, 1],
+        "OR": [0, 1, 1, 1],
+        "NAND": [1, 1, 1, 0],
+        "NOR": [1, 0, 0, 0],
+        "XOR": [0, 1, 1, 0],
+        "NOT": [1, 0],
+    }
+
+
+def test_one_hidden_layer_approximates_a_continuous_function(timed, tmp_path):
+    result = _load("universal_approximation").main(plot=str(tmp_path / "fit.png"))
+    assert result["test_mse"] < 1e-3
+    assert (tmp_path / "fit.png").stat().st_size > 5_000
+
+
+def test_hinge_against_cross_entropy(timed):
+    report = _load("hinge_vs_cross_entropy").main()
+    for name in ("hinge", "cross_entropy"):
+        assert report[name]["test_accuracy"] > 0.95
+    assert report["hinge"]["share_of_zero_losses"] > 0.5  # satisfied margins give exactly 0
+    # cross-entropy is 0 only where float64 rounding makes it so, for a few very confident examples
+    assert report["cross_entropy"]["share_of_zero_losses"] < 0.1
