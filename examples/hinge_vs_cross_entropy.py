@@ -3,7 +3,8 @@
 The multiclass SVM hinge Σ_{j≠y} max(0, s_j − s_y + 1) is satisfied, and stops pushing, once
 the true class wins by a margin of 1: most examples end with a loss of exactly 0. Cross-entropy
 is never 0 in exact arithmetic: it keeps raising the winning score of every example (only the
-most confident few round to 0, even in float64). Both give a good classifier here. Run: python examples/hinge_vs_cross_entropy.py
+most confident few round to 0, even in float64). Both give a good classifier here.
+Run: python examples/hinge_vs_cross_entropy.py
 """
 
 from __future__ import annotations
