@@ -212,3 +212,19 @@ def test_l1_penalty():
     assert penalty.item() == 3.0
     penalty.backward()
     assert w.grad.numpy().tolist() == [-1.0, 1.0]
+
+
+def test_double_model_passes_gradcheck_through_every_parameter():
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), nn.Tanh(), nn.Linear(4, 2, seed=1)).double()
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    labels = np.array([0, 1, 1, 0, 1])
+
+    def loss_of(w1, b1, w2, b2):  # the model's computation, with its parameters as the inputs
+        hidden = ds.tanh(F.linear(x, w1, b1))
+        return F.cross_entropy(F.linear(hidden, w2, b2), labels)
+
+    assert ds.gradcheck(loss_of, *[p.data for p in model.parameters()])
+    with pytest.raises(TypeError, match="floating-point"):
+        model.to(np.int32)
+    assert model.float()[0].weight.dtype == np.float32

@@ -130,6 +130,29 @@ class Module:
             parameter.requires_grad_(requires_grad)
         return self
 
+    def to(self, dtype: Any) -> Module:
+        """Convert every floating parameter and buffer to `dtype` in place (gradients are dropped)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"modules hold floating-point parameters; cannot convert to {dtype}")
+        for parameter in self.parameters():
+            parameter.data = parameter.data.astype(dtype)
+            parameter.grad = None
+        for module in self.modules():
+            for name in module._buffers:
+                value = np.asarray(getattr(module, name))
+                if value.dtype.kind == "f":
+                    setattr(module, name, value.astype(dtype))
+        return self
+
+    def double(self) -> Module:
+        """float64 everywhere (for gradient checks)."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """float32 everywhere (the default)."""
+        return self.to(np.float32)
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
