@@ -1,0 +1,177 @@
+"""Rosenblatt's perceptron and Widrow–Hoff's ADALINE: the first learning rules of the notes.
+
+Perceptron: for each example in turn, if y·(wᵀx + b) ≤ 0 (a mistake), w ← w + ε·y·x and
+b ← b + ε·y, with y ∈ {−1, +1}. It is stochastic gradient descent on the perceptron criterion
+L = Σᵢ sᵢ max(0, −yᵢzᵢ)/Σs, whose gradient is −X̃ᵀ(s ⊙ y ⊙ 1[yz ≤ 0])/Σs. On linearly separable
+data it stops after finitely many epochs (Novikoff's theorem): the first epoch without a mistake.
+ADALINE: the same linear unit trained on the squared error of its activation, the delta rule
+w ← w + ε(y − z)x, in batch (gradient descent on L = Σᵢ sᵢ(zᵢ − yᵢ)²/(2Σs)) or stochastic form.
+More than two classes: one unit per class (one-vs-rest), all updated together per example.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .base import (
+    ConvergenceWarning,
+    LinearClassifier,
+    affine,
+    affine_grad,
+    check_sample_weight,
+    weights_of,
+)
+from .regression import lipschitz_step
+
+__all__ = ["Adaline", "Perceptron"]
+
+
+def _signed_targets(index: np.ndarray, n_classes: int, dtype: Any) -> np.ndarray:
+    """Labels as ±1: one column for two classes, one per class (one-vs-rest) otherwise."""
+    if n_classes == 2:
+        return (2 * index - 1).astype(dtype)[:, None]
+    return np.where(index[:, None] == np.arange(n_classes), 1, -1).astype(dtype)
+
+
+class Perceptron(LinearClassifier):
+    """Rosenblatt's perceptron with the bias trick; labels of any two (or more) classes.
+
+    Stops at the first epoch without a mistake (`converged_` = True, `n_iter_` epochs);
+    warns (ConvergenceWarning) when max_iter epochs end with mistakes left (non-separable data).
+    """
+
+    def __init__(
+        self,
+        max_iter: int = 100,
+        learning_rate: float = 1.0,
+        shuffle: bool = True,
+        random_state: int | None = None,
+    ) -> None:
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
+        """The perceptron criterion for ±1 targets y (one column per unit) and its gradient."""
+        s, total = weights_of(sample_weight, len(X), X.dtype)
+        Y = y.reshape(len(X), -1)
+        margin = Y * affine(w.reshape(w.shape[0], -1), X)
+        mistakes = margin <= 0
+        loss = float(np.sum(s[:, None] * np.maximum(-margin, 0))) / total
+        dz = -(s[:, None] * Y * mistakes) / total
+        return loss, affine_grad(X, dz).reshape(w.shape)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Perceptron:
+        if not (isinstance(self.max_iter, int) and self.max_iter > 0):
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        X, y = self._validate_for_fit(X, y)
+        index = self._encode(y)
+        s = check_sample_weight(sample_weight, X)
+        Y = _signed_targets(index, len(self.classes_), X.dtype)
+        W = np.zeros((X.shape[1], Y.shape[1]), dtype=X.dtype)
+        b = np.zeros(Y.shape[1], dtype=X.dtype)
+        rng = np.random.default_rng(self.random_state)
+        step = self.learning_rate * s  # a weighted example moves the weights by its weight
+        self.converged_ = False
+        self.n_iter_ = 0
+        for _ in range(self.max_iter):
+            self.n_iter_ += 1
+            order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
+            mistakes = 0
+            for i in order:  # the rule is sequential: each update changes the next decision
+                x = X[i]
+                wrong = Y[i] * (x @ W + b) <= 0
+                if wrong.any():
+                    update = step[i] * Y[i] * wrong
+                    W += np.outer(x, update)
+                    b += update
+                    mistakes += 1
+            if mistakes == 0:
+                self.converged_ = True
+                break
+        if not self.converged_:
+            warnings.warn(
+                f"the perceptron still made {mistakes} mistakes after max_iter={self.max_iter} epochs: "
+                "the data are probably not linearly separable",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self._set_packed(np.vstack([W, b]))
+        return self
+
+
+class Adaline(LinearClassifier):
+    """ADALINE (adaptive linear neuron): a linear unit fitted to ±1 targets by the delta rule,
+    then thresholded. solver: "batch" (gradient descent on the mean squared error) or
+    "stochastic" (w ← w + ε(y − z)x after each example). learning_rate="auto" is 1/λ_max of the
+    Hessian for "batch" and 1/maxᵢ‖x̃ᵢ‖² for "stochastic" (each is the largest safe step)."""
+
+    def __init__(
+        self,
+        solver: str = "batch",
+        max_iter: int = 200,
+        tol: float = 1e-6,
+        learning_rate: float | str = "auto",
+        shuffle: bool = True,
+        random_state: int | None = None,
+    ) -> None:
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
+        """L = Σᵢ sᵢ(zᵢ − yᵢ)²/(2Σs) and ∇L = X̃ᵀ(s ⊙ (z − y))/Σs: the delta rule is −ε times this."""
+        s, total = weights_of(sample_weight, len(X), X.dtype)
+        Y = y.reshape(len(X), -1)
+        residual = affine(w.reshape(w.shape[0], -1), X) - Y
+        loss = 0.5 * float(np.sum(s[:, None] * residual * residual)) / total
+        return loss, affine_grad(X, s[:, None] * residual / total).reshape(w.shape)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Adaline:
+        if self.solver not in ("batch", "stochastic"):
+            raise ValueError(f"solver must be 'batch' or 'stochastic', got {self.solver!r}")
+        X, y = self._validate_for_fit(X, y)
+        index = self._encode(y)
+        s = check_sample_weight(sample_weight, X)
+        Y = _signed_targets(index, len(self.classes_), X.dtype)
+        scale = s / s.mean()  # a weighted example moves the weights in proportion to its weight
+        if self.learning_rate != "auto":
+            lr = float(self.learning_rate)
+        elif self.solver == "batch":
+            lr = lipschitz_step(X, s)  # 1/λ_max of the Hessian: gradient descent always converges
+        else:
+            # one example's update is stable only while ε‖x̃ᵢ‖² < 2 (the LMS condition): take ε = 1/max ‖x̃ᵢ‖²
+            lr = 1.0 / float(np.max(scale * (np.einsum("ij,ij->i", X, X) + 1)))
+        w = np.zeros((X.shape[1] + 1, Y.shape[1]))
+        previous = np.inf
+        rng = np.random.default_rng(self.random_state)
+        converged = False
+        self.n_iter_ = 0
+        for _ in range(self.max_iter):
+            self.n_iter_ += 1
+            if self.solver == "batch":
+                loss, grad = self.loss_and_grad(w, X, Y, s)
+                w -= lr * grad
+            else:
+                for i in rng.permutation(len(X)) if self.shuffle else range(len(X)):
+                    error = Y[i] - (X[i] @ w[:-1] + w[-1])  # y − z
+                    w[:-1] += np.outer(X[i], lr * scale[i] * error)
+                    w[-1] += lr * scale[i] * error
+                loss = self.loss_and_grad(w, X, Y, s)[0]
+            if abs(previous - loss) < self.tol * max(1.0, abs(loss)):
+                converged = True
+                break
+            previous = loss
+        if not converged:
+            warnings.warn(
+                f"Adaline did not converge in {self.max_iter} epochs", ConvergenceWarning, stacklevel=2
+            )
+        self._set_packed(w)
+        return self

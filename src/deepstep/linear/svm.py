@@ -1,0 +1,89 @@
+"""The multiclass SVM of the notes: a linear classifier trained on the multiclass hinge loss.
+
+ℓᵢ = Σ_{j≠yᵢ} max(0, zⱼ − z_yᵢ + 1), L = Σᵢ sᵢℓᵢ/Σs + ‖W‖²/(2C·Σs).
+Gradient, from the notes: each violated margin j (zⱼ − z_y + 1 > 0) adds x to ∂ℓ/∂wⱼ, and the
+true class gets −(number of violated margins)·x:  ∇_W̃ L = X̃ᵀ(s ⊙ G)/Σs + W/(C·Σs) with
+G = 1[margin > 0] off the true class and −Σⱼ 1[margin > 0] on it (Crammer & Singer's loss,
+summed rather than maxed over rivals, as in CS231n and the notes).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .base import (
+    ConvergenceWarning,
+    LinearClassifier,
+    affine,
+    affine_grad,
+    check_sample_weight,
+    l2_penalty,
+    weights_of,
+)
+
+__all__ = ["LinearSVC"]
+
+
+class LinearSVC(LinearClassifier):
+    """Linear SVM for any number of classes, trained by (sub)gradient descent on the hinge loss.
+
+    solver: "sgd" (mini-batch with momentum, the default), "adam", "gd" (full batch) or "lbfgs"
+    (works in practice on this non-smooth loss, without guarantees).
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        solver: str = "sgd",
+        max_iter: int = 100,
+        tol: float = 1e-4,
+        learning_rate: float = 0.01,
+        batch_size: int = 64,
+        random_state: int | None = None,
+    ) -> None:
+        self.C = C
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _penalty_strength(self, total_weight: float) -> float:
+        return 1.0 / (self.C * total_weight)
+
+    def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
+        s, total = weights_of(sample_weight, len(X), X.dtype)
+        penalty = self._penalty_strength(total) if penalty is None else penalty
+        Z = affine(w, X)
+        rows = np.arange(len(X))
+        margins = Z - Z[rows, y][:, None] + 1
+        margins[rows, y] = 0  # the true class is not its own rival
+        violated = margins > 0
+        loss = float(np.sum(s * np.where(violated, margins, 0).sum(axis=1))) / total
+        G = violated.astype(X.dtype)
+        G[rows, y] = -violated.sum(axis=1)
+        reg_loss, reg_grad = l2_penalty(w, penalty)
+        return loss + reg_loss, affine_grad(X, G * (s / total)[:, None]) + reg_grad
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearSVC:
+        if not self.C > 0:
+            raise ValueError(f"C must be positive, got {self.C}")
+        X, y = self._validate_for_fit(X, y)
+        index = self._encode(y)
+        s = check_sample_weight(sample_weight, X)
+        w0 = np.zeros((X.shape[1] + 1, len(self.classes_)))
+        solution = self._minimize(X, index, s, w0)
+        if not solution.converged:
+            warnings.warn(
+                f"LinearSVC did not converge in {self.max_iter} epochs", ConvergenceWarning, stacklevel=2
+            )
+        self.n_iter_ = solution.n_iter
+        w = solution.w
+        if len(self.classes_) == 2:  # one score, as scikit-learn's binary classifiers give: z₁ − z₀
+            w = (w[:, 1] - w[:, 0])[:, None]
+        self._set_packed(w)
+        return self
