@@ -58,3 +58,13 @@ def test_hinge_against_cross_entropy(timed):
     assert report["hinge"]["share_of_zero_losses"] > 0.5  # satisfied margins give exactly 0
     # cross-entropy is 0 only where float64 rounding makes it so, for a few very confident examples
     assert report["cross_entropy"]["share_of_zero_losses"] < 0.1
+
+
+def test_linear_classifiers_succeed_on_blobs_and_fail_on_xor(timed, tmp_path):
+    accuracy = _load("linear_classifiers").main(out=str(tmp_path / "linear.png"), seed=0)
+    for model in ("perceptron", "logistic regression", "linear SVM"):
+        assert accuracy["blobs"][model] > 0.95, model
+        assert accuracy["two moons"][model] > 0.8, model
+        assert accuracy["XOR"][model] < 0.7, model  # no straight line separates XOR
+    assert accuracy["XOR"]["MLP 2-8-2"] > 0.95  # one hidden layer does
+    assert (tmp_path / "linear.png").stat().st_size > 50_000

@@ -248,6 +248,7 @@ def test_softmax_regression_matches_scikit_learn_on_mnist(mnist_subset):
     assert ours > 0.9
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # both may use all their epochs
 def test_linear_svc_matches_sgd_hinge_on_mnist(mnist_subset):
     x, y, xt, yt = mnist_subset
     ours = linear.LinearSVC(random_state=0).fit(x, y).score(xt, yt)

@@ -76,7 +76,7 @@ def _lbfgs(loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, tol: float
 
     def flat(v: np.ndarray) -> tuple[float, np.ndarray]:
         loss, grad = loss_and_grad(v.reshape(shape), None)
-        return loss, grad.ravel()
+        return float(loss), grad.ravel().astype(np.float64)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

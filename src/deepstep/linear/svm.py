@@ -30,18 +30,18 @@ __all__ = ["LinearSVC"]
 class LinearSVC(LinearClassifier):
     """Linear SVM for any number of classes, trained by (sub)gradient descent on the hinge loss.
 
-    solver: "sgd" (mini-batch with momentum, the default), "adam", "gd" (full batch) or "lbfgs"
-    (works in practice on this non-smooth loss, without guarantees).
+    solver: "adam" (mini-batch, the default), "sgd" (mini-batch with momentum), "gd" (full batch)
+    or "lbfgs" (works in practice on this non-smooth loss, without guarantees).
     """
 
     def __init__(
         self,
         C: float = 1.0,
-        solver: str = "sgd",
+        solver: str = "adam",
         max_iter: int = 100,
         tol: float = 1e-4,
-        learning_rate: float = 0.01,
-        batch_size: int = 64,
+        learning_rate: float = 0.001,
+        batch_size: int = 256,
         random_state: int | None = None,
     ) -> None:
         self.C = C

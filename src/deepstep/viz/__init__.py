@@ -1,5 +1,6 @@
-"""Pictures (matplotlib, the `plot` extra): training curves, and more as the layers grow."""
+"""Pictures (matplotlib, the `plot` extra): learning curves and decision boundaries."""
 
+from .boundaries import plot_decision_boundary, predict_classes
 from .curves import plot_history
 
-__all__ = ["plot_history"]
+__all__ = ["plot_decision_boundary", "plot_history", "predict_classes"]
