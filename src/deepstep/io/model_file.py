@@ -113,9 +113,24 @@ def save(model: Module, path: str | os.PathLike) -> Path:
     if not isinstance(model, Module):
         raise TypeError(f"save expects a Module, got {type(model).__name__}")
     header = {"format": FORMAT, "version": VERSION, "architecture": describe(model)}
-    arrays = {f"state/{name}": value for name, value in model.state_dict().items()}
+    state = model.state_dict()
+    _check_rebuilds(model, header["architecture"], state)
+    arrays = {f"state/{name}": value for name, value in state.items()}
     blob = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     return atomic_write(path, lambda file: np.savez(file, **{_ARCHITECTURE_KEY: blob}, **arrays))
+
+
+def _check_rebuilds(model: Module, architecture: dict[str, Any], state: dict[str, np.ndarray]) -> None:
+    """Refuse to save what load could not rebuild: a model changed after it was constructed."""
+    rebuilt = {name: value.shape for name, value in build(architecture).state_dict().items()}
+    saved = {name: value.shape for name, value in state.items()}
+    if rebuilt != saved:
+        differences = sorted(set(rebuilt.items()) ^ set(saved.items()))[:6]
+        raise ValueError(
+            f"{type(model).__name__} cannot be rebuilt from its constructor arguments (it was changed after "
+            f"it was built, e.g. by ModuleList.append): its parameters differ in {differences}. "
+            "Save model.state_dict() with numpy.savez and rebuild the model in code instead."
+        )
 
 
 def load(path: str | os.PathLike) -> Module:

@@ -222,7 +222,20 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-class Sequential(Module):
+class _Indexed(Module):
+    """Children named "0", "1", …: indexable, countable and iterable in order."""
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self.children())[index]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.children())
+
+    def __iter__(self) -> Iterator[Module]:
+        return self.children()
+
+
+class Sequential(_Indexed):
     """Modules applied one after another: Sequential(Linear(2, 8), ReLU(), Linear(8, 1))."""
 
     def __init__(self, *modules: Module) -> None:
@@ -236,31 +249,13 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self.children())[index]
 
-    def __len__(self) -> int:
-        return sum(1 for _ in self.children())
-
-    def __iter__(self) -> Iterator[Module]:
-        return self.children()
-
-
-class ModuleList(Module):
+class ModuleList(_Indexed):
     """A list of modules whose parameters the parent sees (for models with loops)."""
 
     def __init__(self, modules: Iterable[Module] = ()) -> None:
         for index, module in enumerate(modules):
             setattr(self, str(index), module)
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self.children())[index]
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.children())
-
-    def __iter__(self) -> Iterator[Module]:
-        return self.children()
 
     def append(self, module: Module) -> None:
         setattr(self, str(len(self)), module)
