@@ -18,6 +18,8 @@ _BINARY = _torch.from_numpy((np.random.default_rng(3).random((4, 5)) > 0.5).asty
 _SOFT = _torch.from_numpy(np.random.default_rng(4).dirichlet(np.ones(5), size=4))
 _CLASS_WEIGHT = _torch.tensor([0.5, 2.0, 1.0, 0.25, 3.0], dtype=_torch.float64)
 _POS_WEIGHT = _torch.tensor([0.5, 1.0, 2.0, 3.0, 1.5], dtype=_torch.float64)
+_RUNNING_MEAN = _torch.tensor([0.2, -0.1, 0.5], dtype=_torch.float64)
+_RUNNING_VAR = _torch.tensor([1.5, 0.7, 2.0], dtype=_torch.float64)
 
 
 def _tsplit(a):
@@ -82,6 +84,19 @@ TORCH = {
     "log_softmax": lambda a: _torch.log_softmax(a, dim=0),
     "linear": tf.linear,
     "linear_batched_no_bias": tf.linear,
+    "conv2d": lambda x, w, b: tf.conv2d(x, w, b, stride=(2, 1), padding=(1, 0)),
+    "conv2d_same": lambda x, w: tf.conv2d(x, w, padding=1),
+    "conv_transpose2d": lambda x, w, b: tf.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+    "conv_transpose2d_plain": tf.conv_transpose2d,
+    "max_pool2d": lambda x: tf.max_pool2d(x, 2),
+    "max_pool2d_overlap": lambda x: tf.max_pool2d(x, 3, stride=2, padding=1),
+    "avg_pool2d": lambda x: tf.avg_pool2d(x, 2),
+    "avg_pool2d_padded": lambda x: tf.avg_pool2d(x, 3, stride=2, padding=1),
+    "upsample_nearest": lambda x: tf.interpolate(x, scale_factor=2, mode="nearest"),
+    "batch_norm_2d_train": lambda x, w, b: tf.batch_norm(
+        x, _torch.zeros(3, dtype=x.dtype), _torch.ones(3, dtype=x.dtype), w, b, training=True
+    ),
+    "batch_norm_1d_eval": lambda x, w, b: tf.batch_norm(x, _RUNNING_MEAN, _RUNNING_VAR, w, b, training=False),
     "cross_entropy": lambda a: tf.cross_entropy(a, _LABELS),
     "cross_entropy_none": lambda a: tf.cross_entropy(a, _LABELS, reduction="none"),
     "cross_entropy_weighted": lambda a: tf.cross_entropy(a, _LABELS, weight=_CLASS_WEIGHT),

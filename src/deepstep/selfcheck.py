@@ -54,6 +54,8 @@ _BINARY = (np.random.default_rng(3).random((4, 5)) > 0.5).astype(np.float64)
 _SOFT = np.random.default_rng(4).dirichlet(np.ones(5), size=4)  # rows are distributions
 _CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 0.25, 3.0])
 _POS_WEIGHT = np.array([0.5, 1.0, 2.0, 3.0, 1.5])
+_RUNNING_MEAN = np.array([0.2, -0.1, 0.5])
+_RUNNING_VAR = np.array([1.5, 0.7, 2.0])
 
 CASES: tuple[OpCase, ...] = (
     # arithmetic, with broadcasting
@@ -118,6 +120,34 @@ CASES: tuple[OpCase, ...] = (
     # layers
     OpCase("linear", F.linear, ((5, 4), (3, 4), (3,))),
     OpCase("linear_batched_no_bias", F.linear, ((2, 5, 4), (3, 4))),
+    # convolutional layers (NCHW)
+    OpCase(
+        "conv2d",
+        lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0)),
+        ((2, 3, 7, 6), (4, 3, 3, 2), (4,)),
+    ),
+    OpCase("conv2d_same", lambda x, w: F.conv2d(x, w, padding=1), ((2, 2, 5, 5), (3, 2, 3, 3))),
+    OpCase(
+        "conv_transpose2d",
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        ((2, 3, 4, 3), (3, 2, 3, 3), (2,)),
+    ),
+    OpCase("conv_transpose2d_plain", F.conv_transpose2d, ((1, 2, 3, 3), (2, 3, 2, 2))),
+    OpCase("max_pool2d", lambda x: F.max_pool2d(x, 2), ((2, 3, 6, 6),)),
+    OpCase("max_pool2d_overlap", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)),
+    OpCase("avg_pool2d", lambda x: F.avg_pool2d(x, 2), ((2, 3, 6, 6),)),
+    OpCase("avg_pool2d_padded", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)),
+    OpCase("upsample_nearest", lambda x: F.upsample_nearest(x, 2), ((2, 3, 3, 4),)),
+    OpCase(
+        "batch_norm_2d_train",
+        lambda x, w, b: F.batch_norm(x, np.zeros(3), np.ones(3), w, b, training=True),
+        ((4, 3, 3, 2), (3,), (3,)),
+    ),
+    OpCase(
+        "batch_norm_1d_eval",
+        lambda x, w, b: F.batch_norm(x, _RUNNING_MEAN, _RUNNING_VAR, w, b, training=False),
+        ((5, 3), (3,), (3,)),
+    ),
     # losses
     OpCase("cross_entropy", lambda a: F.cross_entropy(a, _LABELS), ((4, 5),)),
     OpCase("cross_entropy_none", lambda a: F.cross_entropy(a, _LABELS, reduction="none"), ((4, 5),)),

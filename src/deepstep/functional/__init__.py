@@ -5,6 +5,7 @@ single stable log-softmax of `deepstep.autograd.ops_activation`.
 """
 
 from ..autograd.ops_activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, upsample_nearest
 from .layers import dropout, linear, step
 from .losses import (
     binary_cross_entropy,
@@ -17,10 +18,15 @@ from .losses import (
     multi_margin_loss,
     nll_loss,
 )
+from .normalization import batch_norm
 
 __all__ = [
+    "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv2d",
+    "conv_transpose2d",
     "cross_entropy",
     "dropout",
     "huber_loss",
@@ -29,6 +35,7 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "multi_margin_loss",
     "nll_loss",
@@ -38,4 +45,5 @@ __all__ = [
     "softplus",
     "step",
     "tanh",
+    "upsample_nearest",
 ]

@@ -1,6 +1,7 @@
 """Neural-network building blocks in the PyTorch style: Module, Parameter, layers, losses, init."""
 
 from . import init
+from .conv import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample
 from .layers import Dropout, Flatten, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
 from .losses import (
     BCELoss,
@@ -15,8 +16,13 @@ from .losses import (
 from .module import Module, ModuleList, Parameter, Sequential
 
 __all__ = [
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
@@ -26,6 +32,7 @@ __all__ = [
     "LeakyReLU",
     "Linear",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "MultiMarginLoss",
@@ -37,5 +44,6 @@ __all__ = [
     "Softmax",
     "Step",
     "Tanh",
+    "Upsample",
     "init",
 ]

@@ -60,7 +60,7 @@ class Module:
         module = super().__new__(cls)
         # Remembered so save() can write how to rebuild the module; see deepstep.io.
         object.__setattr__(module, "_init_args", (args, kwargs))
-        object.__setattr__(module, "_buffers", set())
+        object.__setattr__(module, "_buffers", {})  # names in registration order
         object.__setattr__(module, "training", True)
         return module
 
@@ -73,7 +73,7 @@ class Module:
     # ----- what a module holds ----------------------------------------------------------
     def register_buffer(self, name: str, value: np.ndarray) -> None:
         """State that is saved but not learned (running statistics, say)."""
-        self._buffers.add(name)
+        self._buffers[name] = None
         setattr(self, name, np.asarray(value))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -109,7 +109,7 @@ class Module:
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
         for module_name, module in self.named_modules(prefix):
-            for name in sorted(module._buffers):
+            for name in module._buffers:
                 yield (f"{module_name}.{name}" if module_name else name), getattr(module, name)
 
     # ----- modes and gradients ----------------------------------------------------------
@@ -160,10 +160,16 @@ class Module:
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Copies of every parameter and buffer under PyTorch-style dotted names."""
         state: OrderedDict[str, np.ndarray] = OrderedDict()
-        for name, parameter in self.named_parameters():
-            state[name] = parameter.data.copy()
-        for name, buffer in self.named_buffers():
-            state[name] = np.array(buffer, copy=True)
+        seen: set[int] = set()
+        # module by module, each one's parameters and then its buffers: PyTorch's order
+        for module_name, module in self.named_modules():
+            prefix = f"{module_name}." if module_name else ""
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter) and id(value) not in seen:
+                    seen.add(id(value))
+                    state[prefix + name] = value.data.copy()
+            for name in module._buffers:
+                state[prefix + name] = np.array(getattr(module, name), copy=True)
         return state
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:

@@ -1,0 +1,287 @@
+"""Convolution, transposed convolution, pooling and upsampling on NCHW images.
+
+Convolution is one matrix product over all windows at once (im2col through a strided view);
+its backward scatters the window gradients back (col2im) with a loop over the kh·kw kernel
+positions, never over pixels or samples.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+
+__all__ = ["avg_pool2d", "conv2d", "conv_transpose2d", "max_pool2d", "upsample_nearest"]
+
+
+def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or any(not isinstance(v, (int, np.integer)) for v in pair):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_image(x: np.ndarray, what: str) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{what} expects images of shape (N, C, H, W), got shape {x.shape}")
+
+
+def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    """A strided view (N, C, Ho, Wo, kh, kw) of every kernel window of the padded input: no copy."""
+    return sliding_window_view(xp, kernel, axis=(2, 3))[:, :, :: stride[0], :: stride[1]]
+
+
+def _output_size(size: int, kernel: int, stride: int, padding: int, what: str, shape: tuple) -> int:
+    if size + 2 * padding < kernel:
+        raise ValueError(
+            f"{what}: kernel of size {kernel} is larger than the padded input ({size} + 2·{padding}) "
+            f"for input of shape {shape}"
+        )
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _scatter_windows(grad_windows: np.ndarray, padded_shape: tuple, stride: tuple[int, int]) -> np.ndarray:
+    """col2im: add each window's gradient (N, C, Ho, Wo, kh, kw) back where the window was taken."""
+    _, _, ho, wo, kh, kw = grad_windows.shape
+    out = np.zeros(padded_shape, dtype=grad_windows.dtype)
+    sh, sw = stride
+    for i in range(kh):  # kh·kw kernel positions: each one a strided slice of the whole batch
+        for j in range(kw):
+            out[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] += grad_windows[:, :, :, :, i, j]
+    return out
+
+
+def _unpad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
+    ph, pw = padding
+    return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
+
+
+class Conv2d(Function):
+    """y[n, f] = Σ_c w[f, c] ⋆ x[n, c] + b[f] (cross-correlation, as in every DL library);
+    ∂L/∂W = Σ_windows G · windowᵀ, ∂L/∂x = the windows' gradients G·W scattered back."""
+
+    def __init__(self, stride: tuple[int, int], padding: tuple[int, int]) -> None:
+        self.stride, self.padding = stride, padding
+
+    def forward(self, x, weight, bias=None):
+        _check_image(x, "conv2d")
+        if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
+            raise ValueError(
+                f"conv2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of shape "
+                f"{weight.shape} expects {weight.shape[1] if weight.ndim == 4 else '?'}"
+            )
+        f, c, kh, kw = weight.shape
+        ph, pw = self.padding
+        ho = _output_size(x.shape[2], kh, self.stride[0], ph, "conv2d", x.shape)
+        wo = _output_size(x.shape[3], kw, self.stride[1], pw, "conv2d", x.shape)
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+        self.padded_shape = xp.shape
+        # im2col: rows are (n, ho, wo) positions, columns the (c, kh, kw) window entries
+        self.cols = _windows(xp, (kh, kw), self.stride).transpose(0, 2, 3, 1, 4, 5).reshape(-1, c * kh * kw)
+        self.weight = weight
+        out = self.cols @ weight.reshape(f, -1).T
+        if bias is not None:
+            out += bias
+        return out.reshape(x.shape[0], ho, wo, f).transpose(0, 3, 1, 2)
+
+    def backward(self, g):
+        f, c, kh, kw = self.weight.shape
+        n, _, ho, wo = g.shape
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)
+        grad_w = (g2.T @ self.cols).reshape(self.weight.shape) if self.needs_grad(1) else None
+        grad_x = None
+        if self.needs_grad(0):
+            grad_cols = (
+                (g2 @ self.weight.reshape(f, -1)).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+            )
+            grad_x = _unpad(_scatter_windows(grad_cols, self.padded_shape, self.stride), self.padding)
+        if len(self.inputs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, g2.sum(axis=0) if self.needs_grad(2) else None
+
+
+def conv2d(
+    x: Any, weight: Any, bias: Any = None, stride: int | tuple = 1, padding: int | tuple = 0
+) -> Tensor:
+    """2-D convolution of NCHW images with weights (out_channels, in_channels, kh, kw)."""
+    fn = Conv2d(_pair(stride, "stride"), _pair(padding, "padding"))
+    return fn(x, weight) if bias is None else fn(x, weight, bias)
+
+
+class ConvTranspose2d(Function):
+    """The transpose of conv2d (its gradient with respect to the input, as a layer): each input
+    pixel spreads x[n, c]·w[c, :] over a kh×kw patch of the output, patches `stride` apart,
+    then the border is cropped by `padding`."""
+
+    def __init__(
+        self, stride: tuple[int, int], padding: tuple[int, int], output_padding: tuple[int, int]
+    ) -> None:
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+
+    def forward(self, x, weight, bias=None):
+        _check_image(x, "conv_transpose2d")
+        if weight.ndim != 4 or weight.shape[0] != x.shape[1]:
+            raise ValueError(
+                f"conv_transpose2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of "
+                f"shape {weight.shape} expects {weight.shape[0] if weight.ndim == 4 else '?'}"
+            )
+        for op, s in zip(self.output_padding, self.stride, strict=True):
+            if op >= s:
+                raise ValueError(
+                    f"output_padding {self.output_padding} must be smaller than stride {self.stride}"
+                )
+        n, _, h, w = x.shape
+        _, f, kh, kw = weight.shape
+        sh, sw = self.stride
+        full = ((h - 1) * sh + kh + self.output_padding[0], (w - 1) * sw + kw + self.output_padding[1])
+        ph, pw = self.padding
+        if full[0] - 2 * ph <= 0 or full[1] - 2 * pw <= 0:
+            raise ValueError(
+                f"conv_transpose2d: padding {self.padding} crops away the whole output for input {x.shape}"
+            )
+        self.x, self.weight = x, weight
+        out = np.zeros((n, f, *full), dtype=np.result_type(x, weight))
+        for i in range(kh):
+            for j in range(kw):
+                out[:, :, i : i + sh * h : sh, j : j + sw * w : sw] += np.einsum(
+                    "nchw,cf->nfhw", x, weight[:, :, i, j]
+                )
+        out = _unpad(out, self.padding)
+        if bias is not None:
+            out = out + bias.reshape(1, -1, 1, 1)
+        return out
+
+    def backward(self, g):
+        h, w = self.x.shape[2:]
+        kh, kw = self.weight.shape[2:]
+        sh, sw = self.stride
+        ph, pw = self.padding
+        gp = np.pad(g, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else g
+        grad_x = np.zeros_like(self.x) if self.needs_grad(0) else None
+        grad_w = np.zeros_like(self.weight) if self.needs_grad(1) else None
+        for i in range(kh):
+            for j in range(kw):
+                patch = gp[:, :, i : i + sh * h : sh, j : j + sw * w : sw]  # (n, f, h, w)
+                if grad_x is not None:
+                    grad_x += np.einsum("nfhw,cf->nchw", patch, self.weight[:, :, i, j])
+                if grad_w is not None:
+                    grad_w[:, :, i, j] = np.einsum("nchw,nfhw->cf", self.x, patch)
+        if len(self.inputs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, g.sum(axis=(0, 2, 3)) if self.needs_grad(2) else None
+
+
+def conv_transpose2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple = 1,
+    padding: int | tuple = 0,
+    output_padding: int | tuple = 0,
+) -> Tensor:
+    """Transposed convolution with weights (in_channels, out_channels, kh, kw), as torch's."""
+    fn = ConvTranspose2d(
+        _pair(stride, "stride"), _pair(padding, "padding"), _pair(output_padding, "output_padding")
+    )
+    return fn(x, weight) if bias is None else fn(x, weight, bias)
+
+
+class MaxPool2d(Function):
+    """y = max over each window;   the gradient goes to the window's (first) maximum, as in PyTorch."""
+
+    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> None:
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, x):
+        _check_image(x, "max_pool2d")
+        (kh, kw), (ph, pw) = self.kernel, self.padding
+        if ph > kh // 2 or pw > kw // 2:
+            raise ValueError(
+                f"max_pool2d: padding {self.padding} must be at most half the kernel {self.kernel}"
+            )
+        _output_size(x.shape[2], kh, self.stride[0], ph, "max_pool2d", x.shape)
+        _output_size(x.shape[3], kw, self.stride[1], pw, "max_pool2d", x.shape)
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
+        self.padded_shape = xp.shape
+        windows = _windows(xp, self.kernel, self.stride)
+        flat = windows.reshape(*windows.shape[:4], kh * kw)
+        self.argmax = flat.argmax(axis=-1)
+        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+
+    def backward(self, g):
+        kh, kw = self.kernel
+        onehot = np.zeros((*g.shape, kh * kw), dtype=g.dtype)
+        np.put_along_axis(onehot, self.argmax[..., None], g[..., None], axis=-1)
+        grad_windows = onehot.reshape(*g.shape, kh, kw)
+        return (_unpad(_scatter_windows(grad_windows, self.padded_shape, self.stride), self.padding),)
+
+
+class AvgPool2d(Function):
+    """y = mean over each window (zero padding counted, as PyTorch's default);   each input in a window
+    gets 1/(kh·kw) of the window's gradient."""
+
+    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> None:
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+
+    def forward(self, x):
+        _check_image(x, "avg_pool2d")
+        (kh, kw), (ph, pw) = self.kernel, self.padding
+        _output_size(x.shape[2], kh, self.stride[0], ph, "avg_pool2d", x.shape)
+        _output_size(x.shape[3], kw, self.stride[1], pw, "avg_pool2d", x.shape)
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+        self.padded_shape = xp.shape
+        return _windows(xp, self.kernel, self.stride).mean(axis=(-2, -1))
+
+    def backward(self, g):
+        kh, kw = self.kernel
+        share = np.broadcast_to((g / (kh * kw))[..., None, None], (*g.shape, kh, kw))
+        return (_unpad(_scatter_windows(share, self.padded_shape, self.stride), self.padding),)
+
+
+def max_pool2d(
+    x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
+) -> Tensor:
+    """Max pooling; the stride defaults to the kernel size."""
+    kernel = _pair(kernel_size, "kernel_size")
+    return MaxPool2d(
+        kernel, _pair(stride, "stride") if stride is not None else kernel, _pair(padding, "padding")
+    )(x)
+
+
+def avg_pool2d(
+    x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
+) -> Tensor:
+    """Average pooling; the stride defaults to the kernel size."""
+    kernel = _pair(kernel_size, "kernel_size")
+    return AvgPool2d(
+        kernel, _pair(stride, "stride") if stride is not None else kernel, _pair(padding, "padding")
+    )(x)
+
+
+class UpsampleNearest(Function):
+    """Each pixel repeated into an s×s block;   the gradient of a pixel is the sum over its block."""
+
+    def __init__(self, scale: tuple[int, int]) -> None:
+        self.scale = scale
+
+    def forward(self, x):
+        _check_image(x, "upsample")
+        sh, sw = self.scale
+        return np.repeat(np.repeat(x, sh, axis=2), sw, axis=3)
+
+    def backward(self, g):
+        n, c, h, w = g.shape
+        sh, sw = self.scale
+        return (g.reshape(n, c, h // sh, sh, w // sw, sw).sum(axis=(3, 5)),)
+
+
+def upsample_nearest(x: Any, scale_factor: int | tuple = 2) -> Tensor:
+    """Nearest-neighbour upsampling by an integer factor."""
+    scale = _pair(scale_factor, "scale_factor")
+    if min(scale) < 1:
+        raise ValueError(f"scale_factor must be a positive integer, got {scale_factor!r}")
+    return UpsampleNearest(scale)(x)
