@@ -104,3 +104,14 @@ def test_layers_initialise_like_torch():
 def test_bad_shapes_give_errors_naming_them(make, shape, match):
     with pytest.raises(ValueError, match=match):
         make()(ds.zeros(*shape))
+
+
+def test_max_pool_gives_ties_to_the_first_maximum_like_torch():
+    x = np.zeros((1, 1, 4, 4))  # every window is a tie, as after a ReLU
+    x[0, 0, 1, 1] = 1.0
+    for kwargs in ({"kernel_size": 2}, {"kernel_size": 2, "stride": 1}):
+        ours = ds.Tensor(x, requires_grad=True)
+        theirs = torch.tensor(x, requires_grad=True)
+        F.max_pool2d(ours, **kwargs).sum().backward()
+        torch.nn.functional.max_pool2d(theirs, **kwargs).sum().backward()
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())

@@ -89,6 +89,7 @@ TORCH = {
     "conv_transpose2d": lambda x, w, b: tf.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
     "conv_transpose2d_plain": tf.conv_transpose2d,
     "max_pool2d": lambda x: tf.max_pool2d(x, 2),
+    "max_pool2d_ragged": lambda x: tf.max_pool2d(x, (2, 3)),
     "max_pool2d_overlap": lambda x: tf.max_pool2d(x, 3, stride=2, padding=1),
     "avg_pool2d": lambda x: tf.avg_pool2d(x, 2),
     "avg_pool2d_padded": lambda x: tf.avg_pool2d(x, 3, stride=2, padding=1),

@@ -134,6 +134,7 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase("conv_transpose2d_plain", F.conv_transpose2d, ((1, 2, 3, 3), (2, 3, 2, 2))),
     OpCase("max_pool2d", lambda x: F.max_pool2d(x, 2), ((2, 3, 6, 6),)),
+    OpCase("max_pool2d_ragged", lambda x: F.max_pool2d(x, (2, 3)), ((2, 2, 7, 8),)),
     OpCase("max_pool2d_overlap", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)),
     OpCase("avg_pool2d", lambda x: F.avg_pool2d(x, 2), ((2, 3, 6, 6),)),
     OpCase("avg_pool2d_padded", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)),

@@ -95,10 +95,16 @@ class Conv2d(Function):
         grad_w = (g2.T @ self.cols).reshape(self.weight.shape) if self.needs_grad(1) else None
         grad_x = None
         if self.needs_grad(0):
-            grad_cols = (
-                (g2 @ self.weight.reshape(f, -1)).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            )
-            grad_x = _unpad(_scatter_windows(grad_cols, self.padded_shape, self.stride), self.padding)
+            # each kernel position (i, j) sends G·W[:, :, i, j] back to the pixels it read: one matrix
+            # product per position, added into a channels-last buffer (contiguous rows), transposed once
+            sh, sw = self.stride
+            _, _, hp, wp = self.padded_shape
+            grad_nhwc = np.zeros((n, hp, wp, c), dtype=g.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    part = (g2 @ self.weight[:, :, i, j]).reshape(n, ho, wo, c)
+                    grad_nhwc[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part
+            grad_x = _unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, g2.sum(axis=0) if self.needs_grad(2) else None
@@ -207,15 +213,43 @@ class MaxPool2d(Function):
         _output_size(x.shape[3], kw, self.stride[1], pw, "max_pool2d", x.shape)
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
         self.padded_shape = xp.shape
+        self.tiled = self.stride == self.kernel and not (ph or pw)
+        if self.tiled:
+            # windows that tile the image: the max is a running maximum over the kh·kw strided
+            # slices, one per position in the window, with no copy of the windows
+            h, w = x.shape[2:]
+            self.x, self.out_hw = x, (h // kh, w // kw)
+            out = self._slice(x, 0, 0).copy()
+            for i, j in self._positions():
+                np.maximum(out, self._slice(x, i, j), out=out)
+            self.output_of_forward = out
+            return out
         windows = _windows(xp, self.kernel, self.stride)
         flat = windows.reshape(*windows.shape[:4], kh * kw)
-        self.argmax = flat.argmax(axis=-1)
+        self.argmax = flat.argmax(axis=-1)  # the first maximum of each window, as PyTorch picks
         return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
+
+    def _positions(self):
+        kh, kw = self.kernel
+        return [(i, j) for i in range(kh) for j in range(kw)][1:]
+
+    def _slice(self, a: np.ndarray, i: int, j: int) -> np.ndarray:
+        (kh, kw), (ho, wo) = self.kernel, self.out_hw
+        return a[:, :, i : i + kh * ho : kh, j : j + kw * wo : kw]
 
     def backward(self, g):
         kh, kw = self.kernel
-        onehot = np.zeros((*g.shape, kh * kw), dtype=g.dtype)
-        np.put_along_axis(onehot, self.argmax[..., None], g[..., None], axis=-1)
+        if self.tiled:
+            grad = np.zeros(self.x.shape, dtype=g.dtype)
+            out = self.output_of_forward
+            unclaimed = np.ones(g.shape, dtype=bool)
+            # visit the window positions in order: the first one holding the maximum takes the gradient
+            for i, j in [(0, 0), *self._positions()]:
+                wins = (self._slice(self.x, i, j) == out) & unclaimed
+                self._slice(grad, i, j)[...] = np.where(wins, g, 0)
+                unclaimed &= ~wins
+            return (grad,)
+        onehot = (np.arange(kh * kw) == self.argmax[..., None]) * g[..., None]
         grad_windows = onehot.reshape(*g.shape, kh, kw)
         return (_unpad(_scatter_windows(grad_windows, self.padded_shape, self.stride), self.padding),)
 

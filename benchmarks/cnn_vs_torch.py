@@ -1,0 +1,118 @@
+"""Seconds per epoch of the same small CNN trained in deepstep and in PyTorch (CPU, 2 threads).
+
+conv3x3×32 pad 1 → ReLU → maxpool 2 → conv3x3×64 pad 1 → ReLU → maxpool 2 → linear 10, Adam,
+cross-entropy, batch 128, float32, MNIST as NCHW. By default each library trains `--batches`
+batches (alternating in blocks) and the epoch time is that rate times 469 batches; `--full-epoch`
+times a whole epoch instead.
+
+Prints one JSON line. Run: python benchmarks/cnn_vs_torch.py [--batches 60] [--full-epoch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+import numpy as np
+import torch
+
+import deepstep as ds
+from deepstep import nn, optim
+
+torch.set_num_threads(2)
+BATCH = 128
+
+
+def deepstep_trainer(x, y):
+    ds.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 10),
+    )
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(index):
+        loss = ds.functional.cross_entropy(model(x[index]), y[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_trainer(x, y):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64 * 7 * 7, 10),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step(index):
+        index = torch.from_numpy(index)
+        loss = torch.nn.functional.cross_entropy(model(tx[index]), ty[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=60, help="batches timed per library (default 60)")
+    parser.add_argument("--full-epoch", action="store_true", help="time one whole epoch of each")
+    args = parser.parse_args()
+    (x, y), _ = ds.datasets.load_mnist()
+    x = x[:, None]
+    order = np.random.default_rng(0).permutation(len(x))
+    batches = [order[i : i + BATCH] for i in range(0, len(x), BATCH)]
+    count = len(batches) if args.full_epoch else args.batches
+    steps = {"deepstep": deepstep_trainer(x, y), "torch": torch_trainer(x, y)}
+    seconds = {name: 0.0 for name in steps}
+    block = 10
+    for start in range(0, count, block):  # alternate in blocks so that load hits both alike
+        for name, step in steps.items():
+            time.sleep(0.2)
+            step(batches[start])  # warm-up batch, not timed
+            begin = time.perf_counter()
+            for index in batches[start : min(start + block, count)]:
+                step(index)
+            seconds[name] += time.perf_counter() - begin
+    per_epoch = {name: s / count * len(batches) for name, s in seconds.items()}
+    print(
+        json.dumps(
+            {
+                "benchmark": "cnn_vs_torch",
+                "machine": f"{platform.machine()} {os.cpu_count()} cores",
+                "torch_threads": torch.get_num_threads(),
+                "batches_timed": count,
+                "deepstep_s_per_epoch": round(per_epoch["deepstep"], 1),
+                "torch_s_per_epoch": round(per_epoch["torch"], 1),
+                "ratio_deepstep_vs_torch": round(per_epoch["deepstep"] / per_epoch["torch"], 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
