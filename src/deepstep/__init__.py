@@ -6,7 +6,7 @@ and (layer by layer, see DESIGN.md) networks, optimizers, linear models, word2ve
 
 import numpy as _np
 
-from . import data, datasets, functional, io, nn, optim, train
+from . import data, datasets, functional, io, models, nn, optim, train
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 from .backend import get_default_dtype, manual_seed, set_default_dtype
@@ -36,6 +36,7 @@ __all__ = [
     "io",
     "load",
     "manual_seed",
+    "models",
     "nn",
     "optim",
     "save",

@@ -1,6 +1,16 @@
-"""Pictures (matplotlib, the `plot` extra): learning curves and decision boundaries."""
+"""Pictures (matplotlib, the `plot` extra): learning curves, decision boundaries, image grids,
+latent spaces, convolution filters and GAN losses."""
 
 from .boundaries import plot_decision_boundary, predict_classes
 from .curves import plot_history
+from .images import image_grid, plot_filters, plot_gan_losses, plot_latent_space
 
-__all__ = ["plot_decision_boundary", "plot_history", "predict_classes"]
+__all__ = [
+    "image_grid",
+    "plot_decision_boundary",
+    "plot_filters",
+    "plot_gan_losses",
+    "plot_history",
+    "plot_latent_space",
+    "predict_classes",
+]

@@ -1,0 +1,89 @@
+"""Autoencoders: an encoder squeezes x into a code z, a decoder rebuilds x̂ from z; trained on ‖x − x̂‖².
+
+The dense variant is MLP-shaped; the convolutional one uses strided convolutions down and
+transposed convolutions up. Both end in a sigmoid (images in [0, 1]).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import nn
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+
+__all__ = ["Autoencoder"]
+
+
+class Autoencoder(nn.Module):
+    """Autoencoder(kind="dense" | "conv", latent_dim=32) for square images, input (N, H·W) or (N, 1, H, W)."""
+
+    def __init__(
+        self, kind: str = "dense", latent_dim: int = 32, hidden: int = 256, image_size: int = 28
+    ) -> None:
+        if kind not in ("dense", "conv"):
+            raise ValueError(f"kind must be 'dense' or 'conv', got {kind!r}")
+        self.kind, self.latent_dim, self.image_size = kind, latent_dim, image_size
+        pixels = image_size * image_size
+        if kind == "dense":
+            self.encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, latent_dim))
+            self.decoder = nn.Sequential(
+                nn.Linear(latent_dim, hidden), nn.ReLU(), nn.Linear(hidden, pixels), nn.Sigmoid()
+            )
+        else:
+            if image_size % 4:
+                raise ValueError(
+                    f"the convolutional autoencoder needs image_size divisible by 4, got {image_size}"
+                )
+            quarter = image_size // 4
+            self.encoder = nn.Sequential(
+                nn.Conv2d(1, 16, 3, stride=2, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(16, 32, 3, stride=2, padding=1),
+                nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(32 * quarter * quarter, latent_dim),
+            )
+            self.decoder_input = nn.Linear(latent_dim, 32 * quarter * quarter)
+            self.decoder = nn.Sequential(
+                nn.ReLU(),
+                nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
+                nn.ReLU(),
+                nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),
+                nn.Sigmoid(),
+            )
+
+    def _as_input(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        n, size = x.shape[0], self.image_size
+        if self.kind == "dense":
+            return x.reshape(n, size * size)
+        return x.reshape(n, 1, size, size)
+
+    def encode(self, x: Any) -> Tensor:
+        """z = encoder(x): the latent code."""
+        return self.encoder(self._as_input(x))
+
+    def decode(self, z: Any) -> Tensor:
+        """x̂ = decoder(z), shaped like the encoder's input."""
+        if self.kind == "dense":
+            return self.decoder(z)
+        quarter = self.image_size // 4
+        h = self.decoder_input(z)
+        return self.decoder(h.reshape(h.shape[0], 32, quarter, quarter))
+
+    def forward(self, x: Any) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def reconstruct(self, x: Any) -> np.ndarray:
+        """Reconstructions as images (N, H, W), computed without a graph in evaluation mode."""
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                out = self(x).numpy()
+        finally:
+            self.train(was_training)
+        return out.reshape(len(out), self.image_size, self.image_size)

@@ -1,0 +1,86 @@
+"""Feed-forward classifiers: the multi-layer perceptron and a small convolutional network."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from .. import nn
+from ..autograd.tensor import Tensor
+
+__all__ = ["ACTIVATIONS", "MLP", "SmallCNN"]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "leaky_relu": nn.LeakyReLU,
+    "step": nn.Step,
+    "identity": nn.Identity,
+}
+
+
+def activation_module(name: str) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; use one of {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[name]()
+
+
+class MLP(nn.Module):
+    """Layers of h(W̃ṽ): Linear → activation for each hidden size, then a last Linear (no activation).
+
+    MLP([784, 256, 128, 10]) is the notes' network for MNIST; `dropout` adds Dropout after each
+    hidden activation.
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0) -> None:
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"an MLP needs at least an input and an output size, got {sizes}")
+        layers: list[nn.Module] = []
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+            layers.append(nn.Linear(fan_in, fan_out))
+            if i < len(sizes) - 2:
+                layers.append(activation_module(activation))
+                if dropout:
+                    layers.append(nn.Dropout(dropout))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: Any) -> Tensor:
+        return self.layers(x)
+
+
+class SmallCNN(nn.Module):
+    """(conv3×3 → ReLU → maxpool 2) × 2 → linear: a LeNet-like classifier for 28×28 images.
+
+    Input (N, C, H, W) with H and W divisible by 4 (or (N, H, W), read as one channel).
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        channels: Sequence[int] = (32, 64),
+        image_size: int = 28,
+    ) -> None:
+        if image_size % 4:
+            raise ValueError(
+                f"SmallCNN pools twice by 2: image_size must be divisible by 4, got {image_size}"
+            )
+        first, second = channels
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, first, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(first, second, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
+        self.classifier = nn.Linear(second * (image_size // 4) ** 2, num_classes)
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim == 3:
+            x = x.unsqueeze(1)
+        return self.classifier(self.features(x).flatten(1))

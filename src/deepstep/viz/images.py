@@ -1,0 +1,115 @@
+"""Pictures of images and of what networks learned: grids, latent spaces, filters, GAN losses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._matplotlib import pyplot
+
+__all__ = ["image_grid", "plot_filters", "plot_gan_losses", "plot_latent_space"]
+
+
+def _save(figure: Any, path: str | os.PathLike | None) -> Any:
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=110)
+        pyplot().close(figure)
+    return figure
+
+
+def image_grid(
+    rows: Sequence[np.ndarray],
+    labels: Sequence[str] | None = None,
+    path: str | os.PathLike | None = None,
+    title: str | None = None,
+) -> Any:
+    """One row of grey images per array (e.g. originals above their reconstructions, or samples)."""
+    rows = [np.asarray(r) for r in rows]
+    if not rows or any(r.ndim != 3 for r in rows):
+        raise ValueError("image_grid takes a list of image arrays of shape (n, H, W)")
+    columns = max(len(r) for r in rows)
+    plt = pyplot()
+    figure, axes = plt.subplots(
+        len(rows), columns, figsize=(columns * 0.9, len(rows) * 0.95 + 0.4), squeeze=False
+    )
+    for r, images in enumerate(rows):
+        for c in range(columns):
+            axis = axes[r, c]
+            axis.axis("off")
+            if c < len(images):
+                axis.imshow(images[c], cmap="gray", vmin=0, vmax=1)
+        if labels:
+            axes[r, 0].set_title(labels[r], fontsize=8, loc="left")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def plot_latent_space(
+    codes: np.ndarray, labels: np.ndarray, path: str | os.PathLike | None = None, title: str = "latent space"
+) -> Any:
+    """Codes coloured by class; codes with more than 2 dimensions are projected on their first two
+    principal components (NumPy's SVD)."""
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.ndim != 2 or len(codes) != len(labels):
+        raise ValueError(f"expected codes (n, d) and n labels, got {codes.shape} and {np.shape(labels)}")
+    if codes.shape[1] > 2:
+        centred = codes - codes.mean(axis=0)
+        codes = centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(5.5, 4.5))
+    points = axis.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=4, alpha=0.7)
+    figure.colorbar(points, ax=axis, label="class")
+    axis.set_title(title)
+    return _save(figure, path)
+
+
+def plot_filters(
+    weight: Any, path: str | os.PathLike | None = None, title: str = "first-layer filters"
+) -> Any:
+    """The kernels of a convolution (out, in, kh, kw), the first input channel of each, as small images."""
+    weight = np.asarray(getattr(weight, "data", weight))
+    if weight.ndim != 4:
+        raise ValueError(
+            f"plot_filters expects convolution weights (out, in, kh, kw), got shape {weight.shape}"
+        )
+    kernels = weight[:, 0]
+    columns = min(8, len(kernels))
+    rows = -(-len(kernels) // columns)
+    plt = pyplot()
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8 + 0.4), squeeze=False)
+    bound = np.abs(kernels).max() or 1.0
+    for index, axis in enumerate(axes.ravel()):
+        axis.axis("off")
+        if index < len(kernels):
+            axis.imshow(kernels[index], cmap="coolwarm", vmin=-bound, vmax=bound)
+    figure.suptitle(title)
+    return _save(figure, path)
+
+
+def plot_gan_losses(
+    history: dict[str, list[float]], path: str | os.PathLike | None = None, smooth: int = 50
+) -> Any:
+    """Both players' losses per step (and their running means over `smooth` steps)."""
+    plt = pyplot()
+    figure, axis = plt.subplots(figsize=(7, 3.5))
+    for name in ("d_loss", "g_loss"):
+        values = np.asarray(history[name])
+        axis.plot(values, alpha=0.25)
+        if len(values) >= smooth:
+            axis.plot(
+                np.arange(smooth - 1, len(values)),
+                np.convolve(values, np.ones(smooth) / smooth, "valid"),
+                label=f"{'discriminator' if name == 'd_loss' else 'generator'} (mean of {smooth})",
+            )
+    axis.set_xlabel("step")
+    axis.set_ylabel("loss")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    return _save(figure, path)
