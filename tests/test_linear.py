@@ -306,8 +306,11 @@ def test_adaline_batch_and_stochastic_learn_blobs():
 def test_pipelines_grid_search_and_string_labels():
     X, y = load_breast_cancer(return_X_y=True)
     names = np.array(["benign", "malignant"])[y]
-    search = GridSearchCV(make_pipeline(StandardScaler(), linear.LogisticRegression()),
-                          {"logisticregression__C": [0.1, 1.0]}, cv=3)  # fmt: skip
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), linear.LogisticRegression()),
+        {"logisticregression__C": [0.1, 1.0]},
+        cv=3,
+    )
     search.fit(X, names)
     assert search.best_score_ > 0.95 and set(search.predict(X[:5])) <= set(names)
 

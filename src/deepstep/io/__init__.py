@@ -4,8 +4,9 @@ Importing this layer gives every Module a `save(path)` method; `deepstep.load(pa
 """
 
 from ..nn.module import Module
+from .checkpoint import load_checkpoint, save_checkpoint
 from .model_file import atomic_write, load, save
 
 Module.save = save  # type: ignore[attr-defined]
 
-__all__ = ["atomic_write", "load", "save"]
+__all__ = ["atomic_write", "load", "load_checkpoint", "save", "save_checkpoint"]

@@ -16,6 +16,7 @@ from .. import backend, nn, optim
 from .. import functional as F
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..train.loop import Progress
 
 __all__ = ["GAN"]
 
@@ -55,6 +56,18 @@ class GAN(nn.Module):
     def _dtype(self) -> np.dtype:
         return next(iter(self.parameters())).dtype
 
+    def optimizers(
+        self, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999)
+    ) -> tuple[optim.Adam, optim.Adam]:
+        """The two players' Adam optimizers (discriminator, generator), made on first use and kept."""
+        if not hasattr(self, "_optimizers"):
+            made = (
+                optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas),
+                optim.Adam(self.generator.parameters(), lr=lr, betas=betas),
+            )
+            object.__setattr__(self, "_optimizers", made)
+        return self._optimizers
+
     def fit(  # type: ignore[override] - a GAN trains two players, not one loss
         self,
         x: Any,
@@ -64,6 +77,8 @@ class GAN(nn.Module):
         betas: tuple[float, float] = (0.5, 0.999),
         seed: int | None = None,
         callbacks: Any = None,
+        verbose: int = 0,
+        epoch_label: tuple[int, int] | None = None,
     ) -> dict[str, list[float]]:
         """Alternate D and G steps over the images x (values in [0, 1]); returns the per-step losses
         {"d_loss": [...], "g_loss": [...]} (the optimizers persist across calls, so training resumes)."""
@@ -74,21 +89,14 @@ class GAN(nn.Module):
         if not (np.isfinite(images).all() and images.min() >= 0 and images.max() <= 1):
             raise ValueError("GAN expects finite pixel values in [0, 1]")
         real_all = images.reshape(len(images), -1) * 2 - 1  # to the generator's tanh range
-        if not hasattr(self, "_optimizers"):
-            object.__setattr__(
-                self,
-                "_optimizers",
-                (
-                    optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas),
-                    optim.Adam(self.generator.parameters(), lr=lr, betas=betas),
-                ),
-            )
-        d_optimizer, g_optimizer = self._optimizers
+        d_optimizer, g_optimizer = self.optimizers(lr, betas)
         rng = backend.as_generator(seed) if seed is not None else np.random.default_rng()
         history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
         ones = np.ones((batch_size, 1), dtype=self._dtype())
         zeros = np.zeros((batch_size, 1), dtype=self._dtype())
-        for _ in range(epochs):
+        first, total = epoch_label or (0, epochs)
+        for epoch in range(epochs):
+            progress = Progress(verbose, first + epoch, total, len(real_all) // batch_size)
             order = rng.permutation(len(real_all))
             for start in range(0, len(order) - batch_size + 1, batch_size):
                 real = real_all[order[start : start + batch_size]]
@@ -112,6 +120,10 @@ class GAN(nn.Module):
                     raise FloatingPointError(f"GAN losses became non-finite (D {d_value}, G {g_value})")
                 history["d_loss"].append(d_value)
                 history["g_loss"].append(g_value)
+                progress.update(len(history["d_loss"]) - 1, {"d_loss": d_value, "g_loss": g_value})
+            progress.close(
+                {"d_loss": float(np.mean(history["d_loss"])), "g_loss": float(np.mean(history["g_loss"]))}
+            )
             for callback in callbacks or []:
                 callback(self, history)
         return history

@@ -23,7 +23,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from .callbacks import Callback, History
 
-__all__ = ["compile", "evaluate", "fit", "predict"]
+__all__ = ["Progress", "compile", "evaluate", "fit", "predict"]
 
 OPTIMIZERS: dict[str, tuple[type, dict[str, Any]]] = {
     "sgd": (optim_.SGD, {"lr": 0.01}),
@@ -202,7 +202,7 @@ def _check_batch_size(batch_size: Any) -> int:
 
 
 # ----- progress -----------------------------------------------------------------------
-class _Progress:
+class Progress:
     """A tqdm bar per epoch when tqdm is installed (the `progress` extra), else one line per epoch."""
 
     def __init__(self, verbose: int, epoch: int, epochs: int, total: int) -> None:
@@ -294,7 +294,7 @@ def fit(
         model.train()
         order = rng.permutation(n) if shuffle else np.arange(n)
         totals = dict.fromkeys(["loss", *compiled.metrics], 0.0)
-        progress = _Progress(verbose, epoch, epochs, n_batches)
+        progress = Progress(verbose, epoch, epochs, n_batches)
         seen = 0
         for batch, start in enumerate(range(0, n, batch_size)):
             index = order[start : start + batch_size]

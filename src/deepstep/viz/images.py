@@ -101,12 +101,13 @@ def plot_gan_losses(
     figure, axis = plt.subplots(figsize=(7, 3.5))
     for name in ("d_loss", "g_loss"):
         values = np.asarray(history[name])
-        axis.plot(values, alpha=0.25)
+        player = "discriminator" if name == "d_loss" else "generator"
+        axis.plot(values, alpha=0.25, label=player)
         if len(values) >= smooth:
             axis.plot(
                 np.arange(smooth - 1, len(values)),
                 np.convolve(values, np.ones(smooth) / smooth, "valid"),
-                label=f"{'discriminator' if name == 'd_loss' else 'generator'} (mean of {smooth})",
+                label=f"{player} (mean of {smooth})",
             )
     axis.set_xlabel("step")
     axis.set_ylabel("loss")

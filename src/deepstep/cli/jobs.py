@@ -1,0 +1,250 @@
+"""The training jobs behind `deepstep train`, `deepstep autoencoder` and `deepstep gan`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .resume import EpochCheckpoint, Resumable
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+
+
+def _load(dataset: str, limit: int | None) -> tuple:
+    from .. import datasets
+
+    started = time.perf_counter()
+    loader = datasets.load_mnist if dataset == "mnist" else datasets.load_fashion_mnist
+    (x, y), test = loader()
+    if limit is not None:
+        if limit <= 0:
+            raise SystemExit(f"--limit must be positive, got {limit}")
+        x, y = x[:limit], y[:limit]
+    seconds = time.perf_counter() - started
+    print(f"{dataset}: {len(x)} training and {len(test[0])} test images ({seconds:.1f} s to load)")
+    return (x, y), test
+
+
+def _optimizer(name: str, parameters: Any, lr: float) -> Any:
+    from .. import optim
+
+    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmsprop": optim.RMSprop}
+    return classes[name](parameters, lr=lr)
+
+
+def _picture(path: Path, draw: Any) -> None:
+    """draw(path) if matplotlib is there (the `plot` extra); say so if not."""
+    try:
+        draw(path)
+    except ImportError as error:
+        print(f"no picture: {error}")
+    else:
+        print(f"wrote {path}")
+
+
+def _fit(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    args: argparse.Namespace,
+    output: Path,
+    settings: dict[str, Any],
+    validation: dict[str, Any],
+) -> tuple[Resumable, int]:
+    """model.fit with a checkpoint per epoch; returns the Resumable and an exit status."""
+    from ..train import CSVLogger
+
+    resumable = Resumable(output, model, {"optimizer": model.optimizer}, settings, args.restart)
+    if resumable.epoch >= args.epochs:
+        print(f"already trained for {resumable.epoch} epochs (raise --epochs to train on)")
+        return resumable, 0
+    started = time.perf_counter()
+    try:
+        model.fit(
+            x,
+            y,
+            epochs=args.epochs,
+            initial_epoch=resumable.epoch,
+            batch_size=args.batch_size,
+            callbacks=[  # the log first, the checkpoint last: an epoch is saved only once it is complete
+                CSVLogger(output / "history.csv", append=resumable.epoch > 0),
+                EpochCheckpoint(resumable),
+            ],
+            verbose=0 if args.quiet else 1,
+            seed=args.seed + resumable.epoch,
+            **validation,
+        )
+    except KeyboardInterrupt:
+        return resumable, resumable.interrupted()
+    print(f"trained in {time.perf_counter() - started:.1f} s")
+    return resumable, 0
+
+
+def train(args: argparse.Namespace) -> int:
+    """An MLP (or the small CNN) on MNIST or Fashion-MNIST: model, history, curves, test accuracy."""
+    from .. import backend, nn
+    from ..models import MLP, SmallCNN
+
+    if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
+        raise SystemExit("deepstep train: --epochs, --batch-size and --lr must be positive")
+    backend.manual_seed(args.seed)
+    (x, y), (x_test, y_test) = _load(args.dataset, args.limit)
+    if args.model == "cnn":
+        model: nn.Module = SmallCNN()
+        x, x_test = x[:, None], x_test[:, None]
+        description = "SmallCNN (conv3×3×32 → pool → conv3×3×64 → pool → linear)"
+    else:
+        sizes = [28 * 28, *args.hidden, 10]
+        model = MLP(sizes, activation=args.activation)
+        x, x_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
+        description = f"{'-'.join(map(str, sizes))} MLP, {args.activation}"
+    model.compile(
+        optimizer=_optimizer(args.optimizer, model.parameters(), args.lr),
+        loss="cross_entropy",
+        metrics=["accuracy"],
+    )
+    print(
+        f"model: {description}, {model.num_parameters():,} parameters, {args.optimizer} lr={args.lr}, "
+        f"batch {args.batch_size}, {args.epochs} epochs"
+    )
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "job": "train",
+        "model": args.model,
+        "dataset": args.dataset,
+        "hidden": args.hidden,
+        "activation": args.activation,
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "limit": args.limit,
+        "validation_split": args.validation_split,
+    }
+    resumable, status = _fit(model, x, y, args, output, settings, {"validation_split": args.validation_split})
+    if status:
+        return status
+    scores = model.evaluate(x_test, y_test)
+    model.save(output / "model.npz")
+    print(f"test accuracy: {scores['accuracy']:.4f}   test loss: {scores['loss']:.4f}")
+    print(f"wrote {output / 'model.npz'} and {output / 'history.csv'}")
+    np.savetxt(output / "test_accuracy.txt", [scores["accuracy"]], fmt="%.4f")
+    if not args.no_plot:
+        from .. import viz
+
+        title = f"{args.dataset} {args.model.upper()}"
+        _picture(output / "curves.png", lambda path: viz.plot_history(resumable.history, path, title=title))
+        if args.model == "cnn":
+            _picture(output / "filters.png", lambda path: viz.plot_filters(model.features[0].weight, path))
+    return 0
+
+
+def autoencoder(args: argparse.Namespace) -> int:
+    """An autoencoder on MNIST: test reconstruction error next to PCA's with as many components."""
+    from .. import backend
+    from ..models import Autoencoder
+
+    backend.manual_seed(args.seed)
+    (x, _), (x_test, y_test) = _load(args.dataset, args.limit)
+    flat, flat_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
+    model = Autoencoder(args.kind, latent_dim=args.latent)
+    inputs, inputs_test = (flat, flat_test) if args.kind == "dense" else (x[:, None], x_test[:, None])
+    model.compile(optimizer=_optimizer("adam", model.parameters(), args.lr), loss="mse")
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "job": "autoencoder",
+        "kind": args.kind,
+        "latent": args.latent,
+        "dataset": args.dataset,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "limit": args.limit,
+    }
+    _, status = _fit(model, inputs, inputs, args, output, settings, {})
+    if status:
+        return status
+    reconstructions = model.reconstruct(inputs_test)
+    mse = float(np.mean((reconstructions.reshape(len(flat_test), -1) - flat_test) ** 2))
+    mean = flat.mean(axis=0)
+    components = np.linalg.svd(flat - mean, full_matrices=False)[2][: args.latent]
+    pca = float(np.mean(((flat_test - mean) @ components.T @ components + mean - flat_test) ** 2))
+    print(f"test reconstruction MSE: {mse:.5f}   PCA with {args.latent} components: {pca:.5f}")
+    model.save(output / "model.npz")
+    if not args.no_plot:
+        from .. import viz
+
+        rows, labels = [x_test[:12], reconstructions[:12]], ["originals", "reconstructions"]
+        _picture(output / "reconstructions.png", lambda path: viz.image_grid(rows, labels, path=path))
+        codes = model.encode(inputs_test[:3000]).numpy()
+        title = f"{args.latent}-dimensional codes, first two principal axes"
+        _picture(output / "latent.png", lambda path: viz.plot_latent_space(codes, y_test[:3000], path, title))
+    return 0
+
+
+def gan(args: argparse.Namespace) -> int:
+    """A GAN on MNIST: samples and both players' losses, one checkpoint per epoch."""
+    from .. import backend
+    from ..models import GAN
+
+    backend.manual_seed(args.seed)
+    (x, _), _ = _load(args.dataset, args.limit)
+    model = GAN(latent_dim=args.latent)
+    d_optimizer, g_optimizer = model.optimizers(args.lr)
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "job": "gan",
+        "latent": args.latent,
+        "dataset": args.dataset,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "limit": args.limit,
+    }
+    resumable = Resumable(
+        output, model, {"discriminator": d_optimizer, "generator": g_optimizer}, settings, args.restart
+    )
+    try:
+        while resumable.epoch < args.epochs:
+            history = model.fit(
+                x,
+                epochs=1,
+                batch_size=args.batch_size,
+                seed=args.seed + resumable.epoch,
+                verbose=0 if args.quiet else 1,
+                epoch_label=(resumable.epoch, args.epochs),
+            )
+            logs = {
+                "d_loss": float(np.mean(history["d_loss"])),
+                "g_loss": float(np.mean(history["g_loss"])),
+                "d_steps": history["d_loss"],
+                "g_steps": history["g_loss"],
+            }
+            resumable.add_epoch(logs)
+            print(
+                f"epoch {resumable.epoch}/{args.epochs}: discriminator loss {logs['d_loss']:.4f}, "
+                f"generator loss {logs['g_loss']:.4f}"
+            )
+    except KeyboardInterrupt:
+        return resumable.interrupted()
+    model.save(output / "model.npz")
+    print(f"wrote {output / 'model.npz'}")
+    if not args.no_plot:
+        from .. import viz
+
+        steps = {
+            name: [v for epoch in resumable.history.get(key, []) for v in epoch]
+            for name, key in (("d_loss", "d_steps"), ("g_loss", "g_steps"))
+        }
+        samples = model.sample(48, seed=args.seed)
+        rows = [samples[i * 12 : (i + 1) * 12] for i in range(4)]
+        _picture(output / "samples.png", lambda path: viz.image_grid(rows, path=path, title="generated"))
+        _picture(output / "losses.png", lambda path: viz.plot_gan_losses(steps, path))
+    return 0

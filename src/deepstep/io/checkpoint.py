@@ -1,0 +1,70 @@
+"""Training checkpoints: model weights, optimizer states and a small JSON record (epoch, history),
+in one .npz written atomically and read without pickle, so interrupted training can resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..nn.module import Module
+from ..optim.optimizer import Optimizer
+from .model_file import atomic_write
+
+__all__ = ["load_checkpoint", "save_checkpoint"]
+
+_RECORD = "__record__"
+
+
+def save_checkpoint(
+    path: str | os.PathLike, model: Module, optimizers: dict[str, Optimizer], record: dict[str, Any]
+) -> Path:
+    """Write weights, each optimizer's state and `record` (JSON-able: epoch, history, settings)."""
+    arrays = {f"model/{name}": value for name, value in model.state_dict().items()}
+    meta: dict[str, Any] = {"record": record, "optimizers": {}}
+    for label, optimizer in optimizers.items():
+        state = optimizer.state_dict()
+        scalars: dict[str, dict[str, Any]] = {}
+        for index, values in state["state"].items():
+            for key, value in values.items():
+                if isinstance(value, np.ndarray):
+                    arrays[f"optimizer/{label}/{index}/{key}"] = value
+                else:
+                    scalars.setdefault(str(index), {})[key] = value
+        meta["optimizers"][label] = {"param_groups": state["param_groups"], "scalars": scalars}
+    blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    return atomic_write(path, lambda file: np.savez(file, **{_RECORD: blob}, **arrays))
+
+
+def load_checkpoint(
+    path: str | os.PathLike, model: Module, optimizers: dict[str, Optimizer]
+) -> dict[str, Any]:
+    """Restore weights and optimizer states from `path` into the given objects; returns the record."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(archive[_RECORD].tobytes().decode("utf-8"))
+            arrays = {name: archive[name] for name in archive.files if name != _RECORD}
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a readable deepstep checkpoint: {error}") from None
+    model.load_state_dict(
+        {name[len("model/") :]: v for name, v in arrays.items() if name.startswith("model/")}
+    )
+    for label, optimizer in optimizers.items():
+        saved = meta["optimizers"].get(label)
+        if saved is None:
+            raise ValueError(f"{path} holds no state for the optimizer {label!r}")
+        state: dict[int, dict[str, Any]] = {}
+        prefix = f"optimizer/{label}/"
+        for name, value in arrays.items():
+            if name.startswith(prefix):
+                index, key = name[len(prefix) :].split("/", 1)
+                state.setdefault(int(index), {})[key] = value
+        for index, values in saved["scalars"].items():
+            state.setdefault(int(index), {}).update(values)
+        optimizer.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
+    return meta["record"]

@@ -1,0 +1,94 @@
+"""The training commands: what they write, and resuming after Ctrl-C."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+import deepstep as ds
+from deepstep.cli import main
+from deepstep.cli.resume import INTERRUPTED, EpochCheckpoint
+
+
+def _interrupt_after_first_epoch(monkeypatch):
+    original = EpochCheckpoint.on_epoch_end
+
+    def once(self, epoch, logs=None):
+        original(self, epoch, logs)
+        raise KeyboardInterrupt  # as if Ctrl-C came right after the first epoch
+
+    monkeypatch.setattr(EpochCheckpoint, "on_epoch_end", once)
+    return lambda: monkeypatch.setattr(EpochCheckpoint, "on_epoch_end", original)
+
+
+def test_train_is_interrupted_then_resumes(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run"
+    command = [
+        "train",
+        "--epochs",
+        "2",
+        "--hidden",
+        "16",
+        "--limit",
+        "2000",
+        "--output",
+        str(out),
+        "--quiet",
+        "--no-plot",
+    ]
+    undo = _interrupt_after_first_epoch(monkeypatch)
+    assert main(command) == INTERRUPTED
+    assert "run the same command again to resume" in capsys.readouterr().out
+    assert (out / "checkpoint.npz").exists() and not (out / "model.npz").exists()
+    undo()
+    assert main(command) == 0
+    text = capsys.readouterr().out
+    assert "resuming from" in text and "after epoch 1" in text
+    with open(out / "history.csv", newline="") as file:
+        assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
+    assert main(command) == 0 and "already trained for 2 epochs" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match=r"other settings.*lr"):
+        main([*command, "--lr", "0.01"])
+    assert main([*command, "--lr", "0.01", "--restart"]) == 0
+
+
+def test_train_cnn_writes_model_and_filters(tmp_path, capsys):
+    out = tmp_path / "cnn"
+    assert (
+        main(["train", "--model", "cnn", "--epochs", "1", "--limit", "1500", "--output", str(out), "--quiet"])
+        == 0
+    )
+    assert "test accuracy" in capsys.readouterr().out
+    assert (out / "filters.png").exists() and (out / "curves.png").exists()
+    assert isinstance(ds.load(out / "model.npz"), ds.models.SmallCNN)
+
+
+def test_autoencoder_command_compares_with_pca(tmp_path, capsys):
+    out = tmp_path / "ae"
+    assert main(["autoencoder", "--epochs", "1", "--limit", "3000", "--output", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "test reconstruction MSE" in text and "PCA with 32 components" in text
+    for name in ("model.npz", "reconstructions.png", "latent.png"):
+        assert (out / name).exists(), name
+
+
+def test_gan_command_resumes_and_draws(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "gan"
+    command = ["gan", "--epochs", "2", "--limit", "1280", "--latent", "16", "--output", str(out), "--quiet"]
+    import deepstep.cli.resume as resume
+
+    original = resume.Resumable.add_epoch
+
+    def stop(self, logs):
+        original(self, logs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(resume.Resumable, "add_epoch", stop)
+    assert main(command) == INTERRUPTED
+    monkeypatch.setattr(resume.Resumable, "add_epoch", original)
+    assert main(command) == 0
+    text = capsys.readouterr().out
+    assert "after epoch 1" in text and "epoch 2/2" in text
+    for name in ("model.npz", "samples.png", "losses.png"):
+        assert (out / name).exists(), name
