@@ -29,6 +29,15 @@ def _load(dataset: str, limit: int | None) -> tuple:
     return (x, y), test
 
 
+def _run_folder(job: str, args: argparse.Namespace, *own: str) -> tuple[Path, dict[str, Any]]:
+    """The output folder (made) and the settings a checkpoint must match to be resumed: everything
+    that shapes training except the number of epochs (which may grow between runs)."""
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    shared = ("dataset", "lr", "batch_size", "seed", "limit")
+    return output, {"job": job, **{name: getattr(args, name) for name in (*own, *shared)}}
+
+
 def _optimizer(name: str, parameters: Any, lr: float) -> Any:
     from .. import optim
 
@@ -111,21 +120,9 @@ def train(args: argparse.Namespace) -> int:
         f"model: {description}, {model.num_parameters():,} parameters, {args.optimizer} lr={args.lr}, "
         f"batch {args.batch_size}, {args.epochs} epochs"
     )
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    settings = {
-        "job": "train",
-        "model": args.model,
-        "dataset": args.dataset,
-        "hidden": args.hidden,
-        "activation": args.activation,
-        "optimizer": args.optimizer,
-        "lr": args.lr,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "limit": args.limit,
-        "validation_split": args.validation_split,
-    }
+    output, settings = _run_folder(
+        "train", args, "model", "hidden", "activation", "optimizer", "validation_split"
+    )
     resumable, status = _fit(model, x, y, args, output, settings, {"validation_split": args.validation_split})
     if status:
         return status
@@ -155,18 +152,7 @@ def autoencoder(args: argparse.Namespace) -> int:
     model = Autoencoder(args.kind, latent_dim=args.latent)
     inputs, inputs_test = (flat, flat_test) if args.kind == "dense" else (x[:, None], x_test[:, None])
     model.compile(optimizer=_optimizer("adam", model.parameters(), args.lr), loss="mse")
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    settings = {
-        "job": "autoencoder",
-        "kind": args.kind,
-        "latent": args.latent,
-        "dataset": args.dataset,
-        "lr": args.lr,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "limit": args.limit,
-    }
+    output, settings = _run_folder("autoencoder", args, "kind", "latent")
     _, status = _fit(model, inputs, inputs, args, output, settings, {})
     if status:
         return status
@@ -197,17 +183,7 @@ def gan(args: argparse.Namespace) -> int:
     (x, _), _ = _load(args.dataset, args.limit)
     model = GAN(latent_dim=args.latent)
     d_optimizer, g_optimizer = model.optimizers(args.lr)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    settings = {
-        "job": "gan",
-        "latent": args.latent,
-        "dataset": args.dataset,
-        "lr": args.lr,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-        "limit": args.limit,
-    }
+    output, settings = _run_folder("gan", args, "latent")
     resumable = Resumable(
         output, model, {"discriminator": d_optimizer, "generator": g_optimizer}, settings, args.restart
     )
