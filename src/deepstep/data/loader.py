@@ -15,7 +15,14 @@ import numpy as np
 from .. import backend
 from ..autograd.tensor import Tensor
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset"]
+__all__ = ["DataLoader", "Dataset", "TensorDataset", "check_batch_size"]
+
+
+def check_batch_size(batch_size: Any) -> int:
+    """A batch size must be a positive integer; a ValueError says what came instead."""
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
 
 
 class Dataset:
@@ -62,8 +69,7 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = check_batch_size(batch_size)
         if len(dataset) == 0:
             raise ValueError("the dataset is empty: there is nothing to load")
         self.dataset = dataset

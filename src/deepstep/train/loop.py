@@ -21,6 +21,7 @@ from .. import nn as nn_
 from .. import optim as optim_
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..data.loader import check_batch_size
 from .callbacks import Callback, History
 
 __all__ = ["Progress", "compile", "evaluate", "fit", "predict"]
@@ -195,12 +196,6 @@ def _check_against_model(model: nn_.Module, compiled: Compiled, x: np.ndarray, y
             )
 
 
-def _check_batch_size(batch_size: Any) -> int:
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
-
-
 # ----- progress -----------------------------------------------------------------------
 class Progress:
     """A tqdm bar per epoch when tqdm is installed (the `progress` extra), else one line per epoch."""
@@ -253,7 +248,7 @@ def fit(
     A loss that becomes NaN or infinite stops training with an error naming the epoch and batch.
     """
     compiled = _compiled(model)
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_batch_size(batch_size)
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     x, y = _prepare(model, x, y, "training")
@@ -337,7 +332,7 @@ def fit(
 def evaluate(model: nn_.Module, x: Any, y: Any, batch_size: int = 256, verbose: int = 0) -> dict[str, float]:
     """The loss and metrics on (x, y), in evaluation mode; a dict such as {"loss": ..., "accuracy": ...}."""
     compiled = _compiled(model)
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_batch_size(batch_size)
     x, y = _prepare(model, x, y, "evaluation")
     _check_against_model(model, compiled, x, y)
     totals = dict.fromkeys(["loss", *compiled.metrics], 0.0)
@@ -361,7 +356,7 @@ def evaluate(model: nn_.Module, x: Any, y: Any, batch_size: int = 256, verbose: 
 
 def predict(model: nn_.Module, x: Any, batch_size: int = 256) -> np.ndarray:
     """The model's outputs for x, computed in evaluation mode without a graph, as one array."""
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_batch_size(batch_size)
     x = _as_array(x, "x")
     if x.dtype.kind == "f":
         x = x.astype(_model_dtype(model), copy=False)
