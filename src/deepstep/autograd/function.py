@@ -85,7 +85,6 @@ class Function:
         """Free what forward saved; a second backward through this op then raises."""
         self.__dict__.clear()
         self.inputs = None
-        self.released = True
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"

@@ -180,11 +180,6 @@ class LinearClassifier(ClassifierMixin, LinearModel):
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
 
 def check_sample_weight(sample_weight: Any, X: np.ndarray) -> np.ndarray:
     return _check_sample_weight(sample_weight, X, dtype=X.dtype)

@@ -69,7 +69,8 @@ class _Probabilistic(LinearClassifier):
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
 
     def _penalty_strength(self, total_weight: float) -> float:
-        return 1.0 / (self.C * total_weight) if self.penalty is not None else 0.0
+        # the smooth loss carries the L2 term only; an L1 term is the proximal step's job (_l1_prox)
+        return 1.0 / (self.C * total_weight) if self.penalty == "l2" else 0.0
 
     def _l1_prox(self, total_weight: float):
         """Soft-thresholding w ← sign(w)·max(|w| − ελ, 0) after each step: the L1 penalty's proximal map."""
@@ -106,15 +107,7 @@ class _Probabilistic(LinearClassifier):
     def _fit_one(self, X: np.ndarray, target: np.ndarray, s: np.ndarray, outputs: int) -> np.ndarray:
         shape = (X.shape[1] + 1,) if outputs == 1 else (X.shape[1] + 1, outputs)
         prox = self._l1_prox(float(s.sum())) if self.penalty == "l1" else None
-        if prox is not None:
-            # the L1 term is handled by the proximal step alone: the smooth part carries no penalty
-            saved, self.penalty = self.penalty, None
-            try:
-                solution = self._minimize(X, target, s, np.zeros(shape), prox=prox)
-            finally:
-                self.penalty = saved
-        else:
-            solution = self._minimize(X, target, s, np.zeros(shape))
+        solution = self._minimize(X, target, s, np.zeros(shape), prox=prox)
         self.n_iter_ = max(self.n_iter_, solution.n_iter)
         if not solution.converged:
             warnings.warn(

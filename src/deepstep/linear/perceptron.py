@@ -36,6 +36,14 @@ def _signed_targets(index: np.ndarray, n_classes: int, dtype: Any) -> np.ndarray
     return np.where(index[:, None] == np.arange(n_classes), 1, -1).astype(dtype)
 
 
+def _signed_problem(estimator: LinearClassifier, X: Any, y: Any, sample_weight: Any) -> tuple:
+    """Checked X, the labels as ±1 columns (classes_ set on the estimator), and the sample weights."""
+    X, y = estimator._validate_for_fit(X, y)
+    index = estimator._encode(y)
+    s = check_sample_weight(sample_weight, X)
+    return X, _signed_targets(index, len(estimator.classes_), X.dtype), s
+
+
 class Perceptron(LinearClassifier):
     """Rosenblatt's perceptron with the bias trick; labels of any two (or more) classes.
 
@@ -68,10 +76,7 @@ class Perceptron(LinearClassifier):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Perceptron:
         if not (isinstance(self.max_iter, int) and self.max_iter > 0):
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
-        X, y = self._validate_for_fit(X, y)
-        index = self._encode(y)
-        s = check_sample_weight(sample_weight, X)
-        Y = _signed_targets(index, len(self.classes_), X.dtype)
+        X, Y, s = _signed_problem(self, X, y, sample_weight)
         W = np.zeros((X.shape[1], Y.shape[1]), dtype=X.dtype)
         b = np.zeros(Y.shape[1], dtype=X.dtype)
         rng = np.random.default_rng(self.random_state)
@@ -137,10 +142,7 @@ class Adaline(LinearClassifier):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Adaline:
         if self.solver not in ("batch", "stochastic"):
             raise ValueError(f"solver must be 'batch' or 'stochastic', got {self.solver!r}")
-        X, y = self._validate_for_fit(X, y)
-        index = self._encode(y)
-        s = check_sample_weight(sample_weight, X)
-        Y = _signed_targets(index, len(self.classes_), X.dtype)
+        X, Y, s = _signed_problem(self, X, y, sample_weight)
         scale = s / s.mean()  # a weighted example moves the weights in proportion to its weight
         if self.learning_rate != "auto":
             lr = float(self.learning_rate)

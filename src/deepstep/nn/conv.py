@@ -11,17 +11,12 @@ from .. import backend
 from .. import functional as F
 from ..autograd.tensor import Tensor
 from . import init
+from .layers import positive_int
 from .module import Module, Parameter
 
 __all__ = ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "Upsample"]
 
 Seed = int | np.random.Generator | None
-
-
-def _positive(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class _ConvBase(Module):
@@ -35,11 +30,7 @@ class _ConvBase(Module):
         self.bias = None
         if bias:
             bound = 1 / math.sqrt(fan_in)
-            self.bias = Parameter(
-                rng.uniform(
-                    -bound, bound, shape[1] if isinstance(self, ConvTranspose2d) else shape[0]
-                ).astype(dtype)
-            )
+            self.bias = Parameter(rng.uniform(-bound, bound, self.out_channels).astype(dtype))
 
 
 class Conv2d(_ConvBase):
@@ -56,8 +47,8 @@ class Conv2d(_ConvBase):
         dtype: Any = None,
         seed: Seed = None,
     ) -> None:
-        self.in_channels = _positive("in_channels", in_channels)
-        self.out_channels = _positive("out_channels", out_channels)
+        self.in_channels = positive_int(type(self).__name__, "in_channels", in_channels)
+        self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
         self.kernel_size = F.conv._pair(kernel_size, "kernel_size")
         self.stride, self.padding = stride, padding
         kh, kw = self.kernel_size
@@ -90,8 +81,8 @@ class ConvTranspose2d(_ConvBase):
         dtype: Any = None,
         seed: Seed = None,
     ) -> None:
-        self.in_channels = _positive("in_channels", in_channels)
-        self.out_channels = _positive("out_channels", out_channels)
+        self.in_channels = positive_int(type(self).__name__, "in_channels", in_channels)
+        self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
         self.kernel_size = F.conv._pair(kernel_size, "kernel_size")
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
         kh, kw = self.kernel_size
@@ -152,7 +143,7 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         dtype: Any = None,
     ) -> None:
-        self.num_features = _positive("num_features", num_features)
+        self.num_features = positive_int(type(self).__name__, "num_features", num_features)
         self.eps, self.momentum = eps, momentum
         dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.ones(self.num_features, dtype=dtype)) if affine else None

@@ -28,6 +28,13 @@ __all__ = [
 ]
 
 
+def positive_int(owner: str, name: str, value: Any) -> int:
+    """A size argument must be a positive integer; a ValueError names the layer and the argument."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{owner} needs a positive integer {name}, got {value!r}")
+    return int(value)
+
+
 class Linear(Module):
     """h = W̃ṽ for a batch: y = x Wᵀ + b, W of shape (out_features, in_features).
 
@@ -44,10 +51,8 @@ class Linear(Module):
         dtype: Any = None,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"Linear needs a positive integer {name}, got {value!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
         dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         self.bias = Parameter(np.empty(self.out_features, dtype=dtype)) if bias else None
