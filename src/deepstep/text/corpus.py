@@ -1,0 +1,128 @@
+"""Corpora: a text file streamed sentence by sentence in constant memory, and sentences turned
+into the integer jobs that the compiled trainer eats."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Iterable, Iterator
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MAX_WORDS_IN_BATCH", "LineSentence", "check_corpus", "jobs"]
+
+MAX_WORDS_IN_BATCH = 10_000  # words per job and at most per sentence, as in word2vec and gensim
+_BLOCK_CHARS = 1 << 20
+
+
+def open_text(path: str | os.PathLike) -> io.TextIOBase:
+    """A file as UTF-8 text (gzip when it ends in .gz); bytes that are not UTF-8 become U+FFFD, so a
+    stray byte deep in a corpus never stops training."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no corpus file at {path}")
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+class LineSentence:
+    """Sentences from a text file: one per line, words separated by whitespace (gensim's LineSentence).
+
+    The file is read in blocks of about a million characters, so memory stays constant whatever its
+    size, and a line of any length (a corpus with no line breaks, like text8) is cut into pieces of
+    at most `max_sentence_length` words. Iterating again reads the file again.
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike,
+        max_sentence_length: int = MAX_WORDS_IN_BATCH,
+        limit: int | None = None,
+    ) -> None:
+        self.source = Path(source)
+        if not self.source.is_file():
+            raise FileNotFoundError(f"no corpus file at {self.source}")
+        if max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length must be at least 1, got {max_sentence_length}")
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for lines, sentence in enumerate(self._sentences()):
+            if self.limit is not None and lines >= self.limit:
+                return
+            yield from self._pieces(sentence)
+
+    def _pieces(self, words: list[str]) -> Iterator[list[str]]:
+        size = self.max_sentence_length
+        for start in range(0, len(words), size):
+            yield words[start : start + size]
+
+    def _sentences(self) -> Iterator[list[str]]:
+        """Whole lines as word lists; an overlong line comes out in several parts."""
+        with open_text(self.source) as file:
+            pending = ""  # the unfinished last line of the blocks read so far
+            opened: list[str] = []  # words of that line already taken out of `pending`
+            while block := file.read(_BLOCK_CHARS):
+                *complete, pending = (pending + block).split("\n")
+                for line in complete:
+                    yield opened + line.split() if opened else line.split()
+                    opened = []
+                if len(pending) > _BLOCK_CHARS:  # no line break for a whole block: take its words out
+                    words = pending.split()
+                    ends_in_word = bool(words) and not pending[-1].isspace()
+                    pending = words.pop() if ends_in_word else ""  # the last word may continue
+                    opened.extend(words)
+                    if len(opened) >= self.max_sentence_length:
+                        cut = len(opened) - len(opened) % self.max_sentence_length
+                        yield opened[:cut]
+                        opened = opened[cut:]
+            last = opened + pending.split()
+            if last:
+                yield last
+
+
+def check_corpus(corpus: Any, name: str = "sentences") -> None:
+    """Training reads the corpus once per epoch (and once more for the vocabulary): an iterator
+    or generator would be empty after the first pass, so it is refused up front."""
+    if isinstance(corpus, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{name} must be an iterable of token lists; to train on a file pass corpus_file={str(corpus)!r} "
+            "or LineSentence(path)"
+        )
+    if not isinstance(corpus, Iterable):
+        raise TypeError(f"{name} must be an iterable of token lists, got {type(corpus).__name__}")
+    if iter(corpus) is corpus:
+        raise TypeError(
+            f"{name} is an iterator (e.g. a generator), which can be read only once; training needs a "
+            "re-iterable corpus: a list, LineSentence(path), or a class whose __iter__ yields the sentences"
+        )
+
+
+def jobs(
+    sentences: Iterable[list[str]], key_to_index: dict[str, int], batch_words: int = MAX_WORDS_IN_BATCH
+) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+    """(word indices, sentence ends, raw word count) for about `batch_words` words at a time.
+    Words outside the vocabulary become −1 (the trainer skips them but they count as read)."""
+    get = key_to_index.get
+    indices: list[int] = []
+    ends: list[int] = []
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise TypeError(
+                "each sentence must be a list of words (tokens), got a str; split it first, "
+                "e.g. [line.split() for line in lines]"
+            )
+        for start in range(0, max(len(sentence), 1), MAX_WORDS_IN_BATCH):
+            indices.extend(map(get, sentence[start : start + MAX_WORDS_IN_BATCH], repeat(-1)))
+            ends.append(len(indices))
+        if len(indices) >= batch_words:
+            yield np.array(indices, dtype=np.int32), np.array(ends, dtype=np.int64), len(indices)
+            indices, ends = [], []
+    if indices:
+        yield np.array(indices, dtype=np.int32), np.array(ends, dtype=np.int64), len(indices)

@@ -1,0 +1,519 @@
+"""word2vec (Mikolov et al., 2013) with negative sampling, trained as in the notes, with gensim's API.
+
+    model = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, epochs=5)
+    model.wv.most_similar("king")
+
+Training reads the corpus once to count words (build_vocab), then once per epoch. A producer thread
+turns sentences into integer jobs of about 10,000 words; `workers` threads train on them at once with
+the compiled, GIL-free kernel, all writing into the same two matrices (Hogwild). The learning rate
+falls linearly from `alpha` to `min_alpha` over all the words of all the epochs.
+
+Two matrices, as in the notes: W₁ (`wv.vectors`), the input vector of every word — the embeddings —
+and W₂ (`syn1neg`), the output vectors the input vectors are scored against.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..io.model_file import atomic_write
+from .corpus import MAX_WORDS_IN_BATCH, LineSentence, check_corpus, jobs
+from .keyed_vectors import KeyedVectors, read_npz
+from .vocab import Vocabulary, count_words
+
+__all__ = ["Callback", "Word2Vec"]
+
+logger = logging.getLogger(__name__)
+_FORMAT = "deepstep-word2vec"
+_LOSS_SAMPLE_EVERY = 16  # without compute_loss, the loss is measured on one example in 16 (for the bar)
+
+
+class Callback:
+    """Hooks called during training (gensim's CallbackAny2Vec); override the ones you need."""
+
+    def on_train_begin(self, model: Word2Vec) -> None:
+        pass
+
+    def on_epoch_begin(self, model: Word2Vec) -> None:
+        pass
+
+    def on_epoch_end(self, model: Word2Vec) -> None:
+        pass
+
+    def on_train_end(self, model: Word2Vec) -> None:
+        pass
+
+
+@dataclass
+class _Epoch:
+    """What one epoch did: words read and trained, examples, loss, time."""
+
+    raw_words: int = 0
+    trained_words: int = 0
+    examples: int = 0
+    loss: float = 0.0
+    loss_examples: int = 0
+    alpha: float = 0.0
+    seconds: float = 0.0
+
+    def add(self, raw: int, trained: int, examples: int, loss: float, loss_examples: int) -> None:
+        self.raw_words += raw
+        self.trained_words += trained
+        self.examples += examples
+        self.loss += loss
+        self.loss_examples += loss_examples
+
+    @property
+    def mean_loss(self) -> float:
+        return self.loss / self.loss_examples if self.loss_examples else float("nan")
+
+
+class _Jobs:
+    """The corpus as integer jobs, once per epoch. A corpus held in memory (a list or tuple) is
+    converted once and its jobs kept for the later epochs of the same train() call: 4 bytes a word,
+    less than the list of strings itself, and the producer no longer competes with the trainers.
+    Anything else (a file, a streaming iterable) is converted again each epoch, in constant memory."""
+
+    def __init__(self, corpus: Iterable[list[str]], key_to_index: dict[str, int], batch_words: int) -> None:
+        self.corpus, self.key_to_index, self.batch_words = corpus, key_to_index, batch_words
+        self.cache: list[tuple[np.ndarray, np.ndarray, int]] | None = None
+        self.keep = isinstance(corpus, (list, tuple))
+
+    def __iter__(self):
+        if self.cache is not None:
+            yield from self.cache
+            return
+        kept = []
+        for job in jobs(self.corpus, self.key_to_index, self.batch_words):
+            if self.keep:
+                kept.append(job)
+            yield job
+        if self.keep:
+            self.cache = kept
+
+
+def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _non_negative(name: str, value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating, np.integer))
+        or not (0 <= value < float("inf"))
+    ):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+class Word2Vec:
+    """Skip-gram (sg=1) or CBOW (sg=0) with negative sampling; gensim's parameters and defaults,
+    except `workers`, which defaults to every core."""
+
+    def __init__(
+        self,
+        sentences: Iterable[list[str]] | None = None,
+        corpus_file: str | os.PathLike | None = None,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int | None = None,
+        min_alpha: float = 1e-4,
+        sg: int = 0,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        epochs: int = 5,
+        batch_words: int = MAX_WORDS_IN_BATCH,
+        compute_loss: bool = False,
+        callbacks: Sequence[Callback] = (),
+        shrink_windows: bool = True,
+        progress: bool = True,
+    ) -> None:
+        self.vector_size = _positive_int("vector_size", vector_size)
+        self.alpha = _non_negative("alpha", alpha)
+        self.min_alpha = _non_negative("min_alpha", min_alpha)
+        self.window = _positive_int("window", window)
+        self.min_count = _positive_int("min_count", min_count, minimum=0)
+        self.max_vocab_size = (
+            None if max_vocab_size is None else _positive_int("max_vocab_size", max_vocab_size)
+        )
+        self.sample = _non_negative("sample", sample)
+        self.seed = int(seed)
+        self.workers = _positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
+        if sg not in (0, 1) or cbow_mean not in (0, 1):
+            raise ValueError(f"sg and cbow_mean are 0 or 1, got sg={sg!r}, cbow_mean={cbow_mean!r}")
+        self.sg, self.cbow_mean = int(sg), int(cbow_mean)
+        if hs:
+            raise ValueError(
+                "hierarchical softmax (hs=1) is not implemented; deepstep trains with negative sampling"
+            )
+        self.hs = 0
+        self.negative = _positive_int("negative", negative)
+        self.ns_exponent = float(ns_exponent)
+        self.epochs = _positive_int("epochs", epochs)
+        self.batch_words = _positive_int("batch_words", batch_words)
+        self.compute_loss = bool(compute_loss)
+        self.callbacks = tuple(callbacks)
+        self.shrink_windows = bool(shrink_windows)
+        self.progress = bool(progress)
+
+        self.wv = KeyedVectors(self.vector_size)
+        self.syn1neg = np.zeros((0, self.vector_size), dtype=np.float32)
+        self.corpus_count = 0  # sentences seen by build_vocab
+        self.corpus_total_words = 0  # words (tokens) seen by build_vocab
+        self.epochs_trained = 0
+        self.running_training_loss = 0.0
+        self.history: list[dict[str, float]] = []  # one entry per epoch trained
+        self._rng_states = self._seed_states()
+
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("give either sentences or corpus_file, not both")
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(sentences, corpus_file=corpus_file)
+            self.train(sentences, corpus_file=corpus_file)
+
+    # ----- vocabulary ----------------------------------------------------------------
+    def _corpus(self, corpus_iterable: Any, corpus_file: Any) -> Iterable[list[str]]:
+        if corpus_iterable is not None and corpus_file is not None:
+            raise ValueError("give either corpus_iterable (sentences) or corpus_file, not both")
+        if corpus_file is not None:
+            return LineSentence(corpus_file)
+        if corpus_iterable is None:
+            raise ValueError("no corpus: give sentences (a re-iterable of token lists) or corpus_file")
+        check_corpus(corpus_iterable)
+        return corpus_iterable
+
+    def build_vocab(
+        self,
+        corpus_iterable: Iterable[list[str]] | None = None,
+        corpus_file: str | os.PathLike | None = None,
+        update: bool = False,
+    ) -> None:
+        """Count the words, keep those seen min_count times, and set up the weights (W₁ small random,
+        W₂ zero, as word2vec). With update=True, new words are added to a trained model."""
+        corpus = self._corpus(corpus_iterable, corpus_file)
+        counts, total_words, sentences = count_words(corpus, self.max_vocab_size)
+        if total_words == 0:
+            raise ValueError("the corpus is empty: no words to build a vocabulary from")
+        if update:
+            self._update_vocab(counts, total_words, sentences)
+            return
+        vocab = Vocabulary.from_counts(counts, self.min_count)
+        if not len(vocab):
+            word, count = counts.most_common(1)[0]
+            raise ValueError(
+                f"no word occurs at least min_count={self.min_count} times (the most frequent, "
+                f"{word!r}, occurs {count} times in {total_words} words); "
+                "lower min_count or train on more text"
+            )
+        self.corpus_count, self.corpus_total_words = sentences, total_words
+        self._set_vocab(vocab)
+        rng = np.random.default_rng(self.seed)
+        vectors = ((rng.random((len(vocab), self.vector_size)) - 0.5) / self.vector_size).astype(np.float32)
+        self.wv = KeyedVectors.from_arrays(vocab.words, vectors, vocab.counts)
+        self.syn1neg = np.zeros_like(vectors)
+        logger.info(
+            "vocabulary: %d words of %d distinct kept (min_count=%d), %d tokens in %d sentences",
+            len(vocab), len(counts), self.min_count, total_words, sentences,
+        )  # fmt: skip
+
+    def _set_vocab(self, vocab: Vocabulary) -> None:
+        self._vocab = vocab
+        self._keep_below = vocab.subsample_thresholds(self.sample)
+        self._cumulative, self._guide = vocab.noise_table(self.ns_exponent)
+
+    def _update_vocab(self, counts: Counter, total_words: int, sentences: int) -> None:
+        if not len(self.wv):
+            raise RuntimeError(
+                "build_vocab(update=True) adds words to a built vocabulary; call build_vocab first"
+            )
+        old = self._vocab
+        merged = dict(zip(old.words, old.counts.tolist(), strict=True))
+        for word, count in counts.items():
+            merged[word] = merged.get(word, 0) + count
+        new_words = [
+            w for w, c in counts.items() if w not in self.wv.key_to_index and merged[w] >= self.min_count
+        ]
+        new_words.sort(key=lambda w: -merged[w])
+        words = old.words + new_words
+        self._set_vocab(Vocabulary(words, np.array([merged[w] for w in words], dtype=np.int64)))
+        rng = np.random.default_rng([self.seed, len(words)])
+        fresh = ((rng.random((len(new_words), self.vector_size)) - 0.5) / self.vector_size).astype(np.float32)
+        self.wv = KeyedVectors.from_arrays(
+            words, np.concatenate([self.wv.vectors, fresh]), self._vocab.counts
+        )
+        self.syn1neg = np.concatenate([self.syn1neg, np.zeros_like(fresh)])
+        self.corpus_count, self.corpus_total_words = sentences, total_words
+        logger.info("vocabulary update: %d new words, %d in all", len(new_words), len(words))
+
+    # ----- training ------------------------------------------------------------------
+    def _seed_states(self) -> np.ndarray:
+        """One 48-bit generator state per worker, from the seed."""
+        seeds = np.random.default_rng(self.seed).integers(1, 2**48, size=max(self.workers, 1))
+        return seeds.astype(np.int64).reshape(-1, 1)
+
+    def train(
+        self,
+        corpus_iterable: Iterable[list[str]] | None = None,
+        corpus_file: str | os.PathLike | None = None,
+        total_examples: int | None = None,
+        total_words: int | None = None,
+        epochs: int | None = None,
+        start_alpha: float | None = None,
+        end_alpha: float | None = None,
+        compute_loss: bool | None = None,
+        callbacks: Sequence[Callback] | None = None,
+    ) -> tuple[int, int]:
+        """Train for `epochs` passes (default: the model's) over the corpus. The learning rate falls
+        linearly from start_alpha to end_alpha over total_words × epochs words (default: the word
+        count found by build_vocab). Returns (words trained after subsampling, words read)."""
+        from .kernels import train_job  # compiled on first use; importing deepstep stays fast
+
+        if not len(self.wv):
+            raise RuntimeError(
+                "build the vocabulary first: model.build_vocab(sentences), then model.train(...)"
+            )
+        corpus = self._corpus(corpus_iterable, corpus_file)
+        epochs = self.epochs if epochs is None else _positive_int("epochs", epochs)
+        start_alpha = self.alpha if start_alpha is None else _non_negative("start_alpha", start_alpha)
+        end_alpha = self.min_alpha if end_alpha is None else _non_negative("end_alpha", end_alpha)
+        if total_words is None:
+            total_words = self.corpus_total_words
+            if total_examples is not None and self.corpus_count:  # sentences given: scale the word count
+                total_words = round(self.corpus_total_words * total_examples / self.corpus_count)
+        total_words = max(int(total_words), 1)
+        compute_loss = self.compute_loss if compute_loss is None else bool(compute_loss)
+        callbacks = self.callbacks if callbacks is None else tuple(callbacks)
+        if len(self._rng_states) < self.workers:
+            self._rng_states = self._seed_states()
+
+        job_source = _Jobs(corpus, self.wv.key_to_index, self.batch_words)
+        self.running_training_loss = 0.0
+        trained = read = 0
+        bar = self._progress_bar(total_words * epochs)
+        try:
+            for callback in callbacks:
+                callback.on_train_begin(self)
+            for epoch in range(epochs):
+                for callback in callbacks:
+                    callback.on_epoch_begin(self)
+                stats = self._train_epoch(
+                    train_job,
+                    job_source,
+                    epoch,
+                    epochs,
+                    total_words,
+                    start_alpha,
+                    end_alpha,
+                    compute_loss,
+                    bar,
+                )
+                trained += stats.trained_words
+                read += stats.raw_words
+                # The loss over the whole epoch: exact with compute_loss, else scaled up from the sample.
+                self.running_training_loss += stats.mean_loss * stats.examples if stats.loss_examples else 0.0
+                self.epochs_trained += 1
+                self.history.append(
+                    {
+                        "epoch": self.epochs_trained,
+                        "loss": stats.mean_loss,
+                        "alpha": stats.alpha,
+                        "words_per_second": stats.trained_words / max(stats.seconds, 1e-9),
+                        "seconds": stats.seconds,
+                        "trained_words": stats.trained_words,
+                    }
+                )
+                logger.info(
+                    "epoch %d: %d of %d words trained, %.0f words/s, loss %.4f",
+                    self.epochs_trained, stats.trained_words, stats.raw_words,
+                    self.history[-1]["words_per_second"], stats.mean_loss,
+                )  # fmt: skip
+                for callback in callbacks:
+                    callback.on_epoch_end(self)
+            for callback in callbacks:
+                callback.on_train_end(self)
+        finally:
+            if bar is not None:
+                bar.close()
+            self.wv.invalidate_norms()
+        if read == 0:
+            raise ValueError("the corpus given to train is empty")
+        return trained, read
+
+    def _progress_bar(self, total: int) -> Any:
+        if not self.progress:
+            return None
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            return None
+        return tqdm(total=total, unit="word", unit_scale=True, dynamic_ncols=True, desc="word2vec")
+
+    def _train_epoch(
+        self,
+        train_job: Any,
+        job_source: _Jobs,
+        epoch: int,
+        epochs: int,
+        total_words: int,
+        start_alpha: float,
+        end_alpha: float,
+        compute_loss: bool,
+        bar: Any,
+    ) -> _Epoch:
+        """One pass: a producer thread makes jobs, `workers` threads train, this thread reports."""
+        jobs_queue: queue.Queue = queue.Queue(maxsize=2 * self.workers)
+        results: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        failures: list[BaseException] = []
+        stats = _Epoch(alpha=start_alpha)
+        loss_every = 1 if compute_loss else _LOSS_SAMPLE_EVERY
+
+        def produce() -> None:
+            pushed = 0
+            try:
+                for tokens, ends, raw in job_source:
+                    progress = (epoch + pushed / total_words) / epochs
+                    alpha = max(end_alpha, start_alpha - (start_alpha - end_alpha) * progress)
+                    while not stop.is_set():
+                        try:
+                            jobs_queue.put((tokens, ends, raw, alpha), timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                    pushed += raw
+            except BaseException as error:  # reported by the main thread
+                failures.append(error)
+            finally:
+                for _ in range(self.workers):
+                    jobs_queue.put(None)
+
+        def work(rng: np.ndarray) -> None:
+            try:
+                while (job := jobs_queue.get()) is not None:
+                    if stop.is_set():
+                        continue
+                    tokens, ends, raw, alpha = job
+                    result = train_job(
+                        self.wv.vectors, self.syn1neg, tokens, ends, self._keep_below, self._cumulative,
+                        self._guide, self.window, self.shrink_windows, self.negative, alpha, self.sg,
+                        self.cbow_mean, loss_every, rng,
+                    )  # fmt: skip
+                    results.put((raw, alpha, *result))
+            except BaseException as error:
+                failures.append(error)
+                stop.set()
+            finally:
+                results.put(None)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=produce, daemon=True, name="word2vec-producer")]
+        threads += [
+            threading.Thread(
+                target=work, args=(self._rng_states[i],), daemon=True, name=f"word2vec-worker-{i}"
+            )
+            for i in range(self.workers)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            finished = 0
+            while finished < self.workers:
+                result = results.get()
+                if result is None:
+                    finished += 1
+                    continue
+                raw, alpha, trained, examples, loss, loss_examples = result
+                stats.add(raw, trained, examples, loss, loss_examples)
+                stats.alpha = alpha
+                if bar is not None:
+                    bar.update(raw)
+                    elapsed = max(time.perf_counter() - started, 1e-9)
+                    bar.set_postfix_str(
+                        f"epoch {self.epochs_trained + 1}, {stats.trained_words / elapsed:,.0f} words/s, "
+                        f"α {alpha:.5f}, loss {stats.mean_loss:.4f}",
+                        refresh=False,
+                    )
+        finally:
+            stop.set()  # on Ctrl-C or an error: the producer and the workers wind down
+            for thread in threads:
+                thread.join()
+        stats.seconds = time.perf_counter() - started
+        if failures:
+            raise failures[0]
+        return stats
+
+    def get_latest_training_loss(self) -> float:
+        """The loss summed over every example of the latest train() call: exact with compute_loss=True,
+        else estimated from one example in 16 (gensim returns 0 then)."""
+        return self.running_training_loss
+
+    # ----- files ---------------------------------------------------------------------
+    _SETTINGS = (
+        "vector_size", "alpha", "window", "min_count", "max_vocab_size", "sample", "seed", "workers",
+        "min_alpha", "sg", "negative", "ns_exponent", "cbow_mean", "epochs", "batch_words", "compute_loss",
+        "shrink_windows", "progress",
+    )  # fmt: skip
+
+    def save(self, fname: str | os.PathLike) -> Path:
+        """The whole model (settings, vocabulary with counts, both weight matrices, generator states)
+        in one .npz without pickle, written atomically; Word2Vec.load continues training from it."""
+        meta = {
+            "format": _FORMAT,
+            "version": 1,
+            "settings": {name: getattr(self, name) for name in self._SETTINGS},
+            "words": self.wv.index_to_key,
+            "corpus_count": self.corpus_count,
+            "corpus_total_words": self.corpus_total_words,
+            "epochs_trained": self.epochs_trained,
+            "history": self.history,
+        }
+        blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+        arrays = {
+            "vectors": self.wv.vectors,
+            "syn1neg": self.syn1neg,
+            "counts": self.wv.counts,
+            "rng": self._rng_states,
+        }
+        return atomic_write(fname, lambda file: np.savez(file, meta=blob, **arrays))
+
+    @classmethod
+    def load(cls, fname: str | os.PathLike) -> Word2Vec:
+        meta, arrays = read_npz(fname, _FORMAT, ("vectors", "syn1neg", "counts", "rng"))
+        model = cls(**meta["settings"])
+        words = meta["words"]
+        model.wv = KeyedVectors.from_arrays(words, arrays["vectors"], arrays["counts"])
+        model.syn1neg = arrays["syn1neg"]
+        model._set_vocab(Vocabulary(list(words), arrays["counts"]))
+        model._rng_states = np.ascontiguousarray(arrays["rng"])
+        model.corpus_count, model.corpus_total_words = meta["corpus_count"], meta["corpus_total_words"]
+        model.epochs_trained, model.history = meta["epochs_trained"], meta["history"]
+        if model.wv.vectors.shape != model.syn1neg.shape or len(words) != len(model.wv.vectors):
+            raise ValueError(f"{fname}: the vocabulary and the weight matrices do not agree in size")
+        return model
+
+    def __repr__(self) -> str:
+        kind = "skip-gram" if self.sg else "CBOW"
+        return f"Word2Vec({kind}, {len(self.wv)} words, vector_size={self.vector_size}, window={self.window})"
