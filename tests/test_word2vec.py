@@ -4,6 +4,10 @@ gets clear errors."""
 from __future__ import annotations
 
 import gzip
+import json
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -223,3 +227,61 @@ def test_line_sentence_streams_long_lines_and_limits(tmp_path):
         file.write("a b c\n\nd e\nf\n")
     assert list(LineSentence(short)) == [["a", "b", "c"], ["d", "e"], ["f"]]
     assert list(LineSentence(short, limit=2)) == [["a", "b", "c"]]
+
+
+def test_interrupted_training_stops_cleanly(kjv):
+    """Ctrl-C (here raised while the corpus is read) stops the producer and the workers, and the
+    model stays usable."""
+
+    class Interrupting:
+        def __init__(self) -> None:
+            self.passes = 0
+
+        def __iter__(self):
+            self.passes += 1
+            for i, sentence in enumerate(kjv[:3000]):
+                if self.passes == 3 and i == 1500:
+                    raise KeyboardInterrupt
+                yield sentence
+
+    corpus = Interrupting()
+    model = Word2Vec(vector_size=10, workers=2, progress=False)
+    model.build_vocab(corpus)  # pass 1
+    threads = threading.active_count()
+    with pytest.raises(KeyboardInterrupt):
+        model.train(corpus, epochs=3)  # pass 2 trains, pass 3 is interrupted
+    assert threading.active_count() == threads
+    assert model.epochs_trained == 1
+    model.train(kjv[:3000], epochs=1)
+    assert model.epochs_trained == 2 and np.isfinite(model.wv.vectors).all()
+
+
+MEMORY_CHILD = """
+import json, resource, sys
+from deepstep.text import Word2Vec
+Word2Vec([["warm", "up"]] * 5, min_count=1, epochs=1, progress=False, workers=1)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+model = Word2Vec(corpus_file=sys.argv[1], vector_size=10, sg=0, epochs=1, progress=False, workers=2)
+print(json.dumps([before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, model.corpus_total_words]))
+"""
+
+
+def test_corpus_file_trains_in_constant_memory(tmp_path):
+    """A 50 MB corpus file (9 million words) is streamed: peak memory grows by far less than the
+    file, where reading it into lists of words would take about ten times its size."""
+    if not KJV.exists():
+        pytest.skip(f"{KJV} not found")
+    with gzip.open(KJV, "rb") as file:
+        text = file.read()
+    path = tmp_path / "big.txt"
+    with open(path, "wb") as file:
+        for _ in range(12):
+            file.write(text)
+    size_mb = path.stat().st_size / 2**20
+    child = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD, str(path)], capture_output=True, text=True, check=True
+    )
+    before, peak, words = json.loads(child.stdout.strip().splitlines()[-1])
+    growth_mb = (peak - before) / 1024
+    assert words > 9_000_000 and size_mb > 45
+    assert growth_mb < 40, f"peak memory grew by {growth_mb:.0f} MB while streaming a {size_mb:.0f} MB file"

@@ -1,4 +1,5 @@
-"""The `deepstep` command: `train` (the main job), `autoencoder`, `gan`, `selfcheck`."""
+"""The `deepstep` command: `train` (the main job), `autoencoder`, `gan`, `word2vec`, `similar`,
+`analogy`, `selfcheck`."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _common(parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: f
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import jobs
+    from . import jobs, text_jobs
 
     parser = argparse.ArgumentParser(
         prog="deepstep",
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     gan.add_argument("--latent", type=int, default=64, help="size of the noise vector (default 64)")
     _common(gan, epochs=20, batch_size=128, lr=2e-4, output="runs/gan")
     gan.set_defaults(run=jobs.gan)
+
+    text_jobs.add_commands(commands)
 
     check = commands.add_parser("selfcheck", help="gradient-check every op and print a table")
     check.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")

@@ -217,3 +217,22 @@ def _read_binary(
         words.append(word)
         position = start + vector_bytes
     return words, vectors
+
+
+def looks_binary(path: str | os.PathLike) -> bool:
+    """Whether a word2vec file is in the binary format: its first entry after the header is not a
+    line of a word and `dimensions` numbers."""
+    path = Path(path)
+    with _open(path) as file:
+        header = file.readline().split()
+        if len(header) != 2 or not all(part.isdigit() for part in header):
+            return False  # no header: only text files come without one
+        size = int(header[1])
+        sample = file.read(size * 4 + 1000)
+    first = sample.split(b"\n", 1)[0]
+    try:
+        fields = first.decode("utf-8").rstrip().split(" ")
+        [float(x) for x in fields[1:]]
+    except (UnicodeDecodeError, ValueError):
+        return True
+    return len(fields) != size + 1

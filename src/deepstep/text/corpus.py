@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_WORDS_IN_BATCH", "LineSentence", "check_corpus", "jobs"]
+__all__ = ["MAX_WORDS_IN_BATCH", "LineSentence", "check_corpus", "check_sentence", "jobs"]
 
 MAX_WORDS_IN_BATCH = 10_000  # words per job and at most per sentence, as in word2vec and gensim
 _BLOCK_CHARS = 1 << 20
@@ -87,6 +87,15 @@ class LineSentence:
                 yield last
 
 
+def check_sentence(sentence: Any) -> None:
+    """A sentence is a list of words; a bare string would silently train on its characters."""
+    if isinstance(sentence, str):
+        raise TypeError(
+            "each sentence must be a list of words (tokens), got a str; split it first, "
+            "e.g. [line.split() for line in lines]"
+        )
+
+
 def check_corpus(corpus: Any, name: str = "sentences") -> None:
     """Training reads the corpus once per epoch (and once more for the vocabulary): an iterator
     or generator would be empty after the first pass, so it is refused up front."""
@@ -113,11 +122,7 @@ def jobs(
     indices: list[int] = []
     ends: list[int] = []
     for sentence in sentences:
-        if isinstance(sentence, str):
-            raise TypeError(
-                "each sentence must be a list of words (tokens), got a str; split it first, "
-                "e.g. [line.split() for line in lines]"
-            )
+        check_sentence(sentence)
         for start in range(0, max(len(sentence), 1), MAX_WORDS_IN_BATCH):
             indices.extend(map(get, sentence[start : start + MAX_WORDS_IN_BATCH], repeat(-1)))
             ends.append(len(indices))

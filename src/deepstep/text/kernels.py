@@ -24,12 +24,12 @@ except ImportError as error:  # pragma: no cover - exercised only without the ex
         "deepstep.text trains with numba: pip install 'deepstep[text]' (or pip install numba)"
     ) from error
 
+from .vocab import GUIDE_BITS, NOISE_DOMAIN
+
 __all__ = ["train_job"]
 
 _MASK48 = 0xFFFFFFFFFFFF
 _MASK32 = 0xFFFFFFFF
-_GUIDE_BITS = 16
-_NOISE_DOMAIN = 2**31 - 1
 
 _jit = numba.njit(nogil=True, fastmath=True, cache=True)
 
@@ -44,8 +44,8 @@ def _random_uint32(rng: np.ndarray) -> int:
 @_jit
 def _draw_negative(cumulative: np.ndarray, guide: np.ndarray, rng: np.ndarray) -> int:
     """A word drawn with probability ∝ count^ns_exponent (see Vocabulary.noise_table)."""
-    r = _random_uint32(rng) % _NOISE_DOMAIN
-    word = guide[r >> _GUIDE_BITS]
+    r = _random_uint32(rng) % NOISE_DOMAIN
+    word = guide[r >> GUIDE_BITS]
     while cumulative[word] <= r:
         word += 1
     return word

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .corpus import check_sentence
+
 __all__ = ["Vocabulary", "count_words"]
 
 # Probabilities are stored as integers so the compiled trainer compares them with 32-bit random
 # numbers (as word2vec does); the noise distribution's cumulative table spans 2³¹ − 1 (gensim's domain).
 _SUBSAMPLE_SCALE = 2**32
-_NOISE_DOMAIN = 2**31 - 1
-_GUIDE_BITS = 16
+NOISE_DOMAIN = 2**31 - 1
+GUIDE_BITS = 16
 
 
 def count_words(
@@ -35,11 +37,7 @@ def count_words(
     tokens = sentences_seen = 0
     min_reduce = 1
     for sentence in sentences:
-        if isinstance(sentence, str):
-            raise TypeError(
-                "each sentence must be a list of words (tokens), got a str; split it first, "
-                "e.g. [line.split() for line in lines]"
-            )
+        check_sentence(sentence)
         counts.update(sentence)
         tokens += len(sentence)
         sentences_seen += 1
@@ -85,8 +83,8 @@ class Vocabulary:
         proportion to count^ns_exponent. The guide maps the top bits of a draw to the first word
         it could hit, so sampling is a short forward scan instead of a binary search."""
         weights = self.counts.astype(np.float64) ** ns_exponent
-        cumulative = np.round(np.cumsum(weights) / weights.sum() * _NOISE_DOMAIN).astype(np.int64)
-        cumulative[-1] = _NOISE_DOMAIN
-        starts = np.arange(0, _NOISE_DOMAIN, 1 << _GUIDE_BITS, dtype=np.int64)
+        cumulative = np.round(np.cumsum(weights) / weights.sum() * NOISE_DOMAIN).astype(np.int64)
+        cumulative[-1] = NOISE_DOMAIN
+        starts = np.arange(0, NOISE_DOMAIN, 1 << GUIDE_BITS, dtype=np.int64)
         guide = np.searchsorted(cumulative, starts, side="right").astype(np.int64)
         return cumulative, guide

@@ -210,7 +210,7 @@ class Word2Vec:
         update: bool = False,
     ) -> None:
         """Count the words, keep those seen min_count times, and set up the weights (W₁ small random,
-        W₂ zero, as word2vec). With update=True, new words are added to a trained model."""
+        W₂ zero, as in word2vec). With update=True, new words are added to a trained model."""
         corpus = self._corpus(corpus_iterable, corpus_file)
         counts, total_words, sentences = count_words(corpus, self.max_vocab_size)
         if total_words == 0:
@@ -228,14 +228,18 @@ class Word2Vec:
             )
         self.corpus_count, self.corpus_total_words = sentences, total_words
         self._set_vocab(vocab)
-        rng = np.random.default_rng(self.seed)
-        vectors = ((rng.random((len(vocab), self.vector_size)) - 0.5) / self.vector_size).astype(np.float32)
+        vectors = self._initial_vectors(len(vocab), np.random.default_rng(self.seed))
         self.wv = KeyedVectors.from_arrays(vocab.words, vectors, vocab.counts)
         self.syn1neg = np.zeros_like(vectors)
         logger.info(
             "vocabulary: %d words of %d distinct kept (min_count=%d), %d tokens in %d sentences",
             len(vocab), len(counts), self.min_count, total_words, sentences,
         )  # fmt: skip
+
+    def _initial_vectors(self, count: int, rng: np.random.Generator) -> np.ndarray:
+        """W₁ starts uniform in [−1, 1)/vector_size, as gensim 4 does (the C tool used half that
+        range; measured here, CBOW lost about a point of analogy accuracy with it)."""
+        return ((rng.random((count, self.vector_size)) * 2 - 1) / self.vector_size).astype(np.float32)
 
     def _set_vocab(self, vocab: Vocabulary) -> None:
         self._vocab = vocab
@@ -257,8 +261,7 @@ class Word2Vec:
         new_words.sort(key=lambda w: -merged[w])
         words = old.words + new_words
         self._set_vocab(Vocabulary(words, np.array([merged[w] for w in words], dtype=np.int64)))
-        rng = np.random.default_rng([self.seed, len(words)])
-        fresh = ((rng.random((len(new_words), self.vector_size)) - 0.5) / self.vector_size).astype(np.float32)
+        fresh = self._initial_vectors(len(new_words), np.random.default_rng([self.seed, len(words)]))
         self.wv = KeyedVectors.from_arrays(
             words, np.concatenate([self.wv.vectors, fresh]), self._vocab.counts
         )
@@ -411,22 +414,24 @@ class Word2Vec:
                     jobs_queue.put(None)
 
         def work(rng: np.ndarray) -> None:
-            try:
-                while (job := jobs_queue.get()) is not None:
-                    if stop.is_set():
-                        continue
-                    tokens, ends, raw, alpha = job
+            # A worker always reads the queue to its end (skipping jobs once stopped), so the
+            # producer can never block on a full queue that nobody reads.
+            while (job := jobs_queue.get()) is not None:
+                if stop.is_set():
+                    continue
+                tokens, ends, raw, alpha = job
+                try:
                     result = train_job(
                         self.wv.vectors, self.syn1neg, tokens, ends, self._keep_below, self._cumulative,
                         self._guide, self.window, self.shrink_windows, self.negative, alpha, self.sg,
                         self.cbow_mean, loss_every, rng,
                     )  # fmt: skip
-                    results.put((raw, alpha, *result))
-            except BaseException as error:
-                failures.append(error)
-                stop.set()
-            finally:
-                results.put(None)
+                except BaseException as error:
+                    failures.append(error)
+                    stop.set()
+                    continue
+                results.put((raw, alpha, *result))
+            results.put(None)
 
         started = time.perf_counter()
         threads = [threading.Thread(target=produce, daemon=True, name="word2vec-producer")]
