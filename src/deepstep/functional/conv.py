@@ -78,31 +78,40 @@ class Conv2d(Function):
         ph, pw = self.padding
         ho = _output_size(x.shape[2], kh, self.stride[0], ph, "conv2d", x.shape)
         wo = _output_size(x.shape[3], kw, self.stride[1], pw, "conv2d", x.shape)
-        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+        # Work channels-last: a convolution's output is produced in NHWC memory (below) and the
+        # layers after it keep that layout, so here the channels of one pixel lie side by side and
+        # im2col copies runs of c floats instead of gathering single ones.
+        x_nhwc = x.transpose(0, 2, 3, 1)
+        xp = np.pad(x_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x_nhwc
         self.padded_shape = xp.shape
-        # im2col: rows are (n, ho, wo) positions, columns the (c, kh, kw) window entries
-        self.cols = _windows(xp, (kh, kw), self.stride).transpose(0, 2, 3, 1, 4, 5).reshape(-1, c * kh * kw)
+        windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, :: self.stride[0], :: self.stride[1]]
+        # im2col: rows are the (n, ho, wo) positions, columns the (kh, kw, c) window entries
+        self.cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c)
         self.weight = weight
-        out = self.cols @ weight.reshape(f, -1).T
+        self.w_mat = weight.transpose(2, 3, 1, 0).reshape(-1, f)  # (kh·kw·c, f), matching the columns
+        out = self.cols @ self.w_mat
         if bias is not None:
             out += bias
-        return out.reshape(x.shape[0], ho, wo, f).transpose(0, 3, 1, 2)
+        return out.reshape(x.shape[0], ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
 
     def backward(self, g):
         f, c, kh, kw = self.weight.shape
         n, _, ho, wo = g.shape
-        g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)
-        grad_w = (g2.T @ self.cols).reshape(self.weight.shape) if self.needs_grad(1) else None
+        g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)  # free when g is in NHWC memory, as it usually is
+        grad_w = None
+        if self.needs_grad(1):
+            grad_w = (g2.T @ self.cols).reshape(f, kh, kw, c).transpose(0, 3, 1, 2)
         grad_x = None
         if self.needs_grad(0):
             # each kernel position (i, j) sends G·W[:, :, i, j] back to the pixels it read: one matrix
-            # product per position, added into a channels-last buffer (contiguous rows), transposed once
+            # product per position, added into the channels-last buffer (measured: faster than one
+            # big G·Wᵀ followed by col2im, which reads the window gradients with a stride)
             sh, sw = self.stride
-            _, _, hp, wp = self.padded_shape
-            grad_nhwc = np.zeros((n, hp, wp, c), dtype=g.dtype)
+            grad_nhwc = np.zeros(self.padded_shape, dtype=g.dtype)
             for i in range(kh):
                 for j in range(kw):
-                    part = (g2 @ self.weight[:, :, i, j]).reshape(n, ho, wo, c)
+                    rows = self.w_mat[(i * kw + j) * c : (i * kw + j + 1) * c]  # W[:, :, i, j]ᵀ as (c, f)
+                    part = (g2 @ rows.T).reshape(n, ho, wo, c)
                     grad_nhwc[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part
             grad_x = _unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
@@ -217,12 +226,22 @@ class MaxPool2d(Function):
         if self.tiled:
             # windows that tile the image: the max is a running maximum over the kh·kw strided
             # slices, one per position in the window, with no copy of the windows
+            # (and the position of each window's first maximum, 0 … kh·kw−1, for the backward pass)
             h, w = x.shape[2:]
-            self.x, self.out_hw = x, (h // kh, w // kw)
-            out = self._slice(x, 0, 0).copy()
-            for i, j in self._positions():
-                np.maximum(out, self._slice(x, i, j), out=out)
-            self.output_of_forward = out
+            self.x_shape, self.out_hw = x.shape, (h // kh, w // kw)
+            self.x_layout = x
+            out = self._slice(x, 0, 0).copy(order="K")  # keep the input's layout (NHWC after a conv)
+            self.argmax = np.zeros_like(out, dtype=np.uint8)  # *_like: the same layout, or ufuncs crawl
+            larger = np.empty_like(out, dtype=bool)
+            claim = np.empty_like(out, dtype=np.uint8)
+            for position, (i, j) in enumerate(self._positions(), start=1):
+                candidate = self._slice(x, i, j)
+                np.greater(candidate, out, out=larger)  # strictly: on ties the first maximum stays
+                # positions only grow, so "argmax = position where larger" is a maximum (and a maximum
+                # is ~50× faster than a masked copy)
+                np.multiply(larger, np.uint8(position), out=claim)
+                np.maximum(self.argmax, claim, out=self.argmax)
+                np.maximum(out, candidate, out=out)
             return out
         windows = _windows(xp, self.kernel, self.stride)
         flat = windows.reshape(*windows.shape[:4], kh * kw)
@@ -240,14 +259,13 @@ class MaxPool2d(Function):
     def backward(self, g):
         kh, kw = self.kernel
         if self.tiled:
-            grad = np.zeros(self.x.shape, dtype=g.dtype)
-            out = self.output_of_forward
-            unclaimed = np.ones(g.shape, dtype=bool)
-            # visit the window positions in order: the first one holding the maximum takes the gradient
-            for i, j in [(0, 0), *self._positions()]:
-                wins = (self._slice(self.x, i, j) == out) & unclaimed
-                self._slice(grad, i, j)[...] = np.where(wins, g, 0)
-                unclaimed &= ~wins
+            # the input's layout (for the conv below); rows and columns no window covers get zero
+            h, w = self.x_shape[2:]
+            covered = h % kh == 0 and w % kw == 0
+            grad = (np.empty_like if covered else np.zeros_like)(self.x_layout, dtype=g.dtype)
+            for position, (i, j) in enumerate([(0, 0), *self._positions()]):
+                np.multiply(g, self.argmax == position, out=self._slice(grad, i, j))
+            self.x_layout = None
             return (grad,)
         onehot = (np.arange(kh * kw) == self.argmax[..., None]) * g[..., None]
         grad_windows = onehot.reshape(*g.shape, kh, kw)
