@@ -73,6 +73,21 @@ def test_word2vec_command_cbow_and_model(corpus, tmp_path):
     assert model.sg == 0 and model.alpha == 0.05 and model.vector_size == 16
 
 
+def test_bad_input_is_one_line_not_a_traceback(corpus, tmp_path, capsys):
+    assert main(["word2vec", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "v.bin"), "--quiet"]) == 1
+    assert "no corpus file" in capsys.readouterr().err
+    assert (
+        main(["word2vec", str(corpus), "-o", str(tmp_path / "v.bin"), "--min-count", "100000", "--quiet"])
+        == 1
+    )
+    assert "min_count=100000" in capsys.readouterr().err
+    assert not (tmp_path / "v.bin").exists()
+    truncated = tmp_path / "t.txt"
+    truncated.write_text("3 2\na 1 2\n", encoding="utf-8")
+    assert main(["similar", str(truncated), "a"]) == 1
+    assert "truncated" in capsys.readouterr().err
+
+
 def test_plot_embeddings(tmp_path):
     pytest.importorskip("matplotlib")
     from deepstep.viz import plot_embeddings

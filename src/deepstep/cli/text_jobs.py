@@ -65,6 +65,9 @@ def word2vec(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=sys.stderr)
         return 130
+    except (OSError, ValueError) as error:  # no such file, empty corpus, bad settings: say it, no traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     binary = args.output.name.endswith((".bin", ".bin.gz")) and not args.text
     model.wv.save_word2vec_format(args.output, binary=binary)
     if args.save_model:
@@ -95,6 +98,9 @@ def similar_words(args: argparse.Namespace) -> int:
         _print(_load(args.vectors).most_similar(args.word, topn=args.topn))
     except KeyError as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 1
     return 0
 
