@@ -36,6 +36,13 @@ def test_small_cnn_learns_mnist(mnist):
     assert model(x[:3]).shape == (3, 10)  # (N, H, W) input is read as one channel
 
 
+def test_small_cnn_kernel_size():
+    assert SmallCNN(kernel_size=3)(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 10)
+    assert SmallCNN().features[0].weight.shape == (32, 1, 5, 5)  # LeNet's 5×5 by default
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        SmallCNN(kernel_size=4)
+
+
 def test_dense_autoencoder_beats_pca_with_the_same_code_size(mnist):
     (x, _), (xt, _) = mnist
     x, xt = x.reshape(len(x), -1), xt.reshape(len(xt), -1)

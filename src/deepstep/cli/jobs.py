@@ -105,7 +105,7 @@ def train(args: argparse.Namespace) -> int:
     if args.model == "cnn":
         model: nn.Module = SmallCNN()
         x, x_test = x[:, None], x_test[:, None]
-        description = "SmallCNN (conv3×3×32 → pool → conv3×3×64 → pool → linear)"
+        description = "SmallCNN (conv5×5×32 → pool → conv5×5×64 → pool → linear)"
     else:
         sizes = [28 * 28, *args.hidden, 10]
         model = MLP(sizes, activation=args.activation)
