@@ -68,3 +68,16 @@ def test_linear_classifiers_succeed_on_blobs_and_fail_on_xor(timed, tmp_path):
         assert accuracy["XOR"][model] < 0.7, model  # no straight line separates XOR
     assert accuracy["XOR"]["MLP 2-8-2"] > 0.95  # one hidden layer does
     assert (tmp_path / "linear.png").stat().st_size > 50_000
+
+
+def test_word2vec_on_the_bible_groups_words_by_use(timed, tmp_path):
+    pytest.importorskip("numba")
+    example = _load("word2vec_bible")
+    if not example.KJV.exists():
+        pytest.skip(f"{example.KJV} not found")
+    result = example.main(out=str(tmp_path / "bible.png"), workers=1)  # one worker: repeatable
+    # 32 words in 4 groups: by chance a nearest neighbour is in the same group about 23% of the time
+    assert result["same-group nearest neighbour"] >= 0.8
+    assert "queen" in result["king - man + woman"]
+    assert result["odd one out"] == "moses"
+    assert (tmp_path / "bible.png").stat().st_size > 20_000
