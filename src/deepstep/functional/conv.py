@@ -263,6 +263,12 @@ class MaxPool2d(Function):
             h, w = self.x_shape[2:]
             covered = h % kh == 0 and w % kw == 0
             grad = (np.empty_like if covered else np.zeros_like)(self.x_layout, dtype=g.dtype)
+            if np.argsort(g.strides).tolist() != np.argsort(self.argmax.strides).tolist():
+                # e.g. NCHW from a Flatten after the pool: one reordering copy, rather than four
+                # multiplies that each read g across its strides
+                reordered = np.empty_like(self.argmax, dtype=g.dtype)
+                np.copyto(reordered, g)
+                g = reordered
             for position, (i, j) in enumerate([(0, 0), *self._positions()]):
                 np.multiply(g, self.argmax == position, out=self._slice(grad, i, j))
             self.x_layout = None
