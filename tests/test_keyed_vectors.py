@@ -96,6 +96,20 @@ def test_neighbours_and_similarities_equal_gensims(vectors, theirs):
     ]
 
 
+@pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")  # gensim's own
+def test_cosmul_equals_gensims(vectors, theirs):
+    a, b, c = vectors.index_to_key[:3]
+    ours = vectors.most_similar_cosmul(positive=[b, c], negative=[a], topn=6)
+    expected = theirs.most_similar_cosmul(positive=[b, c], negative=[a], topn=6)
+    assert [w for w, _ in ours] == [w for w, _ in expected]
+    np.testing.assert_allclose([s for _, s in ours], [s for _, s in expected], rtol=1e-4)
+    assert [w for w, _ in vectors.most_similar_cosmul(b, topn=4)] == [
+        w for w, _ in theirs.most_similar_cosmul(b, topn=4)
+    ]
+    with pytest.raises(ValueError, match="positive"):
+        vectors.most_similar_cosmul(negative=[a])
+
+
 def test_analogy_accuracy_equals_gensims(vectors, theirs):
     ours, sections = vectors.evaluate_word_analogies(QUESTIONS)
     expected, their_sections = theirs.evaluate_word_analogies(QUESTIONS)

@@ -196,6 +196,36 @@ class KeyedVectors:
         best = best[np.argsort(-similarities[best], kind="stable")]
         return [(self.index_to_key[i], float(similarities[i])) for i in best if i not in used][: int(topn)]
 
+    def most_similar_cosmul(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int | None = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """3CosMul (Levy and Goldberg, 2014): rank x by Π_b cos'(x, b) / (Π_a cos'(x, a) + 10⁻⁶), with
+        cosines shifted to [0, 1] by cos' = (1 + cos) / 2; positive words b, negative words a. Less
+        dominated by one large term than most_similar's sum; the query words are left out."""
+        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive or [])
+        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative or [])
+        if not positive:
+            raise ValueError("most_similar_cosmul needs at least one positive word")
+        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        normed = self.get_normed_vectors()[:limit]
+        used = {self.get_index(w) for w in positive + negative if not isinstance(w, np.ndarray)}
+
+        def shifted(term: Any) -> np.ndarray:
+            vector = term if isinstance(term, np.ndarray) else self.get_vector(term, norm=True)
+            return (1 + normed @ vector) / 2
+
+        scores = np.prod([shifted(t) for t in positive], axis=0)
+        if negative:
+            scores = scores / (np.prod([shifted(t) for t in negative], axis=0) + 1e-6)
+        if topn is None:
+            return scores
+        best = np.argsort(-scores, kind="stable")[: int(topn) + len(used)]
+        return [(self.index_to_key[i], float(scores[i])) for i in best if i not in used][: int(topn)]
+
     def similar_by_word(
         self, word: str, topn: int = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]]:
