@@ -115,3 +115,49 @@ def test_max_pool_gives_ties_to_the_first_maximum_like_torch():
         F.max_pool2d(ours, **kwargs).sum().backward()
         torch.nn.functional.max_pool2d(theirs, **kwargs).sum().backward()
         np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def _channels_last(a: np.ndarray) -> np.ndarray:
+    """The same NCHW values stored NHWC, as a convolution's output is."""
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, kernel", [((3, 5, 8, 6), 2), ((2, 4, 9, 7), 2), ((2, 3, 9, 9), 3)])
+def test_max_pool_on_channels_last_input_equals_torch(monkeypatch, compiled, dtype, shape, kernel):
+    """Both paths (compiled with numba, and NumPy): values, ties (ReLU zeros), uncovered rows and
+    columns, and gradients arriving NCHW (through Flatten) or NHWC."""
+    from deepstep.functional import _compiled
+
+    if compiled and _compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    if not compiled:
+        monkeypatch.setattr(_compiled, "_kernels", False)
+    rng = np.random.default_rng(0)
+    a = np.maximum(rng.normal(size=shape), 0).astype(dtype)  # half zeros: many ties
+    x = ds.Tensor(_channels_last(a), requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    ours = F.max_pool2d(x, kernel)
+    theirs = torch.nn.functional.max_pool2d(t, kernel)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    g = rng.normal(size=theirs.shape).astype(dtype)
+    for layout in (g, _channels_last(g)):
+        x.grad = None
+        t.grad = None
+        F.max_pool2d(x, kernel).backward(ds.Tensor(layout))
+        torch.nn.functional.max_pool2d(t, kernel).backward(torch.tensor(g))
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_compiled_max_pool_lets_nan_win_like_torch():
+    from deepstep.functional import _compiled
+
+    if _compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    a = np.zeros((1, 2, 4, 4), np.float32)
+    a[0, 0, 1, 1] = np.nan
+    a[0, 1, 0, 1] = 5.0
+    ours = F.max_pool2d(ds.Tensor(_channels_last(a)), 2).numpy()
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(a), 2).numpy()
+    np.testing.assert_array_equal(ours, theirs)

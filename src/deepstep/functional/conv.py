@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ._compiled import kernels
 
 __all__ = ["avg_pool2d", "conv2d", "conv_transpose2d", "max_pool2d", "upsample_nearest"]
 
@@ -223,6 +224,16 @@ class MaxPool2d(Function):
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
         self.padded_shape = xp.shape
         self.tiled = self.stride == self.kernel and not (ph or pw)
+        self.compiled = None
+        channels_last = x.transpose(0, 2, 3, 1).flags.c_contiguous and x.dtype in (np.float32, np.float64)
+        if self.tiled and channels_last and (compiled := kernels()) is not None:
+            # channels-last input (after a convolution): one compiled pass (see _compiled.py)
+            n, c, h, w = x.shape
+            out = np.empty((n, h // kh, w // kw, c), dtype=x.dtype)
+            self.argmax = np.empty(out.shape, dtype=np.uint8)
+            compiled.max_pool_forward(x.transpose(0, 2, 3, 1), kh, kw, out, self.argmax)
+            self.compiled, self.x_shape = compiled, x.shape
+            return out.transpose(0, 3, 1, 2)
         if self.tiled:
             # windows that tile the image: the max is a running maximum over the kh·kw strided
             # slices, one per position in the window, with no copy of the windows
@@ -258,6 +269,13 @@ class MaxPool2d(Function):
 
     def backward(self, g):
         kh, kw = self.kernel
+        if self.compiled is not None:
+            n, c, h, w = self.x_shape
+            grad = (np.empty if h % kh == 0 and w % kw == 0 else np.zeros)((n, h, w, c), dtype=g.dtype)
+            self.compiled.max_pool_backward(
+                np.ascontiguousarray(g.transpose(0, 2, 3, 1)), self.argmax, kh, kw, grad
+            )
+            return (grad.transpose(0, 3, 1, 2),)
         if self.tiled:
             # the input's layout (for the conv below); rows and columns no window covers get zero
             h, w = self.x_shape[2:]

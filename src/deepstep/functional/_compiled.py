@@ -1,0 +1,68 @@
+"""Compiled max pooling (numba, when installed): one pass over the input instead of a dozen
+NumPy passes, for the common case of windows that tile a channels-last image.
+
+Optional: without numba (or with DEEPSTEP_NUMBA=0 in the environment) `conv.py` keeps its NumPy
+path, and the tests hold the two to the same results. numba is imported on first use, so
+`import deepstep` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+from typing import Any
+
+__all__ = ["kernels"]
+
+_kernels: Any = None
+
+
+def kernels() -> Any:
+    """The compiled functions, or None when numba is missing or switched off."""
+    global _kernels
+    if _kernels is None:
+        _kernels = _compile() if os.environ.get("DEEPSTEP_NUMBA", "1") != "0" else False
+    return _kernels or None
+
+
+def _compile() -> Any:
+    try:
+        import numba
+    except ImportError:
+        return False
+    jit = numba.njit(cache=True, nogil=True)
+
+    @jit
+    def max_pool_forward(x, kh, kw, out, argmax):  # pragma: no cover - compiled
+        """x (N, H, W, C) → out, argmax (N, Ho, Wo, C): each window's maximum and the position
+        (0 … kh·kw−1, row by row) of its first maximum; NaN wins, as in PyTorch."""
+        n, ho, wo, c = out.shape
+        for b in range(n):
+            for i in range(ho):
+                for j in range(wo):
+                    for ch in range(c):
+                        out[b, i, j, ch] = x[b, i * kh, j * kw, ch]
+                        argmax[b, i, j, ch] = 0
+                    for p in range(1, kh * kw):
+                        di, dj = p // kw, p % kw
+                        for ch in range(c):
+                            value = x[b, i * kh + di, j * kw + dj, ch]
+                            best = out[b, i, j, ch]
+                            if value > best or (value != value and best == best):
+                                out[b, i, j, ch] = value
+                                argmax[b, i, j, ch] = p
+
+    @jit
+    def max_pool_backward(g, argmax, kh, kw, grad):  # pragma: no cover - compiled
+        """grad (N, H, W, C): each window's gradient at its recorded maximum, 0 elsewhere in it."""
+        n, ho, wo, c = g.shape
+        for b in range(n):
+            for i in range(ho):
+                for j in range(wo):
+                    for p in range(kh * kw):
+                        di, dj = p // kw, p % kw
+                        for ch in range(c):
+                            hit = argmax[b, i, j, ch] == p
+                            grad[b, i * kh + di, j * kw + dj, ch] = g[b, i, j, ch] if hit else 0
+
+    return SimpleNamespace(max_pool_forward=max_pool_forward, max_pool_backward=max_pool_backward)
