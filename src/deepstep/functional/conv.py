@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
@@ -86,22 +86,35 @@ class Conv2d(Function):
         xp = np.pad(x_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x_nhwc
         self.padded_shape = xp.shape
         windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, :: self.stride[0], :: self.stride[1]]
-        # im2col: rows are the (n, ho, wo) positions, columns the (kh, kw, c) window entries
-        self.cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * c)
+        # im2col: rows are the (n, ho, wo) positions, columns the (kh, kw, c) window entries, and a
+        # column of ones when there is a bias: y = [cols 1]·[W; b] adds the bias inside the matrix
+        # product, and the same product's last column in the backward pass is Σ G, the bias gradient
+        # (two passes over the output saved)
+        n, k = x.shape[0], kh * kw * c
+        self.has_bias = bias is not None
+        self.cols = np.empty((n * ho * wo, k + self.has_bias), dtype=x.dtype)
+        np.copyto(_window_rows(self.cols, n, ho, wo, kh, kw, c), windows.transpose(0, 1, 2, 4, 5, 3))
         self.weight = weight
-        self.w_mat = weight.transpose(2, 3, 1, 0).reshape(-1, f)  # (kh·kw·c, f), matching the columns
-        out = self.cols @ self.w_mat
-        if bias is not None:
-            out += bias
-        return out.reshape(x.shape[0], ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
+        self.w_mat = weight.transpose(2, 3, 1, 0).reshape(k, f)  # (kh·kw·c, f), matching the columns
+        if self.has_bias:
+            self.cols[:, k] = 1
+            out = self.cols @ np.concatenate([self.w_mat, bias.reshape(1, f)])
+        else:
+            out = self.cols @ self.w_mat
+        return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
 
     def backward(self, g):
         f, c, kh, kw = self.weight.shape
         n, _, ho, wo = g.shape
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)  # free when g is in NHWC memory, as it usually is
-        grad_w = None
+        k = kh * kw * c
+        grad_w = grad_b = None
         if self.needs_grad(1):
-            grad_w = (g2.T @ self.cols).reshape(f, kh, kw, c).transpose(0, 3, 1, 2)
+            both = g2.T @ self.cols  # (f, k) for W, and Σ G in the ones column for the bias
+            grad_w = both[:, :k].reshape(f, kh, kw, c).transpose(0, 3, 1, 2)
+            grad_b = both[:, k] if self.has_bias else None
+        elif self.has_bias and self.needs_grad(2):
+            grad_b = g2.sum(axis=0)
         grad_x = None
         if self.needs_grad(0):
             # each kernel position (i, j) sends G·W[:, :, i, j] back to the pixels it read: one matrix
@@ -117,7 +130,18 @@ class Conv2d(Function):
             grad_x = _unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, g2.sum(axis=0) if self.needs_grad(2) else None
+        return grad_x, grad_w, grad_b if self.needs_grad(2) else None
+
+
+def _window_rows(cols: np.ndarray, n: int, ho: int, wo: int, kh: int, kw: int, c: int) -> np.ndarray:
+    """The first kh·kw·c columns of the im2col matrix as an (n, ho, wo, kh, kw, c) view (a view, never
+    a copy, so that writing into it fills the matrix)."""
+    row, item = cols.strides
+    return as_strided(
+        cols,
+        shape=(n, ho, wo, kh, kw, c),
+        strides=(ho * wo * row, wo * row, row, kw * c * item, c * item, item),
+    )
 
 
 def conv2d(
