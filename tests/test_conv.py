@@ -161,3 +161,29 @@ def test_compiled_max_pool_lets_nan_win_like_torch():
     ours = F.max_pool2d(ds.Tensor(_channels_last(a)), 2).numpy()
     theirs = torch.nn.functional.max_pool2d(torch.tensor(a), 2).numpy()
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0), ((2, 1), (1, 2))])
+def test_conv2d_gradients_on_both_paths_equal_torch(monkeypatch, compiled, stride, padding):
+    """The input gradient is computed by a compiled col2im with numba and by one product per kernel
+    position without it; both equal PyTorch (float64, channels-last and plain input)."""
+    from deepstep.functional import _compiled
+
+    if compiled and _compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    if not compiled:
+        monkeypatch.setattr(_compiled, "_kernels", False)
+    rng = np.random.default_rng(1)
+    a, w, b = rng.normal(size=(3, 4, 9, 8)), rng.normal(size=(5, 4, 3, 2)), rng.normal(size=5)
+    for layout in (a, _channels_last(a)):
+        x, weight, bias = (ds.Tensor(v, requires_grad=True) for v in (layout, w, b))
+        tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
+        out = F.conv2d(x, weight, bias, stride=stride, padding=padding)
+        expected = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding)
+        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+        g = rng.normal(size=expected.shape)
+        out.backward(ds.Tensor(g))
+        expected.backward(torch.tensor(g))
+        for ours, theirs in ((x, tx), (weight, tw), (bias, tb)):
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

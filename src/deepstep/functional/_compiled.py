@@ -65,4 +65,19 @@ def _compile() -> Any:
                             hit = argmax[b, i, j, ch] == p
                             grad[b, i * kh + di, j * kw + dj, ch] = g[b, i, j, ch] if hit else 0
 
-    return SimpleNamespace(max_pool_forward=max_pool_forward, max_pool_backward=max_pool_backward)
+    @jit
+    def col2im(grad_cols, sh, sw, out):  # pragma: no cover - compiled
+        """out (N, Hp, Wp, C) += each window's gradient grad_cols (N, Ho, Wo, kh, kw, C) where the
+        window was read (stride sh, sw): the input gradient of a convolution, in one pass."""
+        n, ho, wo, kh, kw, c = grad_cols.shape
+        for b in range(n):
+            for i in range(ho):
+                for j in range(wo):
+                    for di in range(kh):
+                        for dj in range(kw):
+                            for ch in range(c):
+                                out[b, i * sh + di, j * sw + dj, ch] += grad_cols[b, i, j, di, dj, ch]
+
+    return SimpleNamespace(
+        max_pool_forward=max_pool_forward, max_pool_backward=max_pool_backward, col2im=col2im
+    )

@@ -117,16 +117,23 @@ class Conv2d(Function):
             grad_b = g2.sum(axis=0)
         grad_x = None
         if self.needs_grad(0):
-            # each kernel position (i, j) sends G·W[:, :, i, j] back to the pixels it read: one matrix
-            # product per position, added into the channels-last buffer (measured: faster than one
-            # big G·Wᵀ followed by col2im, which reads the window gradients with a stride)
             sh, sw = self.stride
             grad_nhwc = np.zeros(self.padded_shape, dtype=g.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    rows = self.w_mat[(i * kw + j) * c : (i * kw + j + 1) * c]  # W[:, :, i, j]ᵀ as (c, f)
-                    part = (g2 @ rows.T).reshape(n, ho, wo, c)
-                    grad_nhwc[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part
+            compiled = kernels()
+            if compiled is not None and grad_nhwc.dtype in (np.float32, np.float64):
+                # with numba: G·Wᵀ gives every window's gradient in one product, and col2im adds each
+                # back onto the pixels its window read, in one compiled pass
+                grad_cols = (g2 @ self.w_mat.T).astype(g.dtype, copy=False)
+                compiled.col2im(grad_cols.reshape(n, ho, wo, kh, kw, c), sh, sw, grad_nhwc)
+            else:
+                # NumPy: each kernel position (i, j) sends G·W[:, :, i, j] back to the pixels it read,
+                # one product per position added into the channels-last buffer (faster than G·Wᵀ and a
+                # NumPy col2im, which reads the window gradients with a stride)
+                for i in range(kh):
+                    for j in range(kw):
+                        rows = self.w_mat[(i * kw + j) * c : (i * kw + j + 1) * c]  # W[:, :, i, j]ᵀ: (c, f)
+                        part = (g2 @ rows.T).reshape(n, ho, wo, c)
+                        grad_nhwc[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part
             grad_x = _unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
             return grad_x, grad_w
