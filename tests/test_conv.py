@@ -128,7 +128,7 @@ def _channels_last(a: np.ndarray) -> np.ndarray:
 def test_max_pool_on_channels_last_input_equals_torch(monkeypatch, compiled, dtype, shape, kernel):
     """Both paths (compiled with numba, and NumPy): values, ties (ReLU zeros), uncovered rows and
     columns, and gradients arriving NCHW (through Flatten) or NHWC."""
-    from deepstep.functional import _compiled
+    from deepstep import _compiled
 
     if compiled and _compiled.kernels() is None:
         pytest.skip("numba not installed")
@@ -151,7 +151,7 @@ def test_max_pool_on_channels_last_input_equals_torch(monkeypatch, compiled, dty
 
 
 def test_compiled_max_pool_lets_nan_win_like_torch():
-    from deepstep.functional import _compiled
+    from deepstep import _compiled
 
     if _compiled.kernels() is None:
         pytest.skip("numba not installed")
@@ -168,7 +168,7 @@ def test_compiled_max_pool_lets_nan_win_like_torch():
 def test_conv2d_gradients_on_both_paths_equal_torch(monkeypatch, compiled, stride, padding):
     """The input gradient is computed by a compiled col2im with numba and by one product per kernel
     position without it; both equal PyTorch (float64, channels-last and plain input)."""
-    from deepstep.functional import _compiled
+    from deepstep import _compiled
 
     if compiled and _compiled.kernels() is None:
         pytest.skip("numba not installed")

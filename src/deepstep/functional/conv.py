@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
+from .._compiled import kernels
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._compiled import kernels
 
 __all__ = ["avg_pool2d", "conv2d", "conv_transpose2d", "max_pool2d", "upsample_nearest"]
 

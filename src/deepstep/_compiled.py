@@ -1,7 +1,8 @@
-"""Compiled max pooling (numba, when installed): one pass over the input instead of a dozen
-NumPy passes, for the common case of windows that tile a channels-last image.
+"""Compiled kernels (numba, when installed) for the memory-bound steps of a convolutional network:
+max pooling over windows that tile a channels-last image, col2im (a convolution's input gradient)
+and ReLU's backward pass — each one pass over memory where NumPy needs several.
 
-Optional: without numba (or with DEEPSTEP_NUMBA=0 in the environment) `conv.py` keeps its NumPy
+Optional: without numba (or with DEEPSTEP_NUMBA=0 in the environment) every caller keeps its NumPy
 path, and the tests hold the two to the same results. numba is imported on first use, so
 `import deepstep` stays fast.
 """
@@ -12,7 +13,9 @@ import os
 from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["kernels"]
+import numpy as np
+
+__all__ = ["flat", "kernels"]
 
 _kernels: Any = None
 
@@ -78,6 +81,22 @@ def _compile() -> Any:
                             for ch in range(c):
                                 out[b, i * sh + di, j * sw + dj, ch] += grad_cols[b, i, j, di, dj, ch]
 
+    @jit
+    def relu_backward(g, z, out):  # pragma: no cover - compiled
+        """out = g where z > 0, else 0 (flat arrays of one layout)."""
+        for i in range(g.shape[0]):
+            out[i] = g[i] if z[i] > 0 else 0
+
     return SimpleNamespace(
-        max_pool_forward=max_pool_forward, max_pool_backward=max_pool_backward, col2im=col2im
+        max_pool_forward=max_pool_forward,
+        max_pool_backward=max_pool_backward,
+        col2im=col2im,
+        relu_backward=relu_backward,
     )
+
+
+def flat(a: Any) -> Any:
+    """`a`'s memory as a 1-D view, in memory order, when it is one dense block (C, F or any axis
+    order, as an NCHW view of NHWC memory); None when that would need a copy."""
+    flat_view = a.ravel(order="K")
+    return flat_view if flat_view.size == 0 or np.may_share_memory(flat_view, a) else None
