@@ -64,6 +64,21 @@ def test_train_cnn_writes_model_and_filters(tmp_path, capsys):
     assert isinstance(ds.load(out / "model.npz"), ds.models.SmallCNN)
 
 
+def test_mlp_and_cnn_get_their_own_folders_and_never_load_each_others_checkpoint(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    quick = ["--epochs", "1", "--limit", "600", "--quiet", "--no-plot"]
+    assert main(["train", "--hidden", "16", *quick]) == 0
+    assert main(["train", "--model", "cnn", *quick]) == 0  # default folders: runs/mnist-mlp, runs/mnist-cnn
+    assert (tmp_path / "runs" / "mnist-mlp" / "model.npz").exists()
+    assert isinstance(ds.load(tmp_path / "runs" / "mnist-cnn" / "model.npz"), ds.models.SmallCNN)
+    capsys.readouterr()
+    # an explicit shared folder: the settings are compared before any weights are loaded
+    with pytest.raises(SystemExit, match=r"other settings.*model"):
+        main(["train", "--model", "cnn", "--output", "runs/mnist-mlp", *quick, "--epochs", "2"])
+
+
 def test_autoencoder_command_compares_with_pca(tmp_path, capsys):
     out = tmp_path / "ae"
     assert main(["autoencoder", "--epochs", "1", "--limit", "3000", "--output", str(out), "--quiet"]) == 0

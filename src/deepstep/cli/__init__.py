@@ -16,14 +16,17 @@ def _selfcheck(args: argparse.Namespace) -> int:
     return 0 if run_selfcheck(sys.stdout, atol=args.atol, rtol=args.rtol) else 1
 
 
-def _common(parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float, output: str) -> None:
+def _common(
+    parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float, output: str | None
+) -> None:
     parser.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"(default {epochs})")
     parser.add_argument("--batch-size", type=int, default=batch_size, help=f"(default {batch_size})")
     parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, metavar="N", help="train on the first N training images only")
-    parser.add_argument("--output", default=output, help=f"output folder (default {output})")
+    default = output or "runs/DATASET-MODEL, e.g. runs/mnist-mlp"
+    parser.add_argument("--output", default=output, help=f"output folder (default {default})")
     parser.add_argument(
         "--restart", action="store_true", help="ignore a checkpoint left in the output folder"
     )
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.1,
         help="training data held out for the validation curve (default 0.1)",
     )
-    _common(train, epochs=5, batch_size=128, lr=1e-3, output="runs/mnist-mlp")
+    _common(train, epochs=5, batch_size=128, lr=1e-3, output=None)  # one folder per dataset and model
     train.set_defaults(run=jobs.train)
 
     autoencoder = commands.add_parser("autoencoder", help="train an autoencoder; compare it with PCA")

@@ -100,6 +100,8 @@ def train(args: argparse.Namespace) -> int:
 
     if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
         raise SystemExit("deepstep train: --epochs, --batch-size and --lr must be positive")
+    if args.output is None:  # an MLP's checkpoint must not be resumed into a CNN, and vice versa
+        args.output = f"runs/{args.dataset}-{args.model}"
     backend.manual_seed(args.seed)
     (x, y), (x_test, y_test) = _load(args.dataset, args.limit)
     if args.model == "cnn":

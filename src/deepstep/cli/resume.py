@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import load_checkpoint, save_checkpoint
+from ..io.checkpoint import read_record
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from ..train.callbacks import Callback
@@ -32,13 +33,15 @@ class Resumable:
         self.epoch = 0
         self.history: dict[str, list[float]] = {}
         if self.path.exists() and not restart:
-            record = load_checkpoint(self.path, model, optimizers)
+            # settings first: weights of another model would not even load into this one
+            record = read_record(self.path)
             if record["settings"] != self.settings:
                 changed = sorted(k for k in self.settings if record["settings"].get(k) != self.settings[k])
                 raise SystemExit(
                     f"{self.path} was made with other settings ({', '.join(changed)}); "
                     "run with --restart to start again, or with the same settings to resume"
                 )
+            load_checkpoint(self.path, model, optimizers)
             self.epoch, self.history = record["epoch"], record["history"]
             print(f"resuming from {self.path} after epoch {self.epoch}")
 

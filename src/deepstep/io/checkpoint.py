@@ -15,7 +15,7 @@ from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from .model_file import atomic_write
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+__all__ = ["load_checkpoint", "read_record", "save_checkpoint"]
 
 _RECORD = "__record__"
 
@@ -38,6 +38,15 @@ def save_checkpoint(
         meta["optimizers"][label] = {"param_groups": state["param_groups"], "scalars": scalars}
     blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     return atomic_write(path, lambda file: np.savez(file, **{_RECORD: blob}, **arrays))
+
+
+def read_record(path: str | os.PathLike) -> dict[str, Any]:
+    """Only the JSON record of a checkpoint (epoch, history, settings), without touching any model."""
+    try:
+        with np.load(Path(path), allow_pickle=False) as archive:
+            return json.loads(archive[_RECORD].tobytes().decode("utf-8"))["record"]
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a readable deepstep checkpoint: {error}") from None
 
 
 def load_checkpoint(
