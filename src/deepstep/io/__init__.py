@@ -4,9 +4,18 @@ Importing this layer gives every Module a `save(path)` method; `deepstep.load(pa
 """
 
 from ..nn.module import Module
+from .archive import atomic_write, read_archive, write_archive
 from .checkpoint import load_checkpoint, save_checkpoint
-from .model_file import atomic_write, load, save
+from .model_file import load, save
 
 Module.save = save  # type: ignore[attr-defined]
 
-__all__ = ["atomic_write", "load", "load_checkpoint", "save", "save_checkpoint"]
+__all__ = [
+    "atomic_write",
+    "load",
+    "load_checkpoint",
+    "read_archive",
+    "save",
+    "save_checkpoint",
+    "write_archive",
+]

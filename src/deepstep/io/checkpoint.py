@@ -3,9 +3,7 @@ in one .npz written atomically and read without pickle, so interrupted training 
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +11,12 @@ import numpy as np
 
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
-from .model_file import atomic_write
+from .archive import read_archive, write_archive
 
 __all__ = ["load_checkpoint", "read_record", "save_checkpoint"]
 
 _RECORD = "__record__"
+_WHAT = "deepstep checkpoint"
 
 
 def save_checkpoint(
@@ -36,30 +35,19 @@ def save_checkpoint(
                 else:
                     scalars.setdefault(str(index), {})[key] = value
         meta["optimizers"][label] = {"param_groups": state["param_groups"], "scalars": scalars}
-    blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    return atomic_write(path, lambda file: np.savez(file, **{_RECORD: blob}, **arrays))
+    return write_archive(path, _RECORD, meta, arrays)
 
 
 def read_record(path: str | os.PathLike) -> dict[str, Any]:
     """Only the JSON record of a checkpoint (epoch, history, settings), without touching any model."""
-    try:
-        with np.load(Path(path), allow_pickle=False) as archive:
-            return json.loads(archive[_RECORD].tobytes().decode("utf-8"))["record"]
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not a readable deepstep checkpoint: {error}") from None
+    return read_archive(path, _RECORD, _WHAT, names=())[0]["record"]
 
 
 def load_checkpoint(
     path: str | os.PathLike, model: Module, optimizers: dict[str, Optimizer]
 ) -> dict[str, Any]:
     """Restore weights and optimizer states from `path` into the given objects; returns the record."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            meta = json.loads(archive[_RECORD].tobytes().decode("utf-8"))
-            arrays = {name: archive[name] for name in archive.files if name != _RECORD}
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not a readable deepstep checkpoint: {error}") from None
+    meta, arrays = read_archive(path, _RECORD, _WHAT)
     model.load_state_dict(
         {name[len("model/") :]: v for name, v in arrays.items() if name.startswith("model/")}
     )

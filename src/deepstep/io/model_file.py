@@ -8,18 +8,16 @@ crash mid-save never leaves a half-written model behind.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..nn.module import Module, module_class
+from .archive import read_archive, write_archive
 
-__all__ = ["atomic_write", "load", "save"]
+__all__ = ["load", "save"]
 
 FORMAT = "deepstep-model"
 VERSION = 1
@@ -91,23 +89,6 @@ def build(spec: dict[str, Any]) -> Module:
 
 
 # ----- files --------------------------------------------------------------------------
-def atomic_write(path: str | os.PathLike, write: Any) -> Path:
-    """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def save(model: Module, path: str | os.PathLike) -> Path:
     """Write the model (architecture and weights) to `path`; load it back with deepstep.load."""
     if not isinstance(model, Module):
@@ -116,8 +97,7 @@ def save(model: Module, path: str | os.PathLike) -> Path:
     state = model.state_dict()
     _check_rebuilds(model, header["architecture"], state)
     arrays = {f"state/{name}": value for name, value in state.items()}
-    blob = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
-    return atomic_write(path, lambda file: np.savez(file, **{_ARCHITECTURE_KEY: blob}, **arrays))
+    return write_archive(path, _ARCHITECTURE_KEY, header, arrays)
 
 
 def _check_rebuilds(model: Module, architecture: dict[str, Any], state: dict[str, np.ndarray]) -> None:
@@ -135,23 +115,8 @@ def _check_rebuilds(model: Module, architecture: dict[str, Any], state: dict[str
 
 def load(path: str | os.PathLike) -> Module:
     """Rebuild a model saved by `save` (never runs code from the file)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no model file at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if _ARCHITECTURE_KEY not in archive.files:
-                raise ValueError(f"{path} is not a deepstep model file (no architecture inside)")
-            header = json.loads(archive[_ARCHITECTURE_KEY].tobytes().decode("utf-8"))
-            state = {
-                name[len("state/") :]: archive[name] for name in archive.files if name.startswith("state/")
-            }
-    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(
-            f"{path} is not a readable deepstep model file (truncated or corrupt?): {error}"
-        ) from None
-    except ValueError as error:
-        raise ValueError(f"{path} is not a readable deepstep model file: {error}") from None
+    header, arrays = read_archive(path, _ARCHITECTURE_KEY, "deepstep model file")
+    state = {name[len("state/") :]: value for name, value in arrays.items() if name.startswith("state/")}
     if header.get("format") != FORMAT:
         raise ValueError(f"{path} is not a deepstep model file (format {header.get('format')!r})")
     if header.get("version", 0) > VERSION:

@@ -21,7 +21,7 @@ from typing import IO
 
 import numpy as np
 
-from .model_file import atomic_write
+from .archive import atomic_write
 
 __all__ = ["read_word2vec_format", "write_word2vec_format"]
 

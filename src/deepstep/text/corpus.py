@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_WORDS_IN_BATCH", "LineSentence", "check_corpus", "check_sentence", "jobs"]
+__all__ = ["MAX_WORDS_IN_BATCH", "JobSource", "LineSentence", "check_corpus", "check_sentence", "jobs"]
 
 MAX_WORDS_IN_BATCH = 10_000  # words per job and at most per sentence, as in word2vec and gensim
 _BLOCK_CHARS = 1 << 20
@@ -131,3 +131,27 @@ def jobs(
             indices, ends = [], []
     if indices:
         yield np.array(indices, dtype=np.int32), np.array(ends, dtype=np.int64), len(indices)
+
+
+class JobSource:
+    """The corpus as integer jobs, once per epoch. A corpus held in memory (a list or tuple) is
+    converted once and its jobs kept for the later epochs of the same train() call: 4 bytes a word,
+    less than the list of strings itself, and the producer no longer competes with the trainers.
+    Anything else (a file, a streaming iterable) is converted again each epoch, in constant memory."""
+
+    def __init__(self, corpus: Iterable[list[str]], key_to_index: dict[str, int], batch_words: int) -> None:
+        self.corpus, self.key_to_index, self.batch_words = corpus, key_to_index, batch_words
+        self.cache: list[tuple[np.ndarray, np.ndarray, int]] | None = None
+        self.keep = isinstance(corpus, (list, tuple))
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, int]]:
+        if self.cache is not None:
+            yield from self.cache
+            return
+        kept = []
+        for job in jobs(self.corpus, self.key_to_index, self.batch_words):
+            if self.keep:
+                kept.append(job)
+            yield job
+        if self.keep:  # only a finished pass is kept: an interrupted one is read again next time
+            self.cache = kept

@@ -8,17 +8,15 @@ c is to x" (Mikolov et al., 2013).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..io.model_file import atomic_write
+from ..io.archive import read_archive, write_archive
 from ..io.word2vec_format import read_word2vec_format, write_word2vec_format
 
 __all__ = ["KeyedVectors"]
@@ -32,12 +30,13 @@ Query = str | np.ndarray | tuple[str | np.ndarray, float]
 class KeyedVectors:
     """A vector per word; `vectors[key_to_index[word]]` is the vector of `word`."""
 
-    def __init__(self, vector_size: int, count: int = 0, dtype: type = np.float32) -> None:
+    def __init__(self, vector_size: int, dtype: type = np.float32) -> None:
+        """No words yet: add_vectors adds them (or build with from_arrays)."""
         if not isinstance(vector_size, (int, np.integer)) or vector_size < 1:
             raise ValueError(f"vector_size must be a positive integer, got {vector_size!r}")
         self.vector_size = int(vector_size)
-        self.vectors = np.zeros((count, vector_size), dtype=dtype)
-        self.index_to_key: list[str] = [""] * 0
+        self.vectors = np.zeros((0, vector_size), dtype=dtype)
+        self.index_to_key: list[str] = []
         self.key_to_index: dict[str, int] = {}
         self.counts = np.zeros(0, dtype=np.int64)
         self._normed: np.ndarray | None = None
@@ -148,8 +147,7 @@ class KeyedVectors:
     def _query(self, positive: Any, negative: Any) -> tuple[np.ndarray, set[int]]:
         """The query direction: the mean of ±weight·ŵ (words) and ±weight·v (raw vectors), and the
         indices of the words in it (they are not answers)."""
-        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive or [])
-        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative or [])
+        positive, negative = _as_list(positive), _as_list(negative)
         terms: list[tuple[Any, float]] = []
         for items, sign in ((positive, 1.0), (negative, -1.0)):
             for item in items:
@@ -191,10 +189,7 @@ class KeyedVectors:
         similarities = self.get_normed_vectors()[:limit] @ query.astype(self.vectors.dtype)
         if topn is None:
             return similarities
-        wanted = min(int(topn) + len(used), limit)
-        best = np.argpartition(-similarities, wanted - 1)[:wanted] if wanted < limit else np.arange(limit)
-        best = best[np.argsort(-similarities[best], kind="stable")]
-        return [(self.index_to_key[i], float(similarities[i])) for i in best if i not in used][: int(topn)]
+        return self._best(similarities, int(topn), used)
 
     def most_similar_cosmul(
         self,
@@ -206,8 +201,7 @@ class KeyedVectors:
         """3CosMul (Levy and Goldberg, 2014): rank x by Π_b cos'(x, b) / (Π_a cos'(x, a) + 10⁻⁶), with
         cosines shifted to [0, 1] by cos' = (1 + cos) / 2; positive words b, negative words a. Less
         dominated by one large term than most_similar's sum; the query words are left out."""
-        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive or [])
-        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative or [])
+        positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
             raise ValueError("most_similar_cosmul needs at least one positive word")
         limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
@@ -223,8 +217,16 @@ class KeyedVectors:
             scores = scores / (np.prod([shifted(t) for t in negative], axis=0) + 1e-6)
         if topn is None:
             return scores
-        best = np.argsort(-scores, kind="stable")[: int(topn) + len(used)]
-        return [(self.index_to_key[i], float(scores[i])) for i in best if i not in used][: int(topn)]
+        return self._best(scores, int(topn), used)
+
+    def _best(self, scores: np.ndarray, topn: int, used: set[int]) -> list[tuple[str, float]]:
+        """The topn highest-scoring words, best first, the query's own words left out."""
+        wanted = min(topn + len(used), len(scores))
+        best = (
+            np.argpartition(-scores, wanted - 1)[:wanted] if wanted < len(scores) else np.arange(len(scores))
+        )
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.index_to_key[i], float(scores[i])) for i in best if i not in used][:topn]
 
     def similar_by_word(
         self, word: str, topn: int = 10, restrict_vocab: int | None = None
@@ -465,33 +467,27 @@ class KeyedVectors:
     def save(self, fname: str | os.PathLike) -> Path:
         """Keys, vectors and counts in one .npz (no pickle), written atomically."""
         meta = {"format": _FORMAT, "version": 1, "keys": self.index_to_key}
-        blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-        return atomic_write(
-            fname, lambda file: np.savez(file, meta=blob, vectors=self.vectors, counts=self.counts)
-        )
+        return write_archive(fname, "meta", meta, {"vectors": self.vectors, "counts": self.counts})
 
     @classmethod
     def load(cls, fname: str | os.PathLike) -> KeyedVectors:
-        meta, arrays = read_npz(fname, _FORMAT, ("vectors", "counts"))
+        meta, arrays = read_deepstep_file(fname, _FORMAT, ("vectors", "counts"))
         return cls.from_arrays(meta["keys"], arrays["vectors"], arrays["counts"])
 
     def __repr__(self) -> str:
         return f"KeyedVectors({len(self)} words × {self.vector_size} dimensions)"
 
 
-def read_npz(
+def _as_list(terms: Any) -> list[Any]:
+    """A query side as a list: one word or vector alone, or a list of them (or None)."""
+    return [terms] if isinstance(terms, (str, np.ndarray)) else list(terms or [])
+
+
+def read_deepstep_file(
     fname: str | os.PathLike, kind: str, names: Iterable[str]
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The JSON header and the named arrays of a deepstep .npz of this kind, with clear errors."""
-    path = Path(fname)
-    if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            meta = json.loads(archive["meta"].tobytes().decode("utf-8"))
-            arrays = {name: archive[name] for name in names}
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not a readable deepstep file (truncated or corrupt?): {error}") from None
+    """The JSON header and the named arrays of a deepstep file of this kind, with clear errors."""
+    meta, arrays = read_archive(fname, "meta", "deepstep file", names)
     if meta.get("format") != kind:
-        raise ValueError(f"{path} holds a {meta.get('format')!r}, not a {kind!r}")
+        raise ValueError(f"{fname} holds a {meta.get('format')!r}, not a {kind!r}")
     return meta, arrays

@@ -74,10 +74,6 @@ class Vocabulary:
         keep = (np.sqrt(counts / threshold) + 1.0) * (threshold / counts)
         return np.round(np.minimum(keep, 1.0) * _SUBSAMPLE_SCALE).astype(np.int64)
 
-    def retained_words(self, sample: float) -> float:
-        """Expected number of tokens that survive subsampling in one pass over the corpus."""
-        return float((self.subsample_thresholds(sample) / _SUBSAMPLE_SCALE * self.counts).sum())
-
     def noise_table(self, ns_exponent: float) -> tuple[np.ndarray, np.ndarray]:
         """(cumulative table, guide): word i owns the integers [cum[i−1], cum[i]) of [0, 2³¹−1), in
         proportion to count^ns_exponent. The guide maps the top bits of a draw to the first word

@@ -14,30 +14,26 @@ and W₂ (`syn1neg`), the output vectors the input vectors are scored against.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import queue
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..io.model_file import atomic_write
-from .corpus import MAX_WORDS_IN_BATCH, LineSentence, check_corpus, jobs
-from .keyed_vectors import KeyedVectors, read_npz
+from ..io.archive import write_archive
+from ..nn.layers import positive_int
+from .corpus import MAX_WORDS_IN_BATCH, JobSource, LineSentence, check_corpus
+from .keyed_vectors import KeyedVectors, read_deepstep_file
+from .training import LOSS_SAMPLE_EVERY, EpochStats, LinearDecay, progress_bar, run_epoch
 from .vocab import Vocabulary, count_words
 
 __all__ = ["Callback", "Word2Vec"]
 
 logger = logging.getLogger(__name__)
 _FORMAT = "deepstep-word2vec"
-_LOSS_SAMPLE_EVERY = 16  # without compute_loss, the loss is measured on one example in 16 (for the bar)
 
 
 class Callback:
@@ -54,60 +50,6 @@ class Callback:
 
     def on_train_end(self, model: Word2Vec) -> None:
         pass
-
-
-@dataclass
-class _Epoch:
-    """What one epoch did: words read and trained, examples, loss, time."""
-
-    raw_words: int = 0
-    trained_words: int = 0
-    examples: int = 0
-    loss: float = 0.0
-    loss_examples: int = 0
-    alpha: float = 0.0
-    seconds: float = 0.0
-
-    def add(self, raw: int, trained: int, examples: int, loss: float, loss_examples: int) -> None:
-        self.raw_words += raw
-        self.trained_words += trained
-        self.examples += examples
-        self.loss += loss
-        self.loss_examples += loss_examples
-
-    @property
-    def mean_loss(self) -> float:
-        return self.loss / self.loss_examples if self.loss_examples else float("nan")
-
-
-class _Jobs:
-    """The corpus as integer jobs, once per epoch. A corpus held in memory (a list or tuple) is
-    converted once and its jobs kept for the later epochs of the same train() call: 4 bytes a word,
-    less than the list of strings itself, and the producer no longer competes with the trainers.
-    Anything else (a file, a streaming iterable) is converted again each epoch, in constant memory."""
-
-    def __init__(self, corpus: Iterable[list[str]], key_to_index: dict[str, int], batch_words: int) -> None:
-        self.corpus, self.key_to_index, self.batch_words = corpus, key_to_index, batch_words
-        self.cache: list[tuple[np.ndarray, np.ndarray, int]] | None = None
-        self.keep = isinstance(corpus, (list, tuple))
-
-    def __iter__(self):
-        if self.cache is not None:
-            yield from self.cache
-            return
-        kept = []
-        for job in jobs(self.corpus, self.key_to_index, self.batch_words):
-            if self.keep:
-                kept.append(job)
-            yield job
-        if self.keep:
-            self.cache = kept
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _non_negative(name: str, value: Any) -> float:
@@ -149,17 +91,21 @@ class Word2Vec:
         shrink_windows: bool = True,
         progress: bool = True,
     ) -> None:
-        self.vector_size = _positive_int("vector_size", vector_size)
+        self.vector_size = positive_int("Word2Vec", "vector_size", vector_size)
         self.alpha = _non_negative("alpha", alpha)
         self.min_alpha = _non_negative("min_alpha", min_alpha)
-        self.window = _positive_int("window", window)
-        self.min_count = _positive_int("min_count", min_count, minimum=0)
+        self.window = positive_int("Word2Vec", "window", window)
+        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 0:
+            raise ValueError(f"Word2Vec needs an integer min_count >= 0, got {min_count!r}")
+        self.min_count = int(min_count)
         self.max_vocab_size = (
-            None if max_vocab_size is None else _positive_int("max_vocab_size", max_vocab_size)
+            None if max_vocab_size is None else positive_int("Word2Vec", "max_vocab_size", max_vocab_size)
         )
         self.sample = _non_negative("sample", sample)
         self.seed = int(seed)
-        self.workers = _positive_int("workers", (os.cpu_count() or 1) if workers is None else workers)
+        self.workers = positive_int(
+            "Word2Vec", "workers", (os.cpu_count() or 1) if workers is None else workers
+        )
         if sg not in (0, 1) or cbow_mean not in (0, 1):
             raise ValueError(f"sg and cbow_mean are 0 or 1, got sg={sg!r}, cbow_mean={cbow_mean!r}")
         self.sg, self.cbow_mean = int(sg), int(cbow_mean)
@@ -168,10 +114,10 @@ class Word2Vec:
                 "hierarchical softmax (hs=1) is not implemented; deepstep trains with negative sampling"
             )
         self.hs = 0
-        self.negative = _positive_int("negative", negative)
+        self.negative = positive_int("Word2Vec", "negative", negative)
         self.ns_exponent = float(ns_exponent)
-        self.epochs = _positive_int("epochs", epochs)
-        self.batch_words = _positive_int("batch_words", batch_words)
+        self.epochs = positive_int("Word2Vec", "epochs", epochs)
+        self.batch_words = positive_int("Word2Vec", "batch_words", batch_words)
         self.compute_loss = bool(compute_loss)
         self.callbacks = tuple(callbacks)
         self.shrink_windows = bool(shrink_windows)
@@ -297,7 +243,7 @@ class Word2Vec:
                 "build the vocabulary first: model.build_vocab(sentences), then model.train(...)"
             )
         corpus = self._corpus(corpus_iterable, corpus_file)
-        epochs = self.epochs if epochs is None else _positive_int("epochs", epochs)
+        epochs = self.epochs if epochs is None else positive_int("Word2Vec", "epochs", epochs)
         start_alpha = self.alpha if start_alpha is None else _non_negative("start_alpha", start_alpha)
         end_alpha = self.min_alpha if end_alpha is None else _non_negative("end_alpha", end_alpha)
         if total_words is None:
@@ -310,26 +256,32 @@ class Word2Vec:
         if len(self._rng_states) < self.workers:
             self._rng_states = self._seed_states()
 
-        job_source = _Jobs(corpus, self.wv.key_to_index, self.batch_words)
+        job_source = JobSource(corpus, self.wv.key_to_index, self.batch_words)
+        decay = LinearDecay(start_alpha, end_alpha, total_words * epochs)
+        loss_every = 1 if compute_loss else LOSS_SAMPLE_EVERY
+
+        def step(tokens: np.ndarray, ends: np.ndarray, alpha: float, rng: np.ndarray) -> tuple:
+            return train_job(
+                self.wv.vectors, self.syn1neg, tokens, ends, self._keep_below, self._cumulative,
+                self._guide, self.window, self.shrink_windows, self.negative, alpha, self.sg,
+                self.cbow_mean, loss_every, rng,
+            )  # fmt: skip
+
         self.running_training_loss = 0.0
         trained = read = 0
-        bar = self._progress_bar(total_words * epochs)
+        bar = progress_bar(total_words * epochs, self.progress)
         try:
             for callback in callbacks:
                 callback.on_train_begin(self)
             for epoch in range(epochs):
                 for callback in callbacks:
                     callback.on_epoch_begin(self)
-                stats = self._train_epoch(
-                    train_job,
+                stats = run_epoch(
                     job_source,
-                    epoch,
-                    epochs,
-                    total_words,
-                    start_alpha,
-                    end_alpha,
-                    compute_loss,
-                    bar,
+                    step,
+                    self._rng_states[: self.workers],
+                    lambda pushed, epoch=epoch: decay.alpha(epoch * total_words + pushed),
+                    None if bar is None else self._show_progress(bar),
                 )
                 trained += stats.trained_words
                 read += stats.raw_words
@@ -341,15 +293,15 @@ class Word2Vec:
                         "epoch": self.epochs_trained,
                         "loss": stats.mean_loss,
                         "alpha": stats.alpha,
-                        "words_per_second": stats.trained_words / max(stats.seconds, 1e-9),
+                        "words_per_second": stats.words_per_second,
                         "seconds": stats.seconds,
                         "trained_words": stats.trained_words,
                     }
                 )
                 logger.info(
                     "epoch %d: %d of %d words trained, %.0f words/s, loss %.4f",
-                    self.epochs_trained, stats.trained_words, stats.raw_words,
-                    self.history[-1]["words_per_second"], stats.mean_loss,
+                    self.epochs_trained, stats.trained_words, stats.raw_words, stats.words_per_second,
+                    stats.mean_loss,
                 )  # fmt: skip
                 for callback in callbacks:
                     callback.on_epoch_end(self)
@@ -363,112 +315,21 @@ class Word2Vec:
             raise ValueError("the corpus given to train is empty")
         return trained, read
 
-    def _progress_bar(self, total: int) -> Any:
-        if not self.progress:
-            return None
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return None
-        return tqdm(total=total, unit="word", unit_scale=True, dynamic_ncols=True, desc="word2vec")
+    def _show_progress(self, bar: Any) -> Any:
+        """After each job: words read on the bar; epoch, words/s, α and loss beside it."""
+        shown = 0
 
-    def _train_epoch(
-        self,
-        train_job: Any,
-        job_source: _Jobs,
-        epoch: int,
-        epochs: int,
-        total_words: int,
-        start_alpha: float,
-        end_alpha: float,
-        compute_loss: bool,
-        bar: Any,
-    ) -> _Epoch:
-        """One pass: a producer thread makes jobs, `workers` threads train, this thread reports."""
-        jobs_queue: queue.Queue = queue.Queue(maxsize=2 * self.workers)
-        results: queue.Queue = queue.Queue()
-        stop = threading.Event()
-        failures: list[BaseException] = []
-        stats = _Epoch(alpha=start_alpha)
-        loss_every = 1 if compute_loss else _LOSS_SAMPLE_EVERY
-
-        def produce() -> None:
-            pushed = 0
-            try:
-                for tokens, ends, raw in job_source:
-                    progress = (epoch + pushed / total_words) / epochs
-                    alpha = max(end_alpha, start_alpha - (start_alpha - end_alpha) * progress)
-                    while not stop.is_set():
-                        try:
-                            jobs_queue.put((tokens, ends, raw, alpha), timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                    pushed += raw
-            except BaseException as error:  # reported by the main thread
-                failures.append(error)
-            finally:
-                for _ in range(self.workers):
-                    jobs_queue.put(None)
-
-        def work(rng: np.ndarray) -> None:
-            # A worker always reads the queue to its end (skipping jobs once stopped), so the
-            # producer can never block on a full queue that nobody reads.
-            while (job := jobs_queue.get()) is not None:
-                if stop.is_set():
-                    continue
-                tokens, ends, raw, alpha = job
-                try:
-                    result = train_job(
-                        self.wv.vectors, self.syn1neg, tokens, ends, self._keep_below, self._cumulative,
-                        self._guide, self.window, self.shrink_windows, self.negative, alpha, self.sg,
-                        self.cbow_mean, loss_every, rng,
-                    )  # fmt: skip
-                except BaseException as error:
-                    failures.append(error)
-                    stop.set()
-                    continue
-                results.put((raw, alpha, *result))
-            results.put(None)
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=produce, daemon=True, name="word2vec-producer")]
-        threads += [
-            threading.Thread(
-                target=work, args=(self._rng_states[i],), daemon=True, name=f"word2vec-worker-{i}"
+        def report(stats: EpochStats) -> None:
+            nonlocal shown
+            bar.update(stats.raw_words - shown)
+            shown = stats.raw_words
+            bar.set_postfix_str(
+                f"epoch {self.epochs_trained + 1}, {stats.words_per_second:,.0f} words/s, "
+                f"α {stats.alpha:.5f}, loss {stats.mean_loss:.4f}",
+                refresh=False,
             )
-            for i in range(self.workers)
-        ]
-        for thread in threads:
-            thread.start()
-        try:
-            finished = 0
-            while finished < self.workers:
-                result = results.get()
-                if result is None:
-                    finished += 1
-                    continue
-                raw, alpha, trained, examples, loss, loss_examples = result
-                stats.add(raw, trained, examples, loss, loss_examples)
-                stats.alpha = alpha
-                if bar is not None:
-                    bar.update(raw)
-                    elapsed = max(time.perf_counter() - started, 1e-9)
-                    bar.set_postfix_str(
-                        f"epoch {self.epochs_trained + 1}, {stats.trained_words / elapsed:,.0f} words/s, "
-                        f"α {alpha:.5f}, loss {stats.mean_loss:.4f}",
-                        refresh=False,
-                    )
-        finally:
-            stop.set()  # on Ctrl-C or an error: the producer and the workers wind down
-            for thread in threads:
-                thread.join()
-        stats.seconds = time.perf_counter() - started
-        if failures:
-            raise failures[0]
-        return stats
+
+        return report
 
     def get_latest_training_loss(self) -> float:
         """The loss summed over every example of the latest train() call: exact with compute_loss=True,
@@ -495,18 +356,17 @@ class Word2Vec:
             "epochs_trained": self.epochs_trained,
             "history": self.history,
         }
-        blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         arrays = {
             "vectors": self.wv.vectors,
             "syn1neg": self.syn1neg,
             "counts": self.wv.counts,
             "rng": self._rng_states,
         }
-        return atomic_write(fname, lambda file: np.savez(file, meta=blob, **arrays))
+        return write_archive(fname, "meta", meta, arrays)
 
     @classmethod
     def load(cls, fname: str | os.PathLike) -> Word2Vec:
-        meta, arrays = read_npz(fname, _FORMAT, ("vectors", "syn1neg", "counts", "rng"))
+        meta, arrays = read_deepstep_file(fname, _FORMAT, ("vectors", "syn1neg", "counts", "rng"))
         model = cls(**meta["settings"])
         words = meta["words"]
         model.wv = KeyedVectors.from_arrays(words, arrays["vectors"], arrays["counts"])
