@@ -150,24 +150,37 @@ def test_max_pool_on_channels_last_input_equals_torch(monkeypatch, compiled, dty
         np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
 
 
-def test_compiled_max_pool_lets_nan_win_like_torch():
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, 1)])
+def test_max_pool_lets_nan_win_like_torch(monkeypatch, compiled, kernel, stride):
     from deepstep import _compiled
 
-    if _compiled.kernels() is None:
+    if compiled and _compiled.kernels() is None:
         pytest.skip("numba not installed")
-    a = np.zeros((1, 2, 4, 4), np.float32)
-    a[0, 0, 1, 1] = np.nan
+    if not compiled:
+        monkeypatch.setattr(_compiled, "_kernels", False)
+    a = np.zeros((1, 2, 6, 6), np.float32)
+    a[0, 0, 1, 1] = a[0, 0, 0, 3] = 7.0
+    a[0, 0, 1, 0] = a[0, 0, 1, 3] = np.nan
     a[0, 1, 0, 1] = 5.0
-    ours = F.max_pool2d(ds.Tensor(_channels_last(a)), 2).numpy()
-    theirs = torch.nn.functional.max_pool2d(torch.tensor(a), 2).numpy()
-    np.testing.assert_array_equal(ours, theirs)
+    for layout in (a, _channels_last(a)):
+        x, t = ds.Tensor(layout, requires_grad=True), torch.tensor(a, requires_grad=True)
+        ours, theirs = F.max_pool2d(x, kernel, stride), torch.nn.functional.max_pool2d(t, kernel, stride)
+        np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+        ours.sum().backward()
+        theirs.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
 
 
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0), ((2, 1), (1, 2))])
-def test_conv2d_gradients_on_both_paths_equal_torch(monkeypatch, compiled, stride, padding):
+@pytest.mark.parametrize("channels, with_bias", [(4, True), (4, False), (1, True), (1, False)])
+def test_conv2d_gradients_on_both_paths_equal_torch(
+    monkeypatch, compiled, stride, padding, channels, with_bias
+):
     """The input gradient is computed by a compiled col2im with numba and by one product per kernel
-    position without it; both equal PyTorch (float64, channels-last and plain input)."""
+    position without it; both equal PyTorch (float64, channels-last and plain input), for several
+    channels and for one (whose im2col matrix is stored column by column), with and without bias."""
     from deepstep import _compiled
 
     if compiled and _compiled.kernels() is None:
@@ -175,15 +188,94 @@ def test_conv2d_gradients_on_both_paths_equal_torch(monkeypatch, compiled, strid
     if not compiled:
         monkeypatch.setattr(_compiled, "_kernels", False)
     rng = np.random.default_rng(1)
-    a, w, b = rng.normal(size=(3, 4, 9, 8)), rng.normal(size=(5, 4, 3, 2)), rng.normal(size=5)
+    a, w, b = rng.normal(size=(3, channels, 9, 8)), rng.normal(size=(5, channels, 3, 2)), rng.normal(size=5)
     for layout in (a, _channels_last(a)):
         x, weight, bias = (ds.Tensor(v, requires_grad=True) for v in (layout, w, b))
         tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
-        out = F.conv2d(x, weight, bias, stride=stride, padding=padding)
-        expected = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding)
+        out = F.conv2d(x, weight, bias if with_bias else None, stride=stride, padding=padding)
+        expected = torch.nn.functional.conv2d(
+            tx, tw, tb if with_bias else None, stride=stride, padding=padding
+        )
         np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
         g = rng.normal(size=expected.shape)
         out.backward(ds.Tensor(g))
         expected.backward(torch.tensor(g))
-        for ours, theirs in ((x, tx), (weight, tw), (bias, tb)):
+        pairs = ((x, tx), (weight, tw), (bias, tb)) if with_bias else ((x, tx), (weight, tw))
+        for ours, theirs in pairs:
             np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "kernel, stride, padding", [(2, None, 0), (3, None, 0), ((2, 3), None, 0), (3, 2, 1)]
+)
+def test_relu_max_pool_equals_relu_then_max_pool(monkeypatch, compiled, dtype, kernel, stride, padding):
+    """The fused op against the two ops it replaces, bit for bit: values and gradients, for
+    windows with positive maxima, with only negatives, with ties at zero and with NaN; for
+    channels-last and plain input and gradients in both layouts; and against PyTorch without NaN."""
+    from deepstep import _compiled
+
+    if compiled and _compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    if not compiled:
+        monkeypatch.setattr(_compiled, "_kernels", False)
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(3, 4, 9, 8)).astype(dtype)
+    a[0, 0] = -np.abs(a[0, 0])  # every window negative
+    a[0, 1, :4, :4] = 0.0  # ties at zero
+    a[1, 2] = np.round(a[1, 2])  # ties among positives
+    with_nan = a.copy()
+    with_nan[2, 3, 1, 1] = np.nan
+    with_nan[2, 3, 5, 5] = -np.nan
+    for values in (a, with_nan):
+        for layout in (values, _channels_last(values)):
+            x1, x2 = ds.Tensor(layout, requires_grad=True), ds.Tensor(layout, requires_grad=True)
+            fused = F.relu_max_pool2d(x1, kernel, stride, padding)
+            plain = F.max_pool2d(F.relu(x2), kernel, stride, padding)
+            np.testing.assert_array_equal(fused.numpy(), plain.numpy())
+            g = rng.normal(size=fused.shape).astype(dtype)
+            for g_layout in (g, _channels_last(g)):
+                x1.grad = x2.grad = None
+                F.relu_max_pool2d(x1, kernel, stride, padding).backward(ds.Tensor(g_layout))
+                F.max_pool2d(F.relu(x2), kernel, stride, padding).backward(ds.Tensor(g_layout))
+                np.testing.assert_array_equal(x1.grad.numpy(), x2.grad.numpy())
+    t = torch.tensor(a, requires_grad=True)
+    expected = torch.nn.functional.max_pool2d(torch.relu(t), kernel, stride, padding)
+    expected.backward(torch.tensor(g))
+    x = ds.Tensor(_channels_last(a), requires_grad=True)
+    out = F.relu_max_pool2d(x, kernel, stride, padding)
+    out.backward(ds.Tensor(g))
+    np.testing.assert_array_equal(out.numpy(), expected.detach().numpy())
+    # (overlapping windows add their gradients in another order than PyTorch's)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_sequential_runs_relu_then_max_pool_as_the_fused_op(monkeypatch):
+    calls = []
+    fused = F.relu_max_pool2d
+    monkeypatch.setattr(F, "relu_max_pool2d", lambda *args: calls.append(args[1:]) or fused(*args))
+    ds.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+    x = np.random.default_rng(3).normal(size=(2, 2, 6, 6))
+    out = model(x)
+    assert calls == [(2, None, 0)]
+    reference = F.max_pool2d(F.relu(model[0](x)), 2).reshape(2, -1)
+    np.testing.assert_array_equal(out.numpy(), reference.numpy())
+
+    # average pooling does not commute with ReLU, and a subclass may change what pooling means
+    class Other(nn.MaxPool2d):
+        pass
+
+    for pool in (nn.AvgPool2d(2), Other(2)):
+        calls.clear()
+        nn.Sequential(nn.ReLU(), pool)(x)
+        assert calls == []
+
+
+def test_max_pool_with_more_window_positions_than_a_byte_equals_torch():
+    a = np.random.default_rng(4).normal(size=(1, 2, 32, 32))
+    x, t = ds.Tensor(_channels_last(a), requires_grad=True), torch.tensor(a, requires_grad=True)
+    F.relu_max_pool2d(x, 16).sum().backward()
+    torch.nn.functional.max_pool2d(torch.relu(t), 16).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())

@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["flat", "kernels"]
+__all__ = ["NO_MAXIMUM", "flat", "kernels"]
+
+#: argmax entry of a max-pooling window whose gradient is dropped (positions are 0 … kh·kw−1 < 255)
+NO_MAXIMUM = 255
 
 _kernels: Any = None
 
@@ -36,9 +39,11 @@ def _compile() -> Any:
     jit = numba.njit(cache=True, nogil=True)
 
     @jit
-    def max_pool_forward(x, kh, kw, out, argmax):  # pragma: no cover - compiled
+    def max_pool_forward(x, kh, kw, relu, out, argmax):  # pragma: no cover - compiled
         """x (N, H, W, C) → out, argmax (N, Ho, Wo, C): each window's maximum and the position
-        (0 … kh·kw−1, row by row) of its first maximum; NaN wins, as in PyTorch."""
+        (0 … kh·kw−1, row by row) of its first maximum; NaN wins, as in PyTorch. With relu, the
+        maximum of ReLU(x): out = max(0, maximum), and argmax = NO_MAXIMUM where that is not > 0
+        (ReLU passes no gradient there)."""
         n, ho, wo, c = out.shape
         for b in range(n):
             for i in range(ho):
@@ -54,6 +59,13 @@ def _compile() -> Any:
                             if value > best or (value != value and best == best):
                                 out[b, i, j, ch] = value
                                 argmax[b, i, j, ch] = p
+                    if relu:
+                        for ch in range(c):
+                            best = out[b, i, j, ch]
+                            if not best > 0:
+                                argmax[b, i, j, ch] = NO_MAXIMUM
+                                if best == best:  # NaN stays NaN, as np.maximum(NaN, 0)
+                                    out[b, i, j, ch] = 0
 
     @jit
     def max_pool_backward(g, argmax, kh, kw, grad):  # pragma: no cover - compiled

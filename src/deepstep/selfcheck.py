@@ -128,6 +128,11 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase("conv2d_same", lambda x, w: F.conv2d(x, w, padding=1), ((2, 2, 5, 5), (3, 2, 3, 3))),
     OpCase(
+        "conv2d_one_channel",
+        lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1),
+        ((2, 1, 6, 7), (3, 1, 3, 2), (3,)),
+    ),
+    OpCase(
         "conv_transpose2d",
         lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
         ((2, 3, 4, 3), (3, 2, 3, 3), (2,)),
@@ -136,6 +141,10 @@ CASES: tuple[OpCase, ...] = (
     OpCase("max_pool2d", lambda x: F.max_pool2d(x, 2), ((2, 3, 6, 6),)),
     OpCase("max_pool2d_ragged", lambda x: F.max_pool2d(x, (2, 3)), ((2, 2, 7, 8),)),
     OpCase("max_pool2d_overlap", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)),
+    OpCase("relu_max_pool2d", lambda x: F.relu_max_pool2d(x, 2), ((2, 3, 6, 6),)),
+    OpCase(
+        "relu_max_pool2d_overlap", lambda x: F.relu_max_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)
+    ),
     OpCase("avg_pool2d", lambda x: F.avg_pool2d(x, 2), ((2, 3, 6, 6),)),
     OpCase("avg_pool2d_padded", lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), ((2, 2, 7, 7),)),
     OpCase("upsample_nearest", lambda x: F.upsample_nearest(x, 2), ((2, 3, 3, 4),)),

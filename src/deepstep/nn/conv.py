@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ from .. import backend
 from .. import functional as F
 from ..autograd.tensor import Tensor
 from . import init
-from .layers import positive_int
+from .layers import ReLU, positive_int
 from .module import Module, Parameter
 
 __all__ = ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "Upsample"]
@@ -107,6 +108,13 @@ class MaxPool2d(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def fused_with(self, previous: Module) -> Callable[[Any], Tensor] | None:
+        """After a ReLU: F.relu_max_pool2d, the ReLU done on the pooled outputs only (exact, since
+        max commutes with ReLU; a quarter of the work for 2×2 windows)."""
+        if type(self) is MaxPool2d and type(previous) is ReLU:
+            return lambda x: F.relu_max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return None
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}"
