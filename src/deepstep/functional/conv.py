@@ -1,4 +1,5 @@
-"""Convolution, transposed convolution, pooling and upsampling on NCHW images.
+"""Convolution, transposed convolution, pooling (max pooling also fused with the ReLU before it)
+and upsampling on NCHW images.
 
 Convolution is one matrix product over all windows at once (im2col through a strided view);
 its backward scatters the window gradients back (col2im) with a loop over the kh·kw kernel
