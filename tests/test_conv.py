@@ -279,3 +279,38 @@ def test_max_pool_with_more_window_positions_than_a_byte_equals_torch():
     F.relu_max_pool2d(x, 16).sum().backward()
     torch.nn.functional.max_pool2d(torch.relu(t), 16).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize(
+    "channels, stride, padding, output_padding",
+    [((3, 4), 1, 0, 0), ((3, 4), 2, 1, 1), ((1, 5), (2, 3), (0, 1), (1, 2)), ((4, 1), 2, 1, 0)],
+)
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_conv_transpose2d_on_both_paths_equals_torch(
+    monkeypatch, compiled, channels, stride, padding, output_padding, with_bias
+):
+    """The output (x·W added back by col2im: compiled, or one product per kernel position) and both
+    gradients (products with the im2col matrix of the output gradient) equal PyTorch's, float64,
+    for plain and channels-last input."""
+    from deepstep import _compiled
+
+    if compiled and _compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    if not compiled:
+        monkeypatch.setattr(_compiled, "_kernels", False)
+    (c, f), rng = channels, np.random.default_rng(5)
+    a, w, b = rng.normal(size=(2, c, 5, 4)), rng.normal(size=(c, f, 3, 3)), rng.normal(size=f)
+    for layout in (a, _channels_last(a)):
+        x, weight, bias = (ds.Tensor(v, requires_grad=True) for v in (layout, w, b))
+        tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
+        kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding}
+        out = F.conv_transpose2d(x, weight, bias if with_bias else None, **kwargs)
+        expected = torch.nn.functional.conv_transpose2d(tx, tw, tb if with_bias else None, **kwargs)
+        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+        g = rng.normal(size=expected.shape)
+        out.backward(ds.Tensor(g))
+        expected.backward(torch.tensor(g))
+        pairs = ((x, tx), (weight, tw), (bias, tb)) if with_bias else ((x, tx), (weight, tw))
+        for ours, theirs in pairs:
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -86,34 +86,20 @@ class Conv2d(Function):
         x_nhwc = x.transpose(0, 2, 3, 1)
         xp = np.pad(x_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x_nhwc
         self.padded_shape = xp.shape
-        windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, :: self.stride[0], :: self.stride[1]]
-        # im2col: rows are the (n, ho, wo) positions, columns the (kh, kw, c) window entries, and a
-        # column of ones when there is a bias: y = [cols 1]·[W; b] adds the bias inside the matrix
-        # product, and the same product's last column in the backward pass is Σ G, the bias gradient
-        # (two passes over the output saved)
-        n, k = x.shape[0], kh * kw * c
+        # with a bias, im2col appends a column of ones: y = [cols 1]·[W; b] adds the bias inside the
+        # matrix product, and the same product's last column in the backward pass is Σ G, the bias
+        # gradient (two passes over the output saved)
         self.has_bias = bias is not None
-        if c == 1:
-            # one channel (a first layer): the matrix stored column by column, each column an
-            # image-sized copy with contiguous runs (copying row by row would move one float at a time)
-            cols_t = np.empty((k + self.has_bias, n, ho, wo), dtype=x.dtype)
-            np.copyto(cols_t[:k].reshape(kh, kw, n, ho, wo), windows[:, :, :, 0].transpose(3, 4, 0, 1, 2))
-            self.cols = cols_t.reshape(k + self.has_bias, -1).T
-        else:
-            self.cols = np.empty((n * ho * wo, k + self.has_bias), dtype=x.dtype)
-            np.copyto(_window_rows(self.cols, n, ho, wo, kh, kw, c), windows.transpose(0, 1, 2, 4, 5, 3))
+        self.cols = _im2col(xp, (kh, kw), self.stride, ones=self.has_bias)
         self.weight = weight
-        self.w_mat = weight.transpose(2, 3, 1, 0).reshape(k, f)  # (kh·kw·c, f), matching the columns
-        if self.has_bias:
-            self.cols[:, k] = 1
-            out = self.cols @ np.concatenate([self.w_mat, bias.reshape(1, f)])
-        else:
-            out = self.cols @ self.w_mat
-        return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
+        self.w_mat = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, f)  # rows match the columns
+        w_full = np.concatenate([self.w_mat, bias.reshape(1, f)]) if self.has_bias else self.w_mat
+        out = self.cols @ w_full
+        return out.reshape(x.shape[0], ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
 
     def backward(self, g):
         f, c, kh, kw = self.weight.shape
-        n, _, ho, wo = g.shape
+        ho, wo = g.shape[2:]
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)  # free when g is in NHWC memory, as it usually is
         k = kh * kw * c
         grad_w = grad_b = None
@@ -127,27 +113,67 @@ class Conv2d(Function):
             grad_b = g2.sum(axis=0)
         grad_x = None
         if self.needs_grad(0):
-            sh, sw = self.stride
-            grad_nhwc = np.zeros(self.padded_shape, dtype=g.dtype)
-            compiled = kernels()
-            if compiled is not None and grad_nhwc.dtype in (np.float32, np.float64):
-                # with numba: G·Wᵀ gives every window's gradient in one product, and col2im adds each
-                # back onto the pixels its window read, in one compiled pass
-                grad_cols = (g2 @ self.w_mat.T).astype(g.dtype, copy=False)
-                compiled.col2im(grad_cols.reshape(n, ho, wo, kh, kw, c), sh, sw, grad_nhwc)
-            else:
-                # NumPy: each kernel position (i, j) sends G·W[:, :, i, j] back to the pixels it read,
-                # one product per position added into the channels-last buffer (faster than G·Wᵀ and a
-                # NumPy col2im, which reads the window gradients with a stride)
-                for i in range(kh):
-                    for j in range(kw):
-                        rows = self.w_mat[(i * kw + j) * c : (i * kw + j + 1) * c]  # W[:, :, i, j]ᵀ: (c, f)
-                        part = (g2 @ rows.T).reshape(n, ho, wo, c)
-                        grad_nhwc[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part
+            # each window's gradient G·Wᵀ, added back onto the pixels the window read
+            grad_nhwc = _col2im(g2, self.w_mat.T, self.padded_shape, (ho, wo), (kh, kw), self.stride, g.dtype)
             grad_x = _unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, grad_b if self.needs_grad(2) else None
+
+
+def _im2col(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], ones: bool) -> np.ndarray:
+    """The im2col matrix of a (padded) channels-last batch xp (N, Hp, Wp, C): one row per window
+    position (n, i, j), its columns the window's entries in (kh, kw, c) order, then a column of
+    ones if asked."""
+    (kh, kw), (sh, sw) = kernel, stride
+    windows = sliding_window_view(xp, kernel, axis=(1, 2))[:, ::sh, ::sw]  # (n, ho, wo, c, kh, kw): no copy
+    n, ho, wo, c = windows.shape[:4]
+    k = kh * kw * c
+    if c == 1:
+        # one channel (a first layer): the matrix stored column by column, each column an
+        # image-sized copy with contiguous runs (copying row by row would move one float at a time)
+        cols_t = np.empty((k + ones, n, ho, wo), dtype=xp.dtype)
+        np.copyto(cols_t[:k].reshape(kh, kw, n, ho, wo), windows[:, :, :, 0].transpose(3, 4, 0, 1, 2))
+        cols = cols_t.reshape(k + ones, -1).T
+    else:
+        cols = np.empty((n * ho * wo, k + ones), dtype=xp.dtype)
+        np.copyto(_window_rows(cols, n, ho, wo, kh, kw, c), windows.transpose(0, 1, 2, 4, 5, 3))
+    if ones:
+        cols[:, k] = 1
+    return cols
+
+
+def _col2im(
+    a: np.ndarray,
+    b: np.ndarray,
+    padded_shape: tuple[int, ...],
+    windows: tuple[int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dtype: Any,
+) -> np.ndarray:
+    """The reverse of im2col for the product a·b (one row per window position, its columns in
+    (kh, kw, c) order): each window's row added back where the window lies, into a zero channels-last
+    batch of padded_shape (N, Hp, Wp, C). A convolution's input gradient (a = G, b = Wᵀ) and a
+    transposed convolution's output (a = x, b = W)."""
+    n, c = padded_shape[0], padded_shape[3]
+    (ho, wo), (kh, kw), (sh, sw) = windows, kernel, stride
+    out = np.zeros(padded_shape, dtype=dtype)
+    compiled = kernels()
+    if compiled is not None and out.dtype in (np.float32, np.float64):
+        # with numba: one product for every window, then one compiled pass adding them back
+        cols = (a @ b).astype(dtype, copy=False)
+        compiled.col2im(cols.reshape(n, ho, wo, kh, kw, c), sh, sw, out)
+        return out
+    # NumPy: one product per kernel position (i, j), added at once into the strided slice of pixels
+    # that position reads (faster than the whole product and a NumPy col2im, which reads the product
+    # with a stride)
+    for i in range(kh):
+        for j in range(kw):
+            position = i * kw + j
+            part = a @ b[:, position * c : (position + 1) * c]
+            out[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part.reshape(n, ho, wo, c)
+    return out
 
 
 def _window_rows(cols: np.ndarray, n: int, ho: int, wo: int, kh: int, kw: int, c: int) -> np.ndarray:
@@ -191,45 +217,48 @@ class ConvTranspose2d(Function):
                 raise ValueError(
                     f"output_padding {self.output_padding} must be smaller than stride {self.stride}"
                 )
-        n, _, h, w = x.shape
+        n, c, h, w = x.shape
         _, f, kh, kw = weight.shape
         sh, sw = self.stride
+        self.in_hw = (h, w)
         full = ((h - 1) * sh + kh + self.output_padding[0], (w - 1) * sw + kw + self.output_padding[1])
         ph, pw = self.padding
         if full[0] - 2 * ph <= 0 or full[1] - 2 * pw <= 0:
             raise ValueError(
                 f"conv_transpose2d: padding {self.padding} crops away the whole output for input {x.shape}"
             )
-        self.x, self.weight = x, weight
-        out = np.zeros((n, f, *full), dtype=np.result_type(x, weight))
-        for i in range(kh):
-            for j in range(kw):
-                out[:, :, i : i + sh * h : sh, j : j + sw * w : sw] += np.einsum(
-                    "nchw,cf->nfhw", x, weight[:, :, i, j]
-                )
-        out = _unpad(out, self.padding)
+        # the pixels of x are the rows of a product x·W (one (kh, kw, f) patch per pixel), which
+        # col2im adds, patches `stride` apart, into the full output (channels-last, as a conv's)
+        self.x2 = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)
+        self.weight = weight
+        self.w_mat = weight.transpose(0, 2, 3, 1).reshape(c, kh * kw * f)
+        dtype = np.result_type(x, weight)
+        out = _col2im(self.x2, self.w_mat, (n, *full, f), (h, w), (kh, kw), self.stride, dtype)
+        out = out[:, ph : full[0] - ph, pw : full[1] - pw]
         if bias is not None:
-            out = out + bias.reshape(1, -1, 1, 1)
-        return out
+            out += bias  # along the channels, the last axis in memory
+        return out.transpose(0, 3, 1, 2)
 
     def backward(self, g):
-        h, w = self.x.shape[2:]
-        kh, kw = self.weight.shape[2:]
-        sh, sw = self.stride
+        c, f, kh, kw = self.weight.shape
+        n = g.shape[0]
         ph, pw = self.padding
-        gp = np.pad(g, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else g
-        grad_x = np.zeros_like(self.x) if self.needs_grad(0) else None
-        grad_w = np.zeros_like(self.weight) if self.needs_grad(1) else None
-        for i in range(kh):
-            for j in range(kw):
-                patch = gp[:, :, i : i + sh * h : sh, j : j + sw * w : sw]  # (n, f, h, w)
-                if grad_x is not None:
-                    grad_x += np.einsum("nfhw,cf->nchw", patch, self.weight[:, :, i, j])
-                if grad_w is not None:
-                    grad_w[:, :, i, j] = np.einsum("nchw,nfhw->cf", self.x, patch)
+        # the gradient of the cropped border is zero; each input pixel's patch of the full gradient
+        # is one window, so im2col gives them all, and both gradients are products with it
+        g_nhwc = g.transpose(0, 2, 3, 1)
+        gp = np.pad(g_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else g_nhwc
+        cols = _im2col(gp, (kh, kw), self.stride, ones=False)  # (n·h·w, kh·kw·f)
+        grad_x = grad_w = grad_b = None
+        if self.needs_grad(0):
+            h, w = self.in_hw
+            grad_x = (cols @ self.w_mat.T).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        if self.needs_grad(1):
+            grad_w = (cols.T @ self.x2).reshape(kh, kw, f, c).transpose(3, 2, 0, 1)
+        if len(self.inputs) == 3 and self.needs_grad(2):
+            grad_b = g_nhwc.sum(axis=(0, 1, 2))
         if len(self.inputs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, g.sum(axis=(0, 2, 3)) if self.needs_grad(2) else None
+        return grad_x, grad_w, grad_b
 
 
 def conv_transpose2d(
