@@ -1,11 +1,14 @@
 """Seconds per epoch of the same small CNN trained in deepstep and in PyTorch (CPU, 2 threads).
 
-conv3x3×32 pad 1 → ReLU → maxpool 2 → conv3x3×64 pad 1 → ReLU → maxpool 2 → linear 10, Adam,
-cross-entropy, batch 128, float32, MNIST as NCHW. By default each library trains `--batches`
-batches (alternating in blocks) and the epoch time is that rate times 469 batches; `--full-epoch`
-times a whole epoch instead.
+`--model classifier` (the default): conv3x3×32 pad 1 → ReLU → maxpool 2 → conv3x3×64 pad 1 → ReLU →
+maxpool 2 → linear 10, Adam, cross-entropy. `--model autoencoder`: deepstep.models.Autoencoder
+(kind="conv", latent 32: two stride-2 convolutions, linear to the code and back, two stride-2
+transposed convolutions, sigmoid) against the same layers in PyTorch, Adam, MSE. Batch 128,
+float32, MNIST as NCHW. By default each library trains `--batches` batches (alternating in
+blocks) and the epoch time is that rate times 469 batches; `--full-epoch` times a whole epoch.
 
-Prints one JSON line. Run: python benchmarks/cnn_vs_torch.py [--batches 60] [--full-epoch]
+Prints one JSON line. Run: python benchmarks/cnn_vs_torch.py [--model autoencoder] [--batches 60]
+[--full-epoch]
 """
 
 from __future__ import annotations
@@ -52,6 +55,52 @@ def deepstep_trainer(x, y):
     return step
 
 
+def deepstep_autoencoder_trainer(x, y):
+    ds.manual_seed(0)
+    model = ds.models.Autoencoder(latent_dim=32, kind="conv")
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(index):
+        images = x[index]
+        loss = ds.functional.mse_loss(model(images), images)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_autoencoder_trainer(x, y):
+    torch.manual_seed(0)
+    nn_ = torch.nn
+    model = nn_.Sequential(
+        nn_.Conv2d(1, 16, 3, stride=2, padding=1),
+        nn_.ReLU(),
+        nn_.Conv2d(16, 32, 3, stride=2, padding=1),
+        nn_.ReLU(),
+        nn_.Flatten(),
+        nn_.Linear(32 * 7 * 7, 32),
+        nn_.Linear(32, 32 * 7 * 7),
+        nn_.Unflatten(1, (32, 7, 7)),
+        nn_.ReLU(),
+        nn_.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
+        nn_.ReLU(),
+        nn_.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),
+        nn_.Sigmoid(),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tx = torch.from_numpy(x)
+
+    def step(index):
+        images = tx[torch.from_numpy(index)]
+        loss = torch.nn.functional.mse_loss(model(images), images)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
 def torch_trainer(x, y):
     torch.manual_seed(0)
     model = torch.nn.Sequential(
@@ -81,13 +130,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=60, help="batches timed per library (default 60)")
     parser.add_argument("--full-epoch", action="store_true", help="time one whole epoch of each")
+    parser.add_argument("--model", choices=["classifier", "autoencoder"], default="classifier")
     args = parser.parse_args()
     (x, y), _ = ds.datasets.load_mnist()
     x = x[:, None]
     order = np.random.default_rng(0).permutation(len(x))
     batches = [order[i : i + BATCH] for i in range(0, len(x), BATCH)]
     count = len(batches) if args.full_epoch else args.batches
-    steps = {"deepstep": deepstep_trainer(x, y), "torch": torch_trainer(x, y)}
+    if args.model == "classifier":
+        steps = {"deepstep": deepstep_trainer(x, y), "torch": torch_trainer(x, y)}
+    else:
+        steps = {"deepstep": deepstep_autoencoder_trainer(x, y), "torch": torch_autoencoder_trainer(x, y)}
     seconds = {name: 0.0 for name in steps}
     block = 10
     for start in range(0, count, block):  # alternate in blocks so that load hits both alike
@@ -103,6 +156,7 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "cnn_vs_torch",
+                "model": args.model,
                 "machine": f"{platform.machine()} {os.cpu_count()} cores",
                 "torch_threads": torch.get_num_threads(),
                 "batches_timed": count,
