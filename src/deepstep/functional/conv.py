@@ -2,8 +2,9 @@
 and upsampling on NCHW images.
 
 Convolution is one matrix product over all windows at once (im2col through a strided view);
-its backward scatters the window gradients back (col2im) with a loop over the kh·kw kernel
-positions, never over pixels or samples.
+its input gradient adds each window's row of G·Wᵀ back where the window lies (col2im: one
+compiled pass, or one product per kernel position), never a Python loop over pixels or samples.
+A transposed convolution is the same two steps the other way round.
 """
 
 from __future__ import annotations
@@ -198,7 +199,8 @@ def conv2d(
 class ConvTranspose2d(Function):
     """The transpose of conv2d (its gradient with respect to the input, as a layer): each input
     pixel spreads x[n, c]·w[c, :] over a kh×kw patch of the output, patches `stride` apart,
-    then the border is cropped by `padding`."""
+    then the border is cropped by `padding`.   y = col2im(X·W);  ∂L/∂X = im2col(G)·Wᵀ,
+    ∂L/∂W = Xᵀ·im2col(G), with X the pixels as rows and W as (c, kh·kw·f)."""
 
     def __init__(
         self, stride: tuple[int, int], padding: tuple[int, int], output_padding: tuple[int, int]
