@@ -32,9 +32,8 @@ torch.set_num_threads(2)
 BATCH = 128
 
 
-def deepstep_trainer(x, y):
-    ds.manual_seed(0)
-    model = nn.Sequential(
+def deepstep_classifier():
+    return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1),
         nn.ReLU(),
         nn.MaxPool2d(2),
@@ -44,66 +43,10 @@ def deepstep_trainer(x, y):
         nn.Flatten(),
         nn.Linear(64 * 7 * 7, 10),
     )
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-
-    def step(index):
-        loss = ds.functional.cross_entropy(model(x[index]), y[index])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    return step
 
 
-def deepstep_autoencoder_trainer(x, y):
-    ds.manual_seed(0)
-    model = ds.models.Autoencoder(latent_dim=32, kind="conv")
-    optimizer = optim.Adam(model.parameters(), lr=1e-3)
-
-    def step(index):
-        images = x[index]
-        loss = ds.functional.mse_loss(model(images), images)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    return step
-
-
-def torch_autoencoder_trainer(x, y):
-    torch.manual_seed(0)
-    nn_ = torch.nn
-    model = nn_.Sequential(
-        nn_.Conv2d(1, 16, 3, stride=2, padding=1),
-        nn_.ReLU(),
-        nn_.Conv2d(16, 32, 3, stride=2, padding=1),
-        nn_.ReLU(),
-        nn_.Flatten(),
-        nn_.Linear(32 * 7 * 7, 32),
-        nn_.Linear(32, 32 * 7 * 7),
-        nn_.Unflatten(1, (32, 7, 7)),
-        nn_.ReLU(),
-        nn_.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
-        nn_.ReLU(),
-        nn_.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),
-        nn_.Sigmoid(),
-    )
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    tx = torch.from_numpy(x)
-
-    def step(index):
-        images = tx[torch.from_numpy(index)]
-        loss = torch.nn.functional.mse_loss(model(images), images)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    return step
-
-
-def torch_trainer(x, y):
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(
+def torch_classifier():
+    return torch.nn.Sequential(
         torch.nn.Conv2d(1, 32, 3, padding=1),
         torch.nn.ReLU(),
         torch.nn.MaxPool2d(2),
@@ -113,12 +56,51 @@ def torch_trainer(x, y):
         torch.nn.Flatten(),
         torch.nn.Linear(64 * 7 * 7, 10),
     )
+
+
+def deepstep_autoencoder():
+    return ds.models.Autoencoder(latent_dim=32, kind="conv")
+
+
+def torch_autoencoder():
+    """The layers of deepstep.models.Autoencoder(latent_dim=32, kind="conv"), in PyTorch."""
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 16, 3, stride=2, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(16, 32, 3, stride=2, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(32 * 7 * 7, 32),
+        torch.nn.Linear(32, 32 * 7 * 7),
+        torch.nn.Unflatten(1, (32, 7, 7)),
+        torch.nn.ReLU(),
+        torch.nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1),
+        torch.nn.ReLU(),
+        torch.nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1),
+        torch.nn.Sigmoid(),
+    )
+
+
+def deepstep_trainer(model, loss_fn, x, target):
+    """One Adam step on the batch `index`: loss_fn(model(x), target)."""
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(index):
+        loss = loss_fn(model(x[index]), target[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def torch_trainer(model, loss_fn, x, target):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    tx, t_target = torch.from_numpy(x), torch.from_numpy(target)
 
     def step(index):
         index = torch.from_numpy(index)
-        loss = torch.nn.functional.cross_entropy(model(tx[index]), ty[index])
+        loss = loss_fn(model(tx[index]), t_target[index])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -137,10 +119,18 @@ def main() -> None:
     order = np.random.default_rng(0).permutation(len(x))
     batches = [order[i : i + BATCH] for i in range(0, len(x), BATCH)]
     count = len(batches) if args.full_epoch else args.batches
+    ds.manual_seed(0)
+    torch.manual_seed(0)
     if args.model == "classifier":
-        steps = {"deepstep": deepstep_trainer(x, y), "torch": torch_trainer(x, y)}
-    else:
-        steps = {"deepstep": deepstep_autoencoder_trainer(x, y), "torch": torch_autoencoder_trainer(x, y)}
+        steps = {
+            "deepstep": deepstep_trainer(deepstep_classifier(), ds.functional.cross_entropy, x, y),
+            "torch": torch_trainer(torch_classifier(), torch.nn.functional.cross_entropy, x, y),
+        }
+    else:  # the images are their own targets
+        steps = {
+            "deepstep": deepstep_trainer(deepstep_autoencoder(), ds.functional.mse_loss, x, x),
+            "torch": torch_trainer(torch_autoencoder(), torch.nn.functional.mse_loss, x, x),
+        }
     seconds = {name: 0.0 for name in steps}
     block = 10
     for start in range(0, count, block):  # alternate in blocks so that load hits both alike

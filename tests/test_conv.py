@@ -189,20 +189,32 @@ def test_conv2d_gradients_on_both_paths_equal_torch(
         monkeypatch.setattr(_compiled, "_kernels", False)
     rng = np.random.default_rng(1)
     a, w, b = rng.normal(size=(3, channels, 9, 8)), rng.normal(size=(5, channels, 3, 2)), rng.normal(size=5)
+    _layer_equals_torch(
+        F.conv2d,
+        torch.nn.functional.conv2d,
+        a,
+        w,
+        b if with_bias else None,
+        {"stride": stride, "padding": padding},
+        rng,
+    )
+
+
+def _layer_equals_torch(ours_fn, torch_fn, a, w, b, kwargs, rng):
+    """ours_fn(x, w, b, **kwargs) equals torch_fn's, output and every gradient (float64), for the
+    input a stored NCHW and stored channels-last."""
+    values = (a, w) if b is None else (a, w, b)
     for layout in (a, _channels_last(a)):
-        x, weight, bias = (ds.Tensor(v, requires_grad=True) for v in (layout, w, b))
-        tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
-        out = F.conv2d(x, weight, bias if with_bias else None, stride=stride, padding=padding)
-        expected = torch.nn.functional.conv2d(
-            tx, tw, tb if with_bias else None, stride=stride, padding=padding
-        )
+        ours = [ds.Tensor(v, requires_grad=True) for v in (layout, *values[1:])]
+        theirs = [torch.tensor(v, requires_grad=True) for v in values]
+        out = ours_fn(*ours[:2], ours[2] if b is not None else None, **kwargs)
+        expected = torch_fn(*theirs[:2], theirs[2] if b is not None else None, **kwargs)
         np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
         g = rng.normal(size=expected.shape)
         out.backward(ds.Tensor(g))
         expected.backward(torch.tensor(g))
-        pairs = ((x, tx), (weight, tw), (bias, tb)) if with_bias else ((x, tx), (weight, tw))
-        for ours, theirs in pairs:
-            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+        for mine, reference in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
@@ -301,16 +313,7 @@ def test_conv_transpose2d_on_both_paths_equals_torch(
         monkeypatch.setattr(_compiled, "_kernels", False)
     (c, f), rng = channels, np.random.default_rng(5)
     a, w, b = rng.normal(size=(2, c, 5, 4)), rng.normal(size=(c, f, 3, 3)), rng.normal(size=f)
-    for layout in (a, _channels_last(a)):
-        x, weight, bias = (ds.Tensor(v, requires_grad=True) for v in (layout, w, b))
-        tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (a, w, b))
-        kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding}
-        out = F.conv_transpose2d(x, weight, bias if with_bias else None, **kwargs)
-        expected = torch.nn.functional.conv_transpose2d(tx, tw, tb if with_bias else None, **kwargs)
-        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-        g = rng.normal(size=expected.shape)
-        out.backward(ds.Tensor(g))
-        expected.backward(torch.tensor(g))
-        pairs = ((x, tx), (weight, tw), (bias, tb)) if with_bias else ((x, tx), (weight, tw))
-        for ours, theirs in pairs:
-            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding}
+    _layer_equals_torch(
+        F.conv_transpose2d, torch.nn.functional.conv_transpose2d, a, w, b if with_bias else None, kwargs, rng
+    )
