@@ -73,6 +73,62 @@ def test_batch_norm_train_and_eval_like_torch():
     np.testing.assert_allclose(layer(x).numpy(), reference(torch.from_numpy(x)).detach().numpy(), rtol=1e-10)
 
 
+def _batch_norm_by_autograd(x, mean, var, weight, bias, eps=1e-5):
+    """The formula γ·(x − μ)/√(σ² + ε) + β from autograd ops: the oracle for the hand-written backward."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    axes = (0, *range(2, x.ndim))
+    if mean is None:
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    else:
+        mean, var = np.reshape(mean, shape), np.reshape(var, shape)
+    return (x - mean) / (var + eps) ** 0.5 * weight.reshape(shape) + bias.reshape(shape)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (4, 3, 5, 6)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_batch_norm_gradients_by_hand_equal_autograd_and_torch(shape, training, channels_last):
+    """The op's written-out backward against the same formula differentiated by autograd and against
+    PyTorch: output and the gradients of x, γ and β, with batch statistics and with running ones, for
+    1-D, sequence and image input, stored NCHW or channels-last."""
+    rng = np.random.default_rng(6)
+    a = rng.normal(size=shape) * 2 + 0.5
+    if channels_last and a.ndim == 4:
+        a = _channels_last(a)
+    w, b = rng.normal(size=3), rng.normal(size=3)
+    running_mean, running_var = rng.normal(size=3), rng.uniform(0.5, 2, size=3)
+    g = rng.normal(size=shape)
+    x1, w1, b1 = (ds.Tensor(v, requires_grad=True) for v in (a, w, b))
+    x2, w2, b2 = (ds.Tensor(v, requires_grad=True) for v in (a, w, b))
+    out = F.batch_norm(x1, running_mean.copy(), running_var.copy(), w1, b1, training=training)
+    stats = (None, None) if training else (running_mean, running_var)
+    expected = _batch_norm_by_autograd(x2, *stats, w2, b2)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
+    out.backward(ds.Tensor(g))
+    expected.backward(ds.Tensor(g))
+    tx, tw, tb = (torch.tensor(v, requires_grad=True) for v in (np.ascontiguousarray(a), w, b))
+    reference = torch.nn.functional.batch_norm(
+        tx, torch.tensor(running_mean), torch.tensor(running_var), tw, tb, training=training
+    )
+    reference.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.numpy(), reference.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for ours, autograd, theirs in ((x1, x2, tx), (w1, w2, tw), (b1, b2, tb)):
+        np.testing.assert_allclose(ours.grad.numpy(), autograd.grad.numpy(), rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_batch_norm_without_affine_parameters_and_with_constant_ones():
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(5, 4, 3, 3))
+    x1, x2 = ds.Tensor(a, requires_grad=True), ds.Tensor(a, requires_grad=True)
+    F.batch_norm(x1, None, None, training=True).sum().backward()
+    _batch_norm_by_autograd(x2, None, None, np.ones(4), np.zeros(4)).sum().backward()
+    np.testing.assert_allclose(x1.grad.numpy(), x2.grad.numpy(), atol=1e-12)
+    layer = nn.BatchNorm2d(4, affine=False).double()
+    layer(a)
+    np.testing.assert_allclose(layer.running_mean, 0.1 * a.mean(axis=(0, 2, 3)), rtol=1e-12)
+
+
 def test_transposed_convolution_inverts_the_shape_of_a_strided_convolution():
     x = ds.randn(2, 3, 14, 14, seed=0)
     down = nn.Conv2d(3, 8, 3, stride=2, padding=1, seed=0)
