@@ -129,6 +129,16 @@ def test_batch_norm_without_affine_parameters_and_with_constant_ones():
     np.testing.assert_allclose(layer.running_mean, 0.1 * a.mean(axis=(0, 2, 3)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_integers_normalises_their_float_values(training):
+    x = np.arange(2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+    mean, var = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    ours = F.batch_norm(x, mean.copy(), var.copy(), training=training).numpy()
+    expected = F.batch_norm(x.astype(np.float64), mean.copy(), var.copy(), training=training).numpy()
+    np.testing.assert_array_equal(ours, expected)
+    assert np.abs(ours).max() > 0.5
+
+
 def test_transposed_convolution_inverts_the_shape_of_a_strided_convolution():
     x = ds.randn(2, 3, 14, 14, seed=0)
     down = nn.Conv2d(3, 8, 3, stride=2, padding=1, seed=0)

@@ -27,6 +27,8 @@ class BatchNorm(Function):
         self.statistics, self.eps = statistics, eps
 
     def forward(self, x, weight, bias):
+        if x.dtype.kind != "f":  # integers normalise to floats, as NumPy would promote them
+            x = x.astype(np.result_type(x.dtype, np.float32))
         self.batch_stats = self.statistics is None
         if self.batch_stats:
             m = x.size // x.shape[1]
@@ -105,8 +107,9 @@ def batch_norm(
             raise ValueError(
                 f"{name} must have shape ({channels},) for input of shape {x.shape}, got {np.shape(array)}"
             )
-    weight = _per_channel(weight, 1, shape, x.dtype)
-    bias = _per_channel(bias, 0, shape, x.dtype)
+    dtype = x.dtype if x.dtype.kind == "f" else np.result_type(x.dtype, np.float32)
+    weight = _per_channel(weight, 1, shape, dtype)
+    bias = _per_channel(bias, 0, shape, dtype)
     if training or running_mean is None:
         count = x.numel() // channels
         if training and count <= 1:
@@ -121,7 +124,7 @@ def batch_norm(
             running_var *= 1 - momentum
             running_var += momentum * fn.var.reshape(channels) * count / (count - 1)
         return out
-    statistics = (running_mean.reshape(shape).astype(x.dtype), running_var.reshape(shape).astype(x.dtype))
+    statistics = (running_mean.reshape(shape).astype(dtype), running_var.reshape(shape).astype(dtype))
     return BatchNorm(statistics, eps)(x, weight, bias)
 
 
