@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _compiled
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_array
 
@@ -29,44 +30,94 @@ class BatchNorm(Function):
     def forward(self, x, weight, bias):
         if x.dtype.kind != "f":  # integers normalise to floats, as NumPy would promote them
             x = x.astype(np.result_type(x.dtype, np.float32))
-        self.batch_stats = self.statistics is None
-        if self.batch_stats:
-            m = x.size // x.shape[1]
-            mean = _channel_sum(x) / m
-            centered = x - mean  # keeps the input's layout (NHWC memory after a convolution)
-            var = _channel_sum(centered, centered) / m  # two passes: no cancellation
-        else:
-            mean, var = self.statistics
-        self.mean, self.var = mean, var
-        self.inv_std = (1 / np.sqrt(var + self.eps)).astype(x.dtype, copy=False)
-        self.gamma = weight
-        if self.batch_stats:
-            self.x_hat = np.multiply(centered, self.inv_std, out=centered)
-            out = self.x_hat * weight
-            out += bias
+        self.batch_stats, self.gamma = self.statistics is None, weight
+        if not self.batch_stats:
+            self.mean, self.var = self.statistics
+            self.inv_std = self._inv_std(x.dtype)
+            self.x = x  # x̂ is only needed for ∂L/∂γ: made in backward when asked for
+            scale = weight * self.inv_std
+            out = x * scale
+            out += bias - self.mean * scale
             return out
-        self.x = x  # x̂ is only needed for ∂L/∂γ: made in backward when asked for
-        scale = weight * self.inv_std
-        out = x * scale
-        out += bias - mean * scale
+        compiled, blocks = _compiled_blocks(x)
+        if compiled is not None:
+            # one pass for the mean, one for the variance, one writing x̂ and y (see _compiled.py)
+            mean, var = np.empty(x.shape[1]), np.empty(x.shape[1])
+            compiled.channel_moments(blocks, mean, var)
+            self.mean, self.var = (_per_channel_shape(v, x).astype(x.dtype) for v in (mean, var))
+            self.inv_std = self._inv_std(x.dtype)
+            # the input's layout, as the blocks; the dtype that NumPy's γ·x̂ + β would have
+            self.x_hat, out = np.empty_like(x), np.empty_like(x, dtype=np.result_type(x, weight, bias))
+            vectors = (self.mean, self.inv_std, weight, bias)
+            compiled.batch_norm_forward(
+                blocks,
+                *(v.ravel() for v in vectors),
+                _compiled.channel_blocks(self.x_hat),
+                _compiled.channel_blocks(out),
+            )
+            return out
+        m = x.size // x.shape[1]
+        self.mean = _channel_sum(x) / m
+        centered = x - self.mean  # keeps the input's layout (NHWC memory after a convolution)
+        self.var = _channel_sum(centered, centered) / m  # two passes: no cancellation
+        self.inv_std = self._inv_std(x.dtype)
+        self.x_hat = np.multiply(centered, self.inv_std, out=centered)
+        out = self.x_hat * weight
+        out += bias
         return out
+
+    def _inv_std(self, dtype: Any) -> np.ndarray:
+        return (1 / np.sqrt(self.var + self.eps)).astype(dtype, copy=False)
 
     def backward(self, g):
         x_hat = self.x_hat if self.batch_stats else (self.x - self.mean) * self.inv_std
         g = _in_layout_of(g, x_hat)
-        sum_g = _channel_sum(g)
-        need_gamma = self.needs_grad(1)
-        sum_g_x_hat = _channel_sum(g, x_hat) if need_gamma or self.batch_stats else None
+        need_x, need_gamma, need_beta = self.needs_grad(0), self.needs_grad(1), self.needs_grad(2)
+        scale = self.gamma * self.inv_std
+        compiled, g_blocks = _compiled_blocks(g) if self.batch_stats else (None, None)
+        x_hat_blocks = _compiled.channel_blocks(x_hat) if compiled is not None else None
+        if x_hat_blocks is None or x_hat_blocks.shape != g_blocks.shape:
+            compiled = None
+        if compiled is not None:
+            sum_g, sum_g_x_hat = np.zeros(g.shape[1]), np.zeros(g.shape[1])
+            compiled.batch_norm_sums(g_blocks, x_hat_blocks, sum_g, sum_g_x_hat)
+            sum_g, sum_g_x_hat = (_per_channel_shape(v, g).astype(g.dtype) for v in (sum_g, sum_g_x_hat))
+        else:
+            sum_g = _channel_sum(g)
+            sum_g_x_hat = _channel_sum(g, x_hat) if need_gamma or self.batch_stats else None
         grad_x = None
-        if self.needs_grad(0):
-            scale = self.gamma * self.inv_std
+        if need_x and not self.batch_stats:
             grad_x = g * scale
-            if self.batch_stats:
-                # γ/√(σ²+ε)·(g − Σg/m − x̂·Σgx̂/m): a·g + b·x̂ + c with per-channel a, b, c
-                m = x_hat.size // x_hat.shape[1]
-                grad_x += x_hat * (-scale * sum_g_x_hat / m)
-                grad_x -= scale * sum_g / m
-        return grad_x, sum_g_x_hat if need_gamma else None, sum_g if self.needs_grad(2) else None
+        elif need_x:
+            # γ/√(σ²+ε)·(g − Σg/m − x̂·Σgx̂/m) = a·g + b·x̂ + c with per-channel a, b, c
+            m = x_hat.size // x_hat.shape[1]
+            b, c = -scale * sum_g_x_hat / m, -scale * sum_g / m
+            if compiled is not None:
+                grad_x = np.empty_like(x_hat, dtype=np.result_type(g, scale, x_hat))
+                compiled.per_channel_affine(
+                    g_blocks,
+                    x_hat_blocks,
+                    *(v.ravel() for v in (scale, b, c)),
+                    _compiled.channel_blocks(grad_x),
+                )
+            else:
+                grad_x = g * scale
+                grad_x += x_hat * b
+                grad_x += c
+        return grad_x, sum_g_x_hat if need_gamma else None, sum_g if need_beta else None
+
+
+def _compiled_blocks(a: np.ndarray) -> tuple[Any, Any]:
+    """The compiled kernels and a's (A, C, B) blocks, when numba is there and a is a dense float array."""
+    compiled = _compiled.kernels()
+    if compiled is None or a.dtype not in (np.float32, np.float64):
+        return None, None
+    blocks = _compiled.channel_blocks(a)
+    return (compiled, blocks) if blocks is not None else (None, None)
+
+
+def _per_channel_shape(values: np.ndarray, like: np.ndarray) -> np.ndarray:
+    return values.reshape((1, -1) + (1,) * (like.ndim - 2))
 
 
 def _channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
