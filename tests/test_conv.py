@@ -383,3 +383,45 @@ def test_conv_transpose2d_on_both_paths_equals_torch(
     _layer_equals_torch(
         F.conv_transpose2d, torch.nn.functional.conv_transpose2d, a, w, b if with_bias else None, kwargs, rng
     )
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # PyTorch's, about itself
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 4), (1, 5)])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_conv2d_same_and_valid_padding_equal_torch(monkeypatch, compiled, kernel, padding):
+    """'same' with odd and even kernels (the odd zero at the end, as PyTorch puts it) and 'valid'."""
+    from deepstep import _compiled
+
+    if compiled and _compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    if not compiled:
+        monkeypatch.setattr(_compiled, "_kernels", False)
+    rng = np.random.default_rng(8)
+    a, w, b = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, *kernel)), rng.normal(size=4)
+    _layer_equals_torch(F.conv2d, torch.nn.functional.conv2d, a, w, b, {"padding": padding}, rng)
+    if padding == "same":
+        assert F.conv2d(a, w, padding="same").shape == (2, 4, 7, 6)
+
+
+def test_a_model_with_same_padding_saves_and_loads(tmp_path):
+    model = nn.Sequential(nn.Conv2d(1, 2, 4, padding="same"), nn.ReLU(), nn.MaxPool2d(2))
+    model.save(tmp_path / "model.npz")
+    loaded = ds.load(tmp_path / "model.npz")
+    x = np.random.default_rng(9).normal(size=(2, 1, 8, 8)).astype(np.float32)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    assert loaded(x).shape == (2, 2, 4, 4)
+
+
+def test_conv2d_padding_errors_name_what_is_wrong():
+    x, w = np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3))
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        F.conv2d(x, w, stride=2, padding="same")
+    with pytest.raises(ValueError, match="needs stride 1"):
+        nn.Conv2d(1, 1, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="'same' or 'valid', got 'full'"):
+        nn.Conv2d(1, 1, 3, padding="full")
+    with pytest.raises(ValueError, match="must not be negative"):
+        F.conv2d(x, w, padding=-1)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding="same"))
+    assert "padding='same'" in repr(model)

@@ -38,13 +38,38 @@ def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -
     return sliding_window_view(xp, kernel, axis=(2, 3))[:, :, :: stride[0], :: stride[1]]
 
 
-def _output_size(size: int, kernel: int, stride: int, padding: int, what: str, shape: tuple) -> int:
-    if size + 2 * padding < kernel:
+def _output_size(
+    size: int, kernel: int, stride: int, padding: int | tuple[int, int], what: str, shape: tuple
+) -> int:
+    """Windows along one axis; padding is one number for both sides or (before, after)."""
+    before, after = (padding, padding) if isinstance(padding, int) else padding
+    if size + before + after < kernel:
+        padded = f"{size} + 2·{before}" if before == after else f"{size} + {before} + {after}"
         raise ValueError(
-            f"{what}: kernel of size {kernel} is larger than the padded input ({size} + 2·{padding}) "
+            f"{what}: kernel of size {kernel} is larger than the padded input ({padded}) "
             f"for input of shape {shape}"
         )
-    return (size + 2 * padding - kernel) // stride + 1
+    return (size + before + after - kernel) // stride + 1
+
+
+def _conv_padding(
+    padding: int | tuple | str, kernel: tuple[int, int], stride: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((top, bottom), (left, right)) from an int, a pair, 'valid' (none) or 'same' (the output as
+    large as the input: k − 1 zeros per axis, the odd one at the end, as PyTorch and Keras place it)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
+            top, left = (kernel[0] - 1) // 2, (kernel[1] - 1) // 2
+            return (top, kernel[0] - 1 - top), (left, kernel[1] - 1 - left)
+        raise ValueError(f"padding must be an int, a pair of ints, 'same' or 'valid', got {padding!r}")
+    ph, pw = _pair(padding, "padding")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"padding must not be negative, got {padding!r}")
+    return (ph, ph), (pw, pw)
 
 
 def _scatter_windows(grad_windows: np.ndarray, padded_shape: tuple, stride: tuple[int, int]) -> np.ndarray:
@@ -58,17 +83,18 @@ def _scatter_windows(grad_windows: np.ndarray, padded_shape: tuple, stride: tupl
     return out
 
 
-def _unpad(x: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
-    ph, pw = padding
-    return x[:, :, ph : x.shape[2] - ph, pw : x.shape[3] - pw]
+def _unpad(x: np.ndarray, padding: tuple) -> np.ndarray:
+    """x (N, C, H, W) without its padding: (ph, pw) on both sides, or ((top, bottom), (left, right))."""
+    (top, bottom), (left, right) = ((p, p) if isinstance(p, int) else p for p in padding)
+    return x[:, :, top : x.shape[2] - bottom, left : x.shape[3] - right]
 
 
 class Conv2d(Function):
     """y[n, f] = Σ_c w[f, c] ⋆ x[n, c] + b[f] (cross-correlation, as in every DL library);
     ∂L/∂W = Σ_windows G · windowᵀ, ∂L/∂x = the windows' gradients G·W scattered back."""
 
-    def __init__(self, stride: tuple[int, int], padding: tuple[int, int]) -> None:
-        self.stride, self.padding = stride, padding
+    def __init__(self, stride: tuple[int, int], padding: int | tuple | str) -> None:
+        self.stride, self.padding_spec = stride, padding
 
     def forward(self, x, weight, bias=None):
         _check_image(x, "conv2d")
@@ -78,14 +104,14 @@ class Conv2d(Function):
                 f"{weight.shape} expects {weight.shape[1] if weight.ndim == 4 else '?'}"
             )
         f, c, kh, kw = weight.shape
-        ph, pw = self.padding
-        ho = _output_size(x.shape[2], kh, self.stride[0], ph, "conv2d", x.shape)
-        wo = _output_size(x.shape[3], kw, self.stride[1], pw, "conv2d", x.shape)
+        self.padding = rows, cols = _conv_padding(self.padding_spec, (kh, kw), self.stride)
+        ho = _output_size(x.shape[2], kh, self.stride[0], rows, "conv2d", x.shape)
+        wo = _output_size(x.shape[3], kw, self.stride[1], cols, "conv2d", x.shape)
         # Work channels-last: a convolution's output is produced in NHWC memory (below) and the
         # layers after it keep that layout, so here the channels of one pixel lie side by side and
         # im2col copies runs of c floats instead of gathering single ones.
         x_nhwc = x.transpose(0, 2, 3, 1)
-        xp = np.pad(x_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else x_nhwc
+        xp = np.pad(x_nhwc, ((0, 0), rows, cols, (0, 0))) if any(rows + cols) else x_nhwc
         self.padded_shape = xp.shape
         # with a bias, im2col appends a column of ones: y = [cols 1]·[W; b] adds the bias inside the
         # matrix product, and the same product's last column in the backward pass is Σ G, the bias
@@ -189,10 +215,12 @@ def _window_rows(cols: np.ndarray, n: int, ho: int, wo: int, kh: int, kw: int, c
 
 
 def conv2d(
-    x: Any, weight: Any, bias: Any = None, stride: int | tuple = 1, padding: int | tuple = 0
+    x: Any, weight: Any, bias: Any = None, stride: int | tuple = 1, padding: int | tuple | str = 0
 ) -> Tensor:
-    """2-D convolution of NCHW images with weights (out_channels, in_channels, kh, kw)."""
-    fn = Conv2d(_pair(stride, "stride"), _pair(padding, "padding"))
+    """2-D convolution of NCHW images with weights (out_channels, in_channels, kh, kw); padding is
+    zeros on each side (an int or a pair), 'valid' (none) or 'same' (stride 1: output size = input
+    size)."""
+    fn = Conv2d(_pair(stride, "stride"), padding)
     return fn(x, weight) if bias is None else fn(x, weight, bias)
 
 

@@ -35,7 +35,8 @@ class _ConvBase(Module):
 
 
 class Conv2d(_ConvBase):
-    """2-D convolution over NCHW images; weight of shape (out_channels, in_channels, kh, kw)."""
+    """2-D convolution over NCHW images; weight of shape (out_channels, in_channels, kh, kw).
+    padding: zeros on each side (an int or a pair), 'valid' (none) or 'same' (stride 1 only)."""
 
     def __init__(
         self,
@@ -43,7 +44,7 @@ class Conv2d(_ConvBase):
         out_channels: int,
         kernel_size: int | tuple,
         stride: int | tuple = 1,
-        padding: int | tuple = 0,
+        padding: int | tuple | str = 0,
         bias: bool = True,
         dtype: Any = None,
         seed: Seed = None,
@@ -52,6 +53,9 @@ class Conv2d(_ConvBase):
         self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
         self.kernel_size = F.conv._pair(kernel_size, "kernel_size")
         self.stride, self.padding = stride, padding
+        F.conv._conv_padding(
+            padding, self.kernel_size, F.conv._pair(stride, "stride")
+        )  # errors now, not later
         kh, kw = self.kernel_size
         self._init(
             (self.out_channels, self.in_channels, kh, kw), bias, dtype, seed, self.in_channels * kh * kw
@@ -63,7 +67,7 @@ class Conv2d(_ConvBase):
     def extra_repr(self) -> str:
         return (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}"
+            f"stride={self.stride}, padding={self.padding!r}"
         )
 
 
