@@ -5,7 +5,7 @@ single stable log-softmax of `deepstep.autograd.ops_activation`.
 """
 
 from ..autograd.ops_activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .conv import avg_pool2d, conv2d, conv_transpose2d, max_pool2d, relu_max_pool2d, upsample_nearest
+from .conv import conv2d, conv_transpose2d
 from .layers import dropout, linear, step
 from .losses import (
     binary_cross_entropy,
@@ -19,6 +19,7 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm
+from .pooling import avg_pool2d, max_pool2d, relu_max_pool2d, upsample_nearest
 
 __all__ = [
     "avg_pool2d",

@@ -1,5 +1,4 @@
-"""Convolution, transposed convolution, pooling (max pooling also fused with the ReLU before it)
-and upsampling on NCHW images.
+"""Convolution and transposed convolution on NCHW images.
 
 Convolution is one matrix product over all windows at once (im2col through a strided view);
 its input gradient adds each window's row of G·Wᵀ back where the window lies (col2im: one
@@ -14,79 +13,12 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
-from .._compiled import NO_MAXIMUM, kernels
+from .._compiled import kernels
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from .windows import check_image, conv_padding, output_size, pair, unpad
 
-__all__ = ["avg_pool2d", "conv2d", "conv_transpose2d", "max_pool2d", "relu_max_pool2d", "upsample_nearest"]
-
-
-def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or any(not isinstance(v, (int, np.integer)) for v in pair):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _check_image(x: np.ndarray, what: str) -> None:
-    if x.ndim != 4:
-        raise ValueError(f"{what} expects images of shape (N, C, H, W), got shape {x.shape}")
-
-
-def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
-    """A strided view (N, C, Ho, Wo, kh, kw) of every kernel window of the padded input: no copy."""
-    return sliding_window_view(xp, kernel, axis=(2, 3))[:, :, :: stride[0], :: stride[1]]
-
-
-def _output_size(
-    size: int, kernel: int, stride: int, padding: int | tuple[int, int], what: str, shape: tuple
-) -> int:
-    """Windows along one axis; padding is one number for both sides or (before, after)."""
-    before, after = (padding, padding) if isinstance(padding, int) else padding
-    if size + before + after < kernel:
-        padded = f"{size} + 2·{before}" if before == after else f"{size} + {before} + {after}"
-        raise ValueError(
-            f"{what}: kernel of size {kernel} is larger than the padded input ({padded}) "
-            f"for input of shape {shape}"
-        )
-    return (size + before + after - kernel) // stride + 1
-
-
-def _conv_padding(
-    padding: int | tuple | str, kernel: tuple[int, int], stride: tuple[int, int]
-) -> tuple[tuple[int, int], tuple[int, int]]:
-    """((top, bottom), (left, right)) from an int, a pair, 'valid' (none) or 'same' (the output as
-    large as the input: k − 1 zeros per axis, the odd one at the end, as PyTorch and Keras place it)."""
-    if isinstance(padding, str):
-        if padding == "valid":
-            return (0, 0), (0, 0)
-        if padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
-            top, left = (kernel[0] - 1) // 2, (kernel[1] - 1) // 2
-            return (top, kernel[0] - 1 - top), (left, kernel[1] - 1 - left)
-        raise ValueError(f"padding must be an int, a pair of ints, 'same' or 'valid', got {padding!r}")
-    ph, pw = _pair(padding, "padding")
-    if ph < 0 or pw < 0:
-        raise ValueError(f"padding must not be negative, got {padding!r}")
-    return (ph, ph), (pw, pw)
-
-
-def _scatter_windows(grad_windows: np.ndarray, padded_shape: tuple, stride: tuple[int, int]) -> np.ndarray:
-    """col2im: add each window's gradient (N, C, Ho, Wo, kh, kw) back where the window was taken."""
-    _, _, ho, wo, kh, kw = grad_windows.shape
-    out = np.zeros(padded_shape, dtype=grad_windows.dtype)
-    sh, sw = stride
-    for i in range(kh):  # kh·kw kernel positions: each one a strided slice of the whole batch
-        for j in range(kw):
-            out[:, :, i : i + sh * ho : sh, j : j + sw * wo : sw] += grad_windows[:, :, :, :, i, j]
-    return out
-
-
-def _unpad(x: np.ndarray, padding: tuple) -> np.ndarray:
-    """x (N, C, H, W) without its padding: (ph, pw) on both sides, or ((top, bottom), (left, right))."""
-    (top, bottom), (left, right) = ((p, p) if isinstance(p, int) else p for p in padding)
-    return x[:, :, top : x.shape[2] - bottom, left : x.shape[3] - right]
+__all__ = ["conv2d", "conv_transpose2d"]
 
 
 class Conv2d(Function):
@@ -97,16 +29,16 @@ class Conv2d(Function):
         self.stride, self.padding_spec = stride, padding
 
     def forward(self, x, weight, bias=None):
-        _check_image(x, "conv2d")
+        check_image(x, "conv2d")
         if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
             raise ValueError(
                 f"conv2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of shape "
                 f"{weight.shape} expects {weight.shape[1] if weight.ndim == 4 else '?'}"
             )
         f, c, kh, kw = weight.shape
-        self.padding = rows, cols = _conv_padding(self.padding_spec, (kh, kw), self.stride)
-        ho = _output_size(x.shape[2], kh, self.stride[0], rows, "conv2d", x.shape)
-        wo = _output_size(x.shape[3], kw, self.stride[1], cols, "conv2d", x.shape)
+        self.padding = rows, cols = conv_padding(self.padding_spec, (kh, kw), self.stride)
+        ho = output_size(x.shape[2], kh, self.stride[0], rows, "conv2d", x.shape)
+        wo = output_size(x.shape[3], kw, self.stride[1], cols, "conv2d", x.shape)
         # Work channels-last: a convolution's output is produced in NHWC memory (below) and the
         # layers after it keep that layout, so here the channels of one pixel lie side by side and
         # im2col copies runs of c floats instead of gathering single ones.
@@ -142,7 +74,7 @@ class Conv2d(Function):
         if self.needs_grad(0):
             # each window's gradient G·Wᵀ, added back onto the pixels the window read
             grad_nhwc = _col2im(g2, self.w_mat.T, self.padded_shape, (ho, wo), (kh, kw), self.stride, g.dtype)
-            grad_x = _unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
+            grad_x = unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, grad_b if self.needs_grad(2) else None
@@ -220,7 +152,7 @@ def conv2d(
     """2-D convolution of NCHW images with weights (out_channels, in_channels, kh, kw); padding is
     zeros on each side (an int or a pair), 'valid' (none) or 'same' (stride 1: output size = input
     size)."""
-    fn = Conv2d(_pair(stride, "stride"), padding)
+    fn = Conv2d(pair(stride, "stride"), padding)
     return fn(x, weight) if bias is None else fn(x, weight, bias)
 
 
@@ -236,7 +168,7 @@ class ConvTranspose2d(Function):
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
 
     def forward(self, x, weight, bias=None):
-        _check_image(x, "conv_transpose2d")
+        check_image(x, "conv_transpose2d")
         if weight.ndim != 4 or weight.shape[0] != x.shape[1]:
             raise ValueError(
                 f"conv_transpose2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of "
@@ -301,197 +233,6 @@ def conv_transpose2d(
 ) -> Tensor:
     """Transposed convolution with weights (in_channels, out_channels, kh, kw), as torch's."""
     fn = ConvTranspose2d(
-        _pair(stride, "stride"), _pair(padding, "padding"), _pair(output_padding, "output_padding")
+        pair(stride, "stride"), pair(padding, "padding"), pair(output_padding, "output_padding")
     )
     return fn(x, weight) if bias is None else fn(x, weight, bias)
-
-
-class MaxPool2d(Function):
-    """y = max over each window;   the gradient goes to the window's (first) maximum, as in PyTorch.
-
-    With relu=True it is max pooling of ReLU(x) in one op: y = max(0, max over the window), the
-    gradient reaching the maximum only where y > 0. Max commutes with the monotone ReLU, so this
-    equals ReLU then pooling, values and gradients, while clipping only the pooled outputs."""
-
-    def __init__(
-        self, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], relu: bool = False
-    ) -> None:
-        self.kernel, self.stride, self.padding, self.relu = kernel, stride, padding, relu
-
-    def forward(self, x):
-        out = self._pool(x)
-        if self.relu and self.compiled is None:  # (the compiled pooling applies the ReLU itself)
-            np.maximum(out, 0, out=out)
-            self.out = out
-        return out
-
-    def _pool(self, x):
-        _check_image(x, "max_pool2d")
-        (kh, kw), (ph, pw) = self.kernel, self.padding
-        if ph > kh // 2 or pw > kw // 2:
-            raise ValueError(
-                f"max_pool2d: padding {self.padding} must be at most half the kernel {self.kernel}"
-            )
-        _output_size(x.shape[2], kh, self.stride[0], ph, "max_pool2d", x.shape)
-        _output_size(x.shape[3], kw, self.stride[1], pw, "max_pool2d", x.shape)
-        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
-        self.padded_shape = xp.shape
-        # tiling windows, whose positions 0 … kh·kw−1 fit a uint8 beside NO_MAXIMUM
-        self.tiled = self.stride == self.kernel and not (ph or pw) and kh * kw < NO_MAXIMUM
-        self.compiled = None
-        channels_last = x.transpose(0, 2, 3, 1).flags.c_contiguous and x.dtype in (np.float32, np.float64)
-        if self.tiled and channels_last and (compiled := kernels()) is not None:
-            # channels-last input (after a convolution): one compiled pass (see _compiled.py)
-            n, c, h, w = x.shape
-            out = np.empty((n, h // kh, w // kw, c), dtype=x.dtype)
-            self.argmax = np.empty(out.shape, dtype=np.uint8)
-            compiled.max_pool_forward(x.transpose(0, 2, 3, 1), kh, kw, self.relu, out, self.argmax)
-            self.compiled, self.x_shape = compiled, x.shape
-            return out.transpose(0, 3, 1, 2)
-        if self.tiled:
-            # windows that tile the image: the max is a running maximum over the kh·kw strided
-            # slices, one per position in the window, with no copy of the windows
-            # (and the position of each window's first maximum, 0 … kh·kw−1, for the backward pass)
-            h, w = x.shape[2:]
-            self.x_shape, self.out_hw = x.shape, (h // kh, w // kw)
-            self.x_layout = x
-            out = self._slice(x, 0, 0).copy(order="K")  # keep the input's layout (NHWC after a conv)
-            self.argmax = np.zeros_like(out, dtype=np.uint8)  # *_like: the same layout, or ufuncs crawl
-            larger = np.empty_like(out, dtype=bool)
-            claim = np.empty_like(out, dtype=np.uint8)
-            for position, (i, j) in enumerate(self._positions(), start=1):
-                candidate = self._slice(x, i, j)
-                np.greater(candidate, out, out=larger)  # strictly: on ties the first maximum stays
-                # positions only grow, so "argmax = position where larger" is a maximum (and a maximum
-                # is ~50× faster than a masked copy)
-                np.multiply(larger, np.uint8(position), out=claim)
-                np.maximum(self.argmax, claim, out=self.argmax)
-                np.maximum(out, candidate, out=out)
-            nan = np.isnan(out)
-            if nan.any():  # NaN wins its window, as in PyTorch: the first NaN is the maximum
-                for position, (i, j) in reversed(list(enumerate([(0, 0), *self._positions()]))):
-                    self.argmax[nan & np.isnan(self._slice(x, i, j))] = position
-            return out
-        windows = _windows(xp, self.kernel, self.stride)
-        flat = windows.reshape(*windows.shape[:4], kh * kw)
-        self.argmax = flat.argmax(axis=-1)  # the first maximum of each window, as PyTorch picks
-        return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
-
-    def _positions(self):
-        kh, kw = self.kernel
-        return [(i, j) for i in range(kh) for j in range(kw)][1:]
-
-    def _slice(self, a: np.ndarray, i: int, j: int) -> np.ndarray:
-        (kh, kw), (ho, wo) = self.kernel, self.out_hw
-        return a[:, :, i : i + kh * ho : kh, j : j + kw * wo : kw]
-
-    def backward(self, g):
-        if self.relu and self.compiled is None:
-            g = g * (self.out > 0)  # ReLU's backward, on the pooled outputs
-        kh, kw = self.kernel
-        if self.compiled is not None:
-            n, c, h, w = self.x_shape
-            grad = (np.empty if h % kh == 0 and w % kw == 0 else np.zeros)((n, h, w, c), dtype=g.dtype)
-            self.compiled.max_pool_backward(
-                np.ascontiguousarray(g.transpose(0, 2, 3, 1)), self.argmax, kh, kw, grad
-            )
-            return (grad.transpose(0, 3, 1, 2),)
-        if self.tiled:
-            # the input's layout (for the conv below); rows and columns no window covers get zero
-            h, w = self.x_shape[2:]
-            covered = h % kh == 0 and w % kw == 0
-            grad = (np.empty_like if covered else np.zeros_like)(self.x_layout, dtype=g.dtype)
-            if np.argsort(g.strides).tolist() != np.argsort(self.argmax.strides).tolist():
-                # e.g. NCHW from a Flatten after the pool: one reordering copy, rather than four
-                # multiplies that each read g across its strides
-                reordered = np.empty_like(self.argmax, dtype=g.dtype)
-                np.copyto(reordered, g)
-                g = reordered
-            for position, (i, j) in enumerate([(0, 0), *self._positions()]):
-                np.multiply(g, self.argmax == position, out=self._slice(grad, i, j))
-            self.x_layout = None
-            return (grad,)
-        onehot = (np.arange(kh * kw) == self.argmax[..., None]) * g[..., None]
-        grad_windows = onehot.reshape(*g.shape, kh, kw)
-        return (_unpad(_scatter_windows(grad_windows, self.padded_shape, self.stride), self.padding),)
-
-
-class AvgPool2d(Function):
-    """y = mean over each window (zero padding counted, as PyTorch's default);   each input in a window
-    gets 1/(kh·kw) of the window's gradient."""
-
-    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> None:
-        self.kernel, self.stride, self.padding = kernel, stride, padding
-
-    def forward(self, x):
-        _check_image(x, "avg_pool2d")
-        (kh, kw), (ph, pw) = self.kernel, self.padding
-        _output_size(x.shape[2], kh, self.stride[0], ph, "avg_pool2d", x.shape)
-        _output_size(x.shape[3], kw, self.stride[1], pw, "avg_pool2d", x.shape)
-        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
-        self.padded_shape = xp.shape
-        return _windows(xp, self.kernel, self.stride).mean(axis=(-2, -1))
-
-    def backward(self, g):
-        kh, kw = self.kernel
-        share = np.broadcast_to((g / (kh * kw))[..., None, None], (*g.shape, kh, kw))
-        return (_unpad(_scatter_windows(share, self.padded_shape, self.stride), self.padding),)
-
-
-def max_pool2d(
-    x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
-) -> Tensor:
-    """Max pooling; the stride defaults to the kernel size."""
-    kernel = _pair(kernel_size, "kernel_size")
-    return MaxPool2d(
-        kernel, _pair(stride, "stride") if stride is not None else kernel, _pair(padding, "padding")
-    )(x)
-
-
-def relu_max_pool2d(
-    x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
-) -> Tensor:
-    """max_pool2d(relu(x)) as one op, ReLU applied to the pooled outputs only (what nn.Sequential
-    runs for ReLU followed by MaxPool2d)."""
-    kernel = _pair(kernel_size, "kernel_size")
-    return MaxPool2d(
-        kernel,
-        _pair(stride, "stride") if stride is not None else kernel,
-        _pair(padding, "padding"),
-        relu=True,
-    )(x)
-
-
-def avg_pool2d(
-    x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
-) -> Tensor:
-    """Average pooling; the stride defaults to the kernel size."""
-    kernel = _pair(kernel_size, "kernel_size")
-    return AvgPool2d(
-        kernel, _pair(stride, "stride") if stride is not None else kernel, _pair(padding, "padding")
-    )(x)
-
-
-class UpsampleNearest(Function):
-    """Each pixel repeated into an s×s block;   the gradient of a pixel is the sum over its block."""
-
-    def __init__(self, scale: tuple[int, int]) -> None:
-        self.scale = scale
-
-    def forward(self, x):
-        _check_image(x, "upsample")
-        sh, sw = self.scale
-        return np.repeat(np.repeat(x, sh, axis=2), sw, axis=3)
-
-    def backward(self, g):
-        n, c, h, w = g.shape
-        sh, sw = self.scale
-        return (g.reshape(n, c, h // sh, sh, w // sw, sw).sum(axis=(3, 5)),)
-
-
-def upsample_nearest(x: Any, scale_factor: int | tuple = 2) -> Tensor:
-    """Nearest-neighbour upsampling by an integer factor."""
-    scale = _pair(scale_factor, "scale_factor")
-    if min(scale) < 1:
-        raise ValueError(f"scale_factor must be a positive integer, got {scale_factor!r}")
-    return UpsampleNearest(scale)(x)

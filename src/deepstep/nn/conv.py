@@ -11,6 +11,7 @@ import numpy as np
 from .. import backend
 from .. import functional as F
 from ..autograd.tensor import Tensor
+from ..functional.windows import conv_padding, pair
 from . import init
 from .layers import ReLU, positive_int
 from .module import Module, Parameter
@@ -51,11 +52,9 @@ class Conv2d(_ConvBase):
     ) -> None:
         self.in_channels = positive_int(type(self).__name__, "in_channels", in_channels)
         self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
-        self.kernel_size = F.conv._pair(kernel_size, "kernel_size")
+        self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride, self.padding = stride, padding
-        F.conv._conv_padding(
-            padding, self.kernel_size, F.conv._pair(stride, "stride")
-        )  # errors now, not later
+        conv_padding(padding, self.kernel_size, pair(stride, "stride"))  # errors now, not later
         kh, kw = self.kernel_size
         self._init(
             (self.out_channels, self.in_channels, kh, kw), bias, dtype, seed, self.in_channels * kh * kw
@@ -88,7 +87,7 @@ class ConvTranspose2d(_ConvBase):
     ) -> None:
         self.in_channels = positive_int(type(self).__name__, "in_channels", in_channels)
         self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
-        self.kernel_size = F.conv._pair(kernel_size, "kernel_size")
+        self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
         kh, kw = self.kernel_size
         self._init(
