@@ -239,20 +239,26 @@ def test_max_pool_lets_nan_win_like_torch(monkeypatch, compiled, kernel, stride)
 
 
 @pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("chunked", [False, True])
 @pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0), ((2, 1), (1, 2))])
 @pytest.mark.parametrize("channels, with_bias", [(4, True), (4, False), (1, True), (1, False)])
 def test_conv2d_gradients_on_both_paths_equal_torch(
-    monkeypatch, compiled, stride, padding, channels, with_bias
+    monkeypatch, compiled, chunked, stride, padding, channels, with_bias
 ):
     """The input gradient is computed by a compiled col2im with numba and by one product per kernel
     position without it; both equal PyTorch (float64, channels-last and plain input), for several
-    channels and for one (whose im2col matrix is stored column by column), with and without bias."""
+    channels and for one (whose im2col matrix is stored column by column), with and without bias,
+    with the im2col matrix whole and built one image at a time (as for large batches)."""
     from deepstep import _compiled
+    from deepstep.functional import conv
 
     if compiled and _compiled.kernels() is None:
         pytest.skip("numba not installed")
     if not compiled:
         monkeypatch.setattr(_compiled, "_kernels", False)
+    if chunked:  # one image at a time
+        monkeypatch.setattr(conv, "WHOLE_IM2COL_BYTES", 0)
+        monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
     rng = np.random.default_rng(1)
     a, w, b = rng.normal(size=(3, channels, 9, 8)), rng.normal(size=(5, channels, 3, 2)), rng.normal(size=5)
     _layer_equals_torch(

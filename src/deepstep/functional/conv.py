@@ -20,6 +20,21 @@ from .windows import check_image, conv_padding, output_size, pair, unpad
 
 __all__ = ["conv2d", "conv_transpose2d"]
 
+#: An im2col matrix up to this size is built whole and kept for the backward pass; a larger one is
+#: built a few images at a time, in the forward pass and again in the backward pass. glibc serves
+#: blocks over 32 MB (the highest mmap threshold it allows, set by backend.tune_malloc) fresh from
+#: the kernel, so every page of them faults on first touch, every step; chunks stay in cache too.
+#: (SmallCNN's 5×5 second layer: 80 MB of columns; the forward and weight-gradient products 41 → 32
+#: ms, the input gradient 46 → 14 ms.)
+WHOLE_IM2COL_BYTES = 32 * 2**20
+CHUNK_BYTES = 8 * 2**20
+
+
+def _batch_chunks(n: int, bytes_per_image: int) -> list[slice]:
+    """Slices of the batch whose share of a matrix stays within CHUNK_BYTES (one image at least)."""
+    per = max(1, CHUNK_BYTES // max(1, bytes_per_image))
+    return [slice(start, min(n, start + per)) for start in range(0, n, per)]
+
 
 class Conv2d(Function):
     """y[n, f] = Σ_c w[f, c] ⋆ x[n, c] + b[f] (cross-correlation, as in every DL library);
@@ -49,12 +64,21 @@ class Conv2d(Function):
         # matrix product, and the same product's last column in the backward pass is Σ G, the bias
         # gradient (two passes over the output saved)
         self.has_bias = bias is not None
-        self.cols = _im2col(xp, (kh, kw), self.stride, ones=self.has_bias)
         self.weight = weight
         self.w_mat = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, f)  # rows match the columns
         w_full = np.concatenate([self.w_mat, bias.reshape(1, f)]) if self.has_bias else self.w_mat
-        out = self.cols @ w_full
-        return out.reshape(x.shape[0], ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
+        n, k = x.shape[0], kh * kw * c + self.has_bias
+        self.image_bytes = ho * wo * k * xp.dtype.itemsize  # each image's share of the im2col matrix
+        if n * self.image_bytes <= WHOLE_IM2COL_BYTES:
+            self.cols, self.xp = _im2col(xp, (kh, kw), self.stride, ones=self.has_bias), None
+            out = self.cols @ w_full
+        else:
+            self.cols, self.xp = None, xp  # the columns are built again, chunk by chunk, in backward
+            out = np.empty((n * ho * wo, f), dtype=np.result_type(xp, w_full))
+            for part in _batch_chunks(n, self.image_bytes):
+                rows = slice(part.start * ho * wo, part.stop * ho * wo)
+                np.matmul(_im2col(xp[part], (kh, kw), self.stride, ones=self.has_bias), w_full, out=out[rows])
+        return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
 
     def backward(self, g):
         f, c, kh, kw = self.weight.shape
@@ -65,7 +89,13 @@ class Conv2d(Function):
         if self.needs_grad(1):
             # (k, f) for W, and Σ G in the ones column for the bias (colsᵀ·G runs faster in OpenBLAS
             # than Gᵀ·cols, the same numbers transposed)
-            both = self.cols.T @ g2
+            if self.cols is not None:
+                both = self.cols.T @ g2
+            else:
+                both = 0
+                for part in _batch_chunks(g.shape[0], self.image_bytes):
+                    cols = _im2col(self.xp[part], (kh, kw), self.stride, ones=self.has_bias)
+                    both = both + cols.T @ g2[part.start * ho * wo : part.stop * ho * wo]
             grad_w = both[:k].reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
             grad_b = both[k] if self.has_bias else None
         elif self.has_bias and self.needs_grad(2):
@@ -120,9 +150,12 @@ def _col2im(
     out = np.zeros(padded_shape, dtype=dtype)
     compiled = kernels()
     if compiled is not None and out.dtype in (np.float32, np.float64):
-        # with numba: one product for every window, then one compiled pass adding them back
-        cols = (a @ b).astype(dtype, copy=False)
-        compiled.col2im(cols.reshape(n, ho, wo, kh, kw, c), sh, sw, out)
+        # with numba: one product for every window, then one compiled pass adding them back, a few
+        # images at a time (the products are an im2col matrix's size: see WHOLE_IM2COL_BYTES)
+        image_bytes = ho * wo * b.shape[1] * np.result_type(a, b).itemsize
+        for part in _batch_chunks(n, image_bytes):
+            cols = (a[part.start * ho * wo : part.stop * ho * wo] @ b).astype(dtype, copy=False)
+            compiled.col2im(cols.reshape(-1, ho, wo, kh, kw, c), sh, sw, out[part])
         return out
     # NumPy: one product per kernel position (i, j), added at once into the strided slice of pixels
     # that position reads (faster than the whole product and a NumPy col2im, which reads the product
