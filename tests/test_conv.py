@@ -371,18 +371,22 @@ def test_max_pool_with_more_window_positions_than_a_byte_equals_torch():
     [((3, 4), 1, 0, 0), ((3, 4), 2, 1, 1), ((1, 5), (2, 3), (0, 1), (1, 2)), ((4, 1), 2, 1, 0)],
 )
 @pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("chunked", [False, True])
 def test_conv_transpose2d_on_both_paths_equals_torch(
-    monkeypatch, compiled, channels, stride, padding, output_padding, with_bias
+    monkeypatch, compiled, chunked, channels, stride, padding, output_padding, with_bias
 ):
     """The output (x·W added back by col2im: compiled, or one product per kernel position) and both
     gradients (products with the im2col matrix of the output gradient) equal PyTorch's, float64,
-    for plain and channels-last input."""
+    for plain and channels-last input, whole and one image at a time."""
     from deepstep import _compiled
+    from deepstep.functional import conv
 
     if compiled and _compiled.kernels() is None:
         pytest.skip("numba not installed")
     if not compiled:
         monkeypatch.setattr(_compiled, "_kernels", False)
+    if chunked:
+        monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
     (c, f), rng = channels, np.random.default_rng(5)
     a, w, b = rng.normal(size=(2, c, 5, 4)), rng.normal(size=(c, f, 3, 3)), rng.normal(size=f)
     kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding}

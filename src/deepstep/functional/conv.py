@@ -21,7 +21,8 @@ from .windows import check_image, conv_padding, output_size, pair, unpad
 __all__ = ["conv2d", "conv_transpose2d"]
 
 #: An im2col matrix up to this size is built whole and kept for the backward pass; a larger one is
-#: built a few images at a time, in the forward pass and again in the backward pass. glibc serves
+#: built a few images at a time, in the forward pass and again in the backward pass (and the
+#: transposed convolution's backward pass, which does not keep it, always goes by chunks). glibc serves
 #: blocks over 32 MB (the highest mmap threshold it allows, set by backend.tune_malloc) fresh from
 #: the kernel, so every page of them faults on first touch, every step; chunks stay in cache too.
 #: (SmallCNN's 5×5 second layer: 80 MB of columns; the forward and weight-gradient products 41 → 32
@@ -242,13 +243,22 @@ class ConvTranspose2d(Function):
         # is one window, so im2col gives them all, and both gradients are products with it
         g_nhwc = g.transpose(0, 2, 3, 1)
         gp = np.pad(g_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else g_nhwc
-        cols = _im2col(gp, (kh, kw), self.stride, ones=False)  # (n·h·w, kh·kw·f)
-        grad_x = grad_w = grad_b = None
-        if self.needs_grad(0):
-            h, w = self.in_hw
-            grad_x = (cols @ self.w_mat.T).reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        if self.needs_grad(1):
-            grad_w = (cols.T @ self.x2).reshape(kh, kw, f, c).transpose(3, 2, 0, 1)
+        h, w = self.in_hw
+        grad_x = np.empty((n * h * w, c), dtype=np.result_type(g, self.w_mat)) if self.needs_grad(0) else None
+        grad_w = grad_b = None
+        image_bytes = h * w * kh * kw * f * gp.dtype.itemsize
+        for part in _batch_chunks(n, image_bytes):  # (see WHOLE_IM2COL_BYTES)
+            cols = _im2col(gp[part], (kh, kw), self.stride, ones=False)  # (images·h·w, kh·kw·f)
+            rows = slice(part.start * h * w, part.stop * h * w)
+            if grad_x is not None:
+                np.matmul(cols, self.w_mat.T, out=grad_x[rows])
+            if self.needs_grad(1):
+                product = cols.T @ self.x2[rows]
+                grad_w = product if grad_w is None else grad_w + product
+        if grad_x is not None:
+            grad_x = grad_x.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+        if grad_w is not None:
+            grad_w = grad_w.reshape(kh, kw, f, c).transpose(3, 2, 0, 1)
         if len(self.inputs) == 3 and self.needs_grad(2):
             grad_b = g_nhwc.sum(axis=(0, 1, 2))
         if len(self.inputs) == 2:
