@@ -1,14 +1,16 @@
 """Seconds per epoch of the same small CNN trained in deepstep and in PyTorch (CPU, 2 threads).
 
-`--model classifier` (the default): conv3x3×32 pad 1 → ReLU → maxpool 2 → conv3x3×64 pad 1 → ReLU →
-maxpool 2 → linear 10, Adam, cross-entropy. `--model autoencoder`: deepstep.models.Autoencoder
-(kind="conv", latent 32: two stride-2 convolutions, linear to the code and back, two stride-2
-transposed convolutions, sigmoid) against the same layers in PyTorch, Adam, MSE. Batch 128,
-float32, MNIST as NCHW. By default each library trains `--batches` batches (alternating in
-blocks) and the epoch time is that rate times 469 batches; `--full-epoch` times a whole epoch.
+`--model classifier` (the default): conv3x3×32 pad 1 → ReLU → maxpool 2 → conv3x3×64 pad 1 →
+ReLU → maxpool 2 → linear 10, Adam, cross-entropy. `--model smallcnn`: the same with 5×5 kernels
+(deepstep.models.SmallCNN(), what `deepstep train --model cnn` trains). `--model autoencoder`:
+deepstep.models.Autoencoder(kind="conv", latent 32: two stride-2 convolutions, linear to the
+code and back, two stride-2 transposed convolutions, sigmoid), Adam, MSE. Each against the same
+layers in PyTorch; batch 128, float32, MNIST as NCHW. By default each library trains `--batches`
+batches (alternating in blocks) and the epoch time is that rate times 469 batches;
+`--full-epoch` times a whole epoch.
 
-Prints one JSON line. Run: python benchmarks/cnn_vs_torch.py [--model autoencoder] [--batches 60]
-[--full-epoch]
+Prints one JSON line.
+Run: python benchmarks/cnn_vs_torch.py [--model smallcnn|autoencoder] [--batches 60] [--full-epoch]
 """
 
 from __future__ import annotations
@@ -51,6 +53,20 @@ def torch_classifier():
         torch.nn.ReLU(),
         torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(32, 64, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64 * 7 * 7, 10),
+    )
+
+
+def torch_smallcnn():
+    """The layers of deepstep.models.SmallCNN() (LeNet's 5×5 kernels), in PyTorch."""
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 5, padding=2),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 5, padding=2),
         torch.nn.ReLU(),
         torch.nn.MaxPool2d(2),
         torch.nn.Flatten(),
@@ -112,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=60, help="batches timed per library (default 60)")
     parser.add_argument("--full-epoch", action="store_true", help="time one whole epoch of each")
-    parser.add_argument("--model", choices=["classifier", "autoencoder"], default="classifier")
+    parser.add_argument("--model", choices=["classifier", "smallcnn", "autoencoder"], default="classifier")
     args = parser.parse_args()
     (x, y), _ = ds.datasets.load_mnist()
     x = x[:, None]
@@ -125,6 +141,11 @@ def main() -> None:
         steps = {
             "deepstep": deepstep_trainer(deepstep_classifier(), ds.functional.cross_entropy, x, y),
             "torch": torch_trainer(torch_classifier(), torch.nn.functional.cross_entropy, x, y),
+        }
+    elif args.model == "smallcnn":
+        steps = {
+            "deepstep": deepstep_trainer(ds.models.SmallCNN(), ds.functional.cross_entropy, x, y),
+            "torch": torch_trainer(torch_smallcnn(), torch.nn.functional.cross_entropy, x, y),
         }
     else:  # the images are their own targets
         steps = {
