@@ -52,14 +52,14 @@ class Conv2d(Function):
                 f"{weight.shape} expects {weight.shape[1] if weight.ndim == 4 else '?'}"
             )
         f, c, kh, kw = weight.shape
-        self.padding = rows, cols = conv_padding(self.padding_spec, (kh, kw), self.stride)
-        ho = output_size(x.shape[2], kh, self.stride[0], rows, "conv2d", x.shape)
-        wo = output_size(x.shape[3], kw, self.stride[1], cols, "conv2d", x.shape)
+        self.padding = pad_h, pad_w = conv_padding(self.padding_spec, (kh, kw), self.stride)
+        ho = output_size(x.shape[2], kh, self.stride[0], pad_h, "conv2d", x.shape)
+        wo = output_size(x.shape[3], kw, self.stride[1], pad_w, "conv2d", x.shape)
         # Work channels-last: a convolution's output is produced in NHWC memory (below) and the
         # layers after it keep that layout, so here the channels of one pixel lie side by side and
         # im2col copies runs of c floats instead of gathering single ones.
         x_nhwc = x.transpose(0, 2, 3, 1)
-        xp = np.pad(x_nhwc, ((0, 0), rows, cols, (0, 0))) if any(rows + cols) else x_nhwc
+        xp = np.pad(x_nhwc, ((0, 0), pad_h, pad_w, (0, 0))) if any(pad_h + pad_w) else x_nhwc
         self.padded_shape = xp.shape
         # with a bias, im2col appends a column of ones: y = [cols 1]·[W; b] adds the bias inside the
         # matrix product, and the same product's last column in the backward pass is Σ G, the bias
