@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from deepstep import backend
@@ -43,3 +44,13 @@ def test_import_tunes_unless_told_not_to():
         ).stdout
     )
     assert tuned < 2_000 < plain, (tuned, plain)
+
+
+def test_in_layout_of_copies_only_when_the_axis_order_differs():
+    like = np.ascontiguousarray(np.zeros((2, 3, 4, 5)).transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    same = np.ones_like(like)
+    assert backend.in_layout_of(same, like) is same
+    plain = np.arange(120.0).reshape(2, 3, 4, 5)
+    moved = backend.in_layout_of(plain, like)
+    np.testing.assert_array_equal(moved, plain)
+    assert moved.strides == like.strides

@@ -18,6 +18,7 @@ __all__ = [
     "as_generator",
     "default_generator",
     "get_default_dtype",
+    "in_layout_of",
     "manual_seed",
     "set_default_dtype",
     "tune_malloc",
@@ -98,3 +99,13 @@ def tune_malloc(enable: bool = True) -> bool:
 
 if os.environ.get("DEEPSTEP_TUNE_MALLOC", "1") != "0":
     tune_malloc()
+
+
+def in_layout_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """a, copied into like's memory layout (axis order) when its own differs: ufuncs and einsum
+    that mix layouts read one operand across its strides and run several times slower."""
+    if np.argsort(a.strides).tolist() == np.argsort(like.strides).tolist():
+        return a
+    copy = np.empty_like(like, dtype=a.dtype)
+    np.copyto(copy, a)
+    return copy

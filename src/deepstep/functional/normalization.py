@@ -15,6 +15,7 @@ import numpy as np
 from .. import _compiled
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_array
+from ..backend import in_layout_of
 
 __all__ = ["batch_norm"]
 
@@ -71,7 +72,7 @@ class BatchNorm(Function):
 
     def backward(self, g):
         x_hat = self.x_hat if self.batch_stats else (self.x - self.mean) * self.inv_std
-        g = _in_layout_of(g, x_hat)
+        g = in_layout_of(g, x_hat)  # (ufuncs crawl on mixed layouts)
         need_x, need_gamma, need_beta = self.needs_grad(0), self.needs_grad(1), self.needs_grad(2)
         scale = self.gamma * self.inv_std
         compiled, g_blocks = _compiled_blocks(g) if self.batch_stats else (None, None)
@@ -125,16 +126,7 @@ def _channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
     without a temporary product and, over the batch axis, runs 2–3× faster than a.sum(axis=...)."""
     axes = "nc" + "hwdefg"[: a.ndim - 2]
     total = np.einsum(f"{axes}->c", a) if b is None else np.einsum(f"{axes},{axes}->c", a, b)
-    return total.reshape((1, -1) + (1,) * (a.ndim - 2))
-
-
-def _in_layout_of(g: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """g, copied into like's memory layout when it differs (ufuncs and einsum crawl on mixed layouts)."""
-    if np.argsort(g.strides).tolist() == np.argsort(like.strides).tolist():
-        return g
-    copy = np.empty_like(like, dtype=g.dtype)
-    np.copyto(copy, g)
-    return copy
+    return _per_channel_shape(total, a)
 
 
 def batch_norm(

@@ -10,6 +10,7 @@ import numpy as np
 from .._compiled import NO_MAXIMUM, kernels
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..backend import in_layout_of
 from .windows import check_image, output_size, pair, scatter_windows, unpad, window_view
 
 __all__ = ["avg_pool2d", "max_pool2d", "relu_max_pool2d", "upsample_nearest"]
@@ -68,7 +69,7 @@ class MaxPool2d(Function):
             self.argmax = np.zeros_like(out, dtype=np.uint8)  # *_like: the same layout, or ufuncs crawl
             larger = np.empty_like(out, dtype=bool)
             claim = np.empty_like(out, dtype=np.uint8)
-            for position, (i, j) in enumerate(self._positions(), start=1):
+            for position, (i, j) in enumerate(self._positions()[1:], start=1):
                 candidate = self._slice(x, i, j)
                 np.greater(candidate, out, out=larger)  # strictly: on ties the first maximum stays
                 # positions only grow, so "argmax = position where larger" is a maximum (and a maximum
@@ -78,7 +79,7 @@ class MaxPool2d(Function):
                 np.maximum(out, candidate, out=out)
             nan = np.isnan(out)
             if nan.any():  # NaN wins its window, as in PyTorch: the first NaN is the maximum
-                for position, (i, j) in reversed(list(enumerate([(0, 0), *self._positions()]))):
+                for position, (i, j) in reversed(list(enumerate(self._positions()))):
                     self.argmax[nan & np.isnan(self._slice(x, i, j))] = position
             return out
         windows = window_view(xp, self.kernel, self.stride)
@@ -86,19 +87,18 @@ class MaxPool2d(Function):
         self.argmax = flat.argmax(axis=-1)  # the first maximum of each window, as PyTorch picks
         return np.take_along_axis(flat, self.argmax[..., None], axis=-1)[..., 0]
 
-    def _positions(self):
+    def _positions(self) -> list[tuple[int, int]]:
+        """The window's positions (i, j), row by row: position p is the p-th of this list."""
         kh, kw = self.kernel
-        return [(i, j) for i in range(kh) for j in range(kw)][1:]
+        return [(i, j) for i in range(kh) for j in range(kw)]
 
     def _slice(self, a: np.ndarray, i: int, j: int) -> np.ndarray:
         (kh, kw), (ho, wo) = self.kernel, self.out_hw
         return a[:, :, i : i + kh * ho : kh, j : j + kw * wo : kw]
 
     def backward(self, g):
-        if self.relu and self.compiled is None:
-            g = g * (self.out > 0)  # ReLU's backward, on the pooled outputs
         kh, kw = self.kernel
-        if self.compiled is not None:
+        if self.compiled is not None:  # (the compiled pooling has applied the ReLU itself)
             n, c, h, w = self.x_shape
             grad = (np.empty if h % kh == 0 and w % kw == 0 else np.zeros)((n, h, w, c), dtype=g.dtype)
             self.compiled.max_pool_backward(
@@ -106,17 +106,17 @@ class MaxPool2d(Function):
             )
             return (grad.transpose(0, 3, 1, 2),)
         if self.tiled:
+            # e.g. NCHW from a Flatten after the pool: one reordering copy, rather than several
+            # ufuncs that each read g across its strides
+            g = in_layout_of(g, self.argmax)
+        if self.relu:
+            g = g * (self.out > 0)  # ReLU's backward, on the pooled outputs
+        if self.tiled:
             # the input's layout (for the conv below); rows and columns no window covers get zero
             h, w = self.x_shape[2:]
             covered = h % kh == 0 and w % kw == 0
             grad = (np.empty_like if covered else np.zeros_like)(self.x_layout, dtype=g.dtype)
-            if np.argsort(g.strides).tolist() != np.argsort(self.argmax.strides).tolist():
-                # e.g. NCHW from a Flatten after the pool: one reordering copy, rather than four
-                # multiplies that each read g across its strides
-                reordered = np.empty_like(self.argmax, dtype=g.dtype)
-                np.copyto(reordered, g)
-                g = reordered
-            for position, (i, j) in enumerate([(0, 0), *self._positions()]):
+            for position, (i, j) in enumerate(self._positions()):
                 np.multiply(g, self.argmax == position, out=self._slice(grad, i, j))
             self.x_layout = None
             return (grad,)
@@ -147,14 +147,17 @@ class AvgPool2d(Function):
         return (unpad(scatter_windows(share, self.padded_shape, self.stride), self.padding),)
 
 
+def _pool_args(kernel_size: Any, stride: Any, padding: Any) -> tuple[tuple[int, int], ...]:
+    """(kernel, stride, padding) as pairs; the stride defaults to the kernel size."""
+    kernel = pair(kernel_size, "kernel_size")
+    return kernel, pair(stride, "stride") if stride is not None else kernel, pair(padding, "padding")
+
+
 def max_pool2d(
     x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
 ) -> Tensor:
     """Max pooling; the stride defaults to the kernel size."""
-    kernel = pair(kernel_size, "kernel_size")
-    return MaxPool2d(
-        kernel, pair(stride, "stride") if stride is not None else kernel, pair(padding, "padding")
-    )(x)
+    return MaxPool2d(*_pool_args(kernel_size, stride, padding))(x)
 
 
 def relu_max_pool2d(
@@ -162,23 +165,14 @@ def relu_max_pool2d(
 ) -> Tensor:
     """max_pool2d(relu(x)) as one op, ReLU applied to the pooled outputs only (what nn.Sequential
     runs for ReLU followed by MaxPool2d)."""
-    kernel = pair(kernel_size, "kernel_size")
-    return MaxPool2d(
-        kernel,
-        pair(stride, "stride") if stride is not None else kernel,
-        pair(padding, "padding"),
-        relu=True,
-    )(x)
+    return MaxPool2d(*_pool_args(kernel_size, stride, padding), relu=True)(x)
 
 
 def avg_pool2d(
     x: Any, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
 ) -> Tensor:
     """Average pooling; the stride defaults to the kernel size."""
-    kernel = pair(kernel_size, "kernel_size")
-    return AvgPool2d(
-        kernel, pair(stride, "stride") if stride is not None else kernel, pair(padding, "padding")
-    )(x)
+    return AvgPool2d(*_pool_args(kernel_size, stride, padding))(x)
 
 
 class UpsampleNearest(Function):
