@@ -85,14 +85,29 @@ def test_mismatched_shapes_name_both():
         ds.concatenate([a, b])
 
 
-def test_dtype_promotion_follows_numpy():
+def test_dtype_promotion_follows_pytorch(torch):
     f32 = ds.ones(2, dtype=np.float32)
     f64 = ds.ones(2, dtype=np.float64)
     i64 = ds.Tensor(np.array([1, 2]))
-    assert (f32 + f64).dtype == np.result_type(np.float32, np.float64)
-    assert (f32 * i64).dtype == np.result_type(np.float32, np.int64)
-    assert (i64 / i64).dtype == np.float64
+    i32 = ds.Tensor(np.array([1, 2], dtype=np.int32))
+    assert (f32 + f64).dtype == np.float64
+    assert (f32 * i64).dtype == np.float32  # NumPy says float64; PyTorch keeps the float's dtype
+    assert (i32 + f32).dtype == np.float32
+    assert (i64 / i64).dtype == np.float32  # true division of integers: the default float dtype
+    assert (i64 * 2.5).dtype == np.float32
+    assert (i32 * 2).dtype == np.int32
     assert (f32 * 2.5).dtype == np.float32  # a Python scalar does not promote (NEP 50, like torch)
+    assert (f32 * ds.tensor(2.0, dtype=np.float64)).dtype == np.float32  # nor does a 0-d tensor
+    assert ds.exp(i64).dtype == np.float32
+    for name, ours, theirs in [
+        (
+            "int32 + 0-d float64",
+            i32 + ds.tensor(2.0, dtype=np.float64),
+            torch.ones(2, dtype=torch.int32) + torch.tensor(2.0, dtype=torch.float64),
+        ),
+        ("bool + 1", ds.Tensor(np.array([True])) + 1, torch.tensor([True]) + 1),
+    ]:
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), name
     a = ds.ones(2, dtype=np.float32, requires_grad=True)
     b = ds.ones(2, dtype=np.float64, requires_grad=True)
     (a * b).sum().backward()

@@ -3,7 +3,8 @@
 The chain rule of back-propagation, E^(l-1) = (E^(l) W^(l)) ⊙ h'(S^(l-1)) in the notes,
 is done here for any graph: each op's `backward` maps the gradient of its output to
 the gradients of its inputs, and a tensor used by several ops receives the sum.
-The walk is iterative (no recursion), so graphs of any depth work.
+The walk is iterative (no recursion), so graphs of any depth work. Its nodes are the ops
+(Functions); the leaves are the tensors the user made, whose `.grad` receives the result.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, as_array
+from ..errors import ShapeError
+from .function import Function
+from .tensor import Tensor, as_array, write_clock
 
 __all__ = ["run_backward"]
 
@@ -27,30 +30,43 @@ def _seed_gradient(root: Tensor, grad: Any) -> np.ndarray:
         return np.ones_like(root.data)
     seed = np.array(as_array(grad), dtype=root.data.dtype, copy=True)
     if seed.shape != root.shape:
-        raise ValueError(f"backward(grad) needs a gradient of shape {root.shape}, got shape {seed.shape}")
+        raise ShapeError(f"backward(grad) needs a gradient of shape {root.shape}, got shape {seed.shape}")
     return seed
 
 
-def _graph_in_topological_order(root: Tensor) -> list[Tensor]:
-    """Every non-leaf tensor that the root depends on, newest first."""
+def _ops_in_topological_order(root: Function) -> list[Function]:
+    """Every op the root depends on, newest first."""
     seen = {id(root)}
     stack = [root]
-    nodes = []
+    ops = []
     while stack:
-        node = stack.pop()
-        nodes.append(node)
-        inputs = node._creator.inputs
-        if inputs is None:
+        op = stack.pop()
+        if op.inputs is None:
             raise RuntimeError(
                 "trying to backward through the graph a second time: its saved values were freed "
                 "after the first backward(); pass retain_graph=True to the first call"
             )
-        for x in inputs:
-            if x is not None and x._creator is not None and id(x) not in seen:
-                seen.add(id(x))
-                stack.append(x)
-    nodes.sort(key=lambda t: t._order, reverse=True)
-    return nodes
+        ops.append(op)
+        for x in op.inputs:
+            if x is not None and x._creator is not None:
+                parent = op.parent(x)
+                if parent is not None and id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+    ops.sort(key=lambda op: op.seq, reverse=True)
+    return ops
+
+
+def _run_hooks(hooks: list[Any] | None, g: np.ndarray) -> np.ndarray:
+    """Tensor.register_hook: each hook sees the gradient and may return a replacement."""
+    for hook in hooks or ():
+        replaced = hook(Tensor._from_op(g, None))
+        if replaced is not None:
+            replaced = as_array(replaced)
+            if replaced.shape != g.shape:
+                raise ShapeError(f"a hook returned a gradient of shape {replaced.shape}, expected {g.shape}")
+            g = replaced.astype(g.dtype, copy=False)
+    return g
 
 
 def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> None:
@@ -63,25 +79,28 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> 
         _store_grad(root, seed, owned)
         return
 
-    pending = {id(root): seed}
-    for node in _graph_in_topological_order(root):
-        g = pending.pop(id(node), None)
+    pending = {id(root._creator): seed}
+    for op in _ops_in_topological_order(root._creator):
+        g = pending.pop(id(op), None)
         if g is None:  # no path from root carried a gradient here (e.g. integer indices)
             continue
-        if node._retains_grad:
-            _store_grad(node, g, owned)
-        creator = node._creator
-        input_grads = creator.backward(g)
-        inputs = creator.inputs
+        if op._hooks:
+            g = _run_hooks(op._hooks, g)
+        if op._retains is not None:
+            _store_grad(op._retains, g, owned, copy=True)
+        if op._output_written or (op._saved_tensors is not None and op._recorded_at != write_clock[0]):
+            op.check_saved_versions()
+        input_grads = op.backward(g)
+        inputs = op.inputs
         if len(input_grads) != len(inputs):
-            name = type(creator).__name__
+            name = type(op).__name__
             raise RuntimeError(f"{name}.backward gave {len(input_grads)} gradients for {len(inputs)} inputs")
         for x, gx in zip(inputs, input_grads, strict=True):
-            if x is None or gx is None:
+            if gx is None or x is None:
                 continue
             if gx.shape != x.data.shape:
                 raise RuntimeError(
-                    f"{type(creator).__name__}.backward gave a gradient of shape {gx.shape} "
+                    f"{type(op).__name__}.backward gave a gradient of shape {gx.shape} "
                     f"for an input of shape {x.data.shape}"
                 )
             if gx.dtype != x.data.dtype:
@@ -89,18 +108,20 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False) -> 
             if x._creator is None:
                 _store_grad(x, gx, owned)
             else:
-                key = id(x)
+                key = id(op.parent(x))
                 previous = pending.get(key)
                 # Out of place: the same array may have been handed to another input too.
                 pending[key] = gx if previous is None else previous + gx
         if not retain_graph:
-            creator.release()
+            op.release()
 
 
-def _store_grad(t: Tensor, g: np.ndarray, owned: set[int]) -> None:
+def _store_grad(t: Tensor, g: np.ndarray, owned: set[int], copy: bool = False) -> None:
     """Add g into t.grad. The first gradient is stored without copying when nothing else holds it."""
+    if t._hooks:
+        g = _run_hooks(t._hooks, g)
     if t.grad is None:
-        if g.base is not None or id(g) in owned or not g.flags.writeable:
+        if copy or g.base is not None or id(g) in owned or not g.flags.writeable:
             g = g.copy()
         owned.add(id(g))
         t.grad = Tensor._from_op(g, None)

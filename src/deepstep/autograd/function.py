@@ -4,19 +4,29 @@ A subclass writes `forward(*arrays) -> array` and `backward(grad) -> one gradien
 per input`. Calling the instance on tensors runs forward and, when some input
 requires grad, records the instance as the output's creator so `backward()` can
 call it later. Constants (Python numbers, NumPy arrays) may be mixed with tensors.
+
+The same instance can instead run in place (`inplace(target, *others)`: PyTorch's `add_`,
+`mul_`, index assignment): the result is written into the target's memory, the target's
+version counter goes up, and the target then stands for the new value in the graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..errors import DTypeError, ShapeError
 from .grad_mode import _mode
-from .tensor import Tensor
+from .tensor import Tensor, write_clock
 
 __all__ = ["Function", "unbroadcast"]
+
+# Every recorded op gets the next number: an op's inputs were made by older ops, so
+# visiting ops newest-first is a topological order of the graph.
+_sequence = itertools.count(1)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -39,8 +49,29 @@ class Function:
     """Base of every op. Subclasses define `forward` and `backward`; see the module doc."""
 
     #: One entry per operand of the call: the tensor where it wants a gradient, else None.
-    #: These are the graph's edges; the whole tuple is None once backward has freed the op.
+    #: The whole list is None once backward has freed the op.
     inputs: list[Tensor | None] | None = None
+    #: The op's number in the order of recording (see `parent`).
+    seq = 0
+    #: For an op run in place: the tensor standing for the target's value before the write.
+    replaced: Tensor | None = None
+
+    #: What backward reads of its operands, for the in-place check: None means every tensor
+    #: operand, () none (sums, reshapes); `saves_output` marks ops that keep their result.
+    saved_inputs: tuple[int, ...] | None = None
+    saves_output = False
+    #: The output is a view of input 0's memory (reshape, transpose, slicing): both share one
+    #: version counter, so writing into either invalidates what was saved of the other.
+    is_view = False
+    #: Optional array-level type promotion run before forward (see dtypes.result_type).
+    promote: Callable[[list[Any]], list[Any]] | None = None
+
+    # hooks on the gradient of the output (Tensor.register_hook on a non-leaf), retain_grad
+    _hooks: list[Callable[[Tensor], Any]] | None = None
+    _retains: Tensor | None = None
+    _saved_tensors: Sequence[Any] | None = None
+    _recorded_at = 0
+    _output_written = False
 
     def forward(self, *arrays: Any) -> np.ndarray:
         raise NotImplementedError
@@ -57,14 +88,102 @@ class Function:
                 record = record or x.requires_grad
             else:
                 arrays.append(x)
-        out = self.forward(*arrays)
+        if self.promote is not None:
+            arrays = self.promote(arrays)
+        try:
+            out = self.forward(*arrays)
+        except ValueError as error:
+            raise self.explain(error, arrays) from None
         if type(out) is not np.ndarray:
             # NumPy returns scalars from 0-d ufuncs; a Tensor always holds an ndarray.
             out = np.asarray(out)
         if record and _mode.enabled:
-            self.inputs = [x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
-            return Tensor._from_op(out, self)
-        return Tensor._from_op(out, None)
+            result = Tensor._from_op(out, self)
+            self._record(inputs, result)
+        else:
+            result = Tensor._from_op(out, None)
+        if self.is_view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
+            result._version_cell = inputs[0]._shared_version()
+        return result
+
+    def explain(self, error: ValueError, arrays: list[Any]) -> ValueError:
+        """The error to raise when forward raised a ValueError (ops add what they know)."""
+        return error
+
+    def _record(self, inputs: Sequence[Any], output: Tensor) -> None:
+        """Make this op a node of the graph: its edges, its number, and what it saved."""
+        self.inputs = [x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
+        self.seq = next(_sequence)
+        saved = self.saved_inputs
+        if saved is None:
+            self._saved_tensors = inputs
+        elif saved:
+            self._saved_tensors = tuple(inputs[i] for i in saved if i < len(inputs))
+        else:
+            return
+        self._recorded_at = write_clock[0]
+
+    def check_saved_versions(self) -> None:
+        """Refuse to run backward on values that an in-place op has overwritten since forward."""
+        if self._output_written:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: the output of {self!r}, which it saved, was written in place "
+                "after it was computed. Compute the in-place op on a clone(), or out of place"
+            )
+        if self._saved_tensors is None or self._recorded_at == write_clock[0]:
+            return
+        for x in self._saved_tensors:
+            cell = x._version_cell if isinstance(x, Tensor) else None
+            if cell is not None and cell[1] > self._recorded_at:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: a tensor of shape {x.data.shape} saved by {self!r} is at "
+                    f"version {cell[0]}, written after it was saved. Compute the in-place op on a "
+                    "clone(), or out of place"
+                )
+
+    def inplace(self, target: Tensor, *others: Any) -> Tensor:
+        """target ← this op applied to (target, *others), written into target's memory.
+
+        Recorded in the graph like the out-of-place op when grad is on: target then stands for
+        the new value, while ops that used the old value still send their gradients to it."""
+        _check_inplace(target)
+        inputs = (target, *others)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if self.promote is not None:
+            arrays = self.promote(arrays)
+        record = _mode.enabled and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        keeps_target = self.saved_inputs is None or 0 in self.saved_inputs
+        if record and keeps_target and arrays[0] is target.data:
+            arrays[0] = target.data.copy()  # backward needs the value from before the write
+        try:
+            result = self.forward(*arrays)
+        except ValueError as error:
+            raise self.explain(error, arrays) from None
+        if not isinstance(result, np.ndarray) or result is not target.data:
+            _write_into(target, np.asarray(result))
+        target._bump_version()
+        if target._creator is not None and target._creator.saves_output:
+            target._creator._output_written = True  # what that op saved of its result is gone
+        if record:
+            old = Tensor._from_op(arrays[0], target._creator) if target.requires_grad else None
+            self._record((old, *others), target)
+            self.replaced = old
+            target._creator = self
+            target.requires_grad = True
+        return target
+
+    def parent(self, x: Tensor) -> Function | None:
+        """The op that made input x when this op was recorded (None for a leaf).
+
+        An in-place op recorded later gives x a new creator; each such op keeps the value it
+        replaced, so walking back along them finds the creator this op saw."""
+        creator = x._creator
+        while creator is not None and creator.seq > self.seq:
+            old = creator.replaced
+            creator = None if old is None else old._creator
+        return creator
 
     def needs_grad(self, i: int) -> bool:
         """Whether input i is a tensor that wants a gradient (lets backward skip work)."""
@@ -83,8 +202,47 @@ class Function:
 
     def release(self) -> None:
         """Free what forward saved; a second backward through this op then raises."""
+        seq, replaced = self.seq, self.replaced
         self.__dict__.clear()
         self.inputs = None
+        if replaced is not None:  # kept: older ops find their parents through it (see parent)
+            self.seq, self.replaced = seq, replaced
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+
+def _check_inplace(target: Tensor) -> None:
+    if not isinstance(target, Tensor):
+        raise TypeError(f"an in-place op needs a Tensor to write into, got {type(target).__name__}")
+    if not _mode.enabled:
+        return
+    if target.requires_grad and target._creator is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation; "
+            "update parameters inside `with deepstep.no_grad():`"
+        )
+    if target._creator is not None and target._creator.is_view:
+        raise RuntimeError(
+            "an in-place op on a view of a tensor that requires grad would change the tensor it "
+            "views behind the graph's back; deepstep does not support it: clone() the view first, "
+            "or assign through the base tensor (x[index] = value)"
+        )
+
+
+def _write_into(target: Tensor, result: np.ndarray) -> None:
+    """Copy an in-place op's result into the target's memory, with PyTorch's checks."""
+    if result.shape != target.data.shape:
+        raise ShapeError(
+            f"output with shape {target.data.shape} doesn't match the broadcast shape {result.shape}"
+        )
+    if not np.can_cast(result.dtype, target.data.dtype, casting="same_kind"):
+        raise DTypeError(
+            f"result type {result.dtype} can't be cast to the desired output type {target.data.dtype}"
+        )
+    if not target.data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: the written-to tensor is read-only (an expanded or broadcast "
+            "view, where several elements share one memory location); clone() it first"
+        )
+    np.copyto(target.data, result, casting="same_kind")

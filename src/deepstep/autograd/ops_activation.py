@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._compiled import flat, kernels
+from .dtypes import float_input
 from .function import Function
 from .tensor import Tensor
 
@@ -35,6 +36,10 @@ def stable_log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 class Sigmoid(Function):
     """σ(x) = 1/(1 + e⁻ˣ);   σ'(x) = σ(x)(1 − σ(x))."""
 
+    promote = staticmethod(float_input)
+    saved_inputs = ()
+    saves_output = True
+
     def forward(self, x):
         self.s = stable_sigmoid(x)
         return self.s
@@ -46,6 +51,10 @@ class Sigmoid(Function):
 class Tanh(Function):
     """tanh x;   tanh'(x) = 1 − tanh² x."""
 
+    promote = staticmethod(float_input)
+    saved_inputs = ()
+    saves_output = True
+
     def forward(self, x):
         self.t = np.tanh(x)
         return self.t
@@ -56,6 +65,9 @@ class Tanh(Function):
 
 class ReLU(Function):
     """ReLU(x) = max(0, x);   ReLU'(x) = 1 for x > 0, else 0."""
+
+    saved_inputs = ()
+    saves_output = True
 
     def forward(self, x):
         self.z = np.maximum(x, 0)
@@ -79,6 +91,8 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """x for x > 0, else αx;   derivative 1 or α."""
 
+    saved_inputs = ()
+
     def __init__(self, negative_slope: float) -> None:
         self.slope = negative_slope
 
@@ -92,6 +106,9 @@ class LeakyReLU(Function):
 
 class Softplus(Function):
     """softplus(x) = (1/β) ln(1 + e^(βx)), = x where βx > threshold (as in PyTorch);  derivative σ(βx)."""
+
+    promote = staticmethod(float_input)
+    saved_inputs = ()
 
     def __init__(self, beta: float, threshold: float) -> None:
         self.beta, self.threshold = beta, threshold
@@ -111,6 +128,10 @@ class Softplus(Function):
 class Softmax(Function):
     """softmax(x)ᵢ = e^(xᵢ − g') / Σⱼ e^(xⱼ − g');   ∂L/∂x = s ⊙ (∂L/∂s − Σ ∂L/∂s ⊙ s)."""
 
+    promote = staticmethod(float_input)
+    saved_inputs = ()
+    saves_output = True
+
     def __init__(self, axis: int) -> None:
         self.axis = axis
 
@@ -125,6 +146,10 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """log softmax(x);   ∂L/∂x = ∂L/∂z − softmax(x) Σ ∂L/∂z."""
+
+    promote = staticmethod(float_input)
+    saved_inputs = ()
+    saves_output = True
 
     def __init__(self, axis: int) -> None:
         self.axis = axis

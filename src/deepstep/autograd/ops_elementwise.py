@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
+from .dtypes import float_input, promote_arrays, promote_to_float
 from .function import Function, unbroadcast
 from .tensor import Tensor
 
@@ -26,6 +28,16 @@ TENSOR_METHODS = (
     "minimum",
     "pow",
     "matmul",
+    "add_",
+    "sub_",
+    "mul_",
+    "div_",
+    "fill_",
+    "zero_",
+    "__iadd__",
+    "__isub__",
+    "__imul__",
+    "__itruediv__",
 )
 
 
@@ -34,21 +46,16 @@ def _shapes(a: Any, b: Any) -> str:
 
 
 class _Binary(Function):
-    """A broadcasting binary op; mismatched shapes raise a ValueError naming both."""
+    """A broadcasting binary op on operands promoted to their common dtype (PyTorch's rules);
+    mismatched shapes raise a ShapeError naming both."""
 
     symbol = "?"
+    promote = staticmethod(promote_arrays)
 
-    def __call__(self, a: Any, b: Any) -> Tensor:
-        try:
-            return super().__call__(a, b)
-        except ValueError as error:
-            a_data = a.data if isinstance(a, Tensor) else a
-            b_data = b.data if isinstance(b, Tensor) else b
-            if np.ndim(a_data) and np.ndim(b_data):
-                raise ValueError(
-                    f"cannot apply '{self.symbol}' to shapes {_shapes(a_data, b_data)}: {error}"
-                ) from None
-            raise
+    def explain(self, error: ValueError, arrays: list[Any]) -> ValueError:
+        if isinstance(error, ShapeError):
+            return error
+        return ShapeError(f"cannot apply '{self.symbol}' to shapes {_shapes(*arrays[:2])}: {error}")
 
 
 # ----- arithmetic -------------------------------------------------------------------------
@@ -56,6 +63,7 @@ class Add(_Binary):
     """z = a + b;   ∂z/∂a = 1, ∂z/∂b = 1."""
 
     symbol = "+"
+    saved_inputs = ()
 
     def forward(self, a, b):
         return a + b
@@ -68,6 +76,7 @@ class Sub(_Binary):
     """z = a − b;   ∂z/∂a = 1, ∂z/∂b = −1."""
 
     symbol = "-"
+    saved_inputs = ()
 
     def forward(self, a, b):
         return a - b
@@ -96,6 +105,9 @@ class Div(_Binary):
     """z = a / b;   ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
 
     symbol = "/"
+    promote = staticmethod(promote_to_float)
+    saved_inputs = (1,)
+    saves_output = True
 
     def forward(self, a, b):
         self.b = b
@@ -111,6 +123,7 @@ class Pow(_Binary):
     """z = aᵇ;   ∂z/∂a = b·aᵇ⁻¹ (0 where b = 0),  ∂z/∂b = aᵇ·ln a (0 where a = 0 and b ≥ 0)."""
 
     symbol = "**"
+    saves_output = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -135,6 +148,8 @@ class Pow(_Binary):
 class Neg(Function):
     """z = −a;   ∂z/∂a = −1."""
 
+    saved_inputs = ()
+
     def forward(self, a):
         return -a
 
@@ -149,12 +164,15 @@ class MatMul(_Binary):
 
     def forward(self, a, b):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise ValueError(f"matmul needs at least 1-D operands, got shapes {_shapes(a, b)}")
+            raise ShapeError(f"both arguments to matmul need to be at least 1-D, got shapes {_shapes(a, b)}")
         self.a, self.b = a, b
         return a @ b
 
     def backward(self, g):
         a, b = self.a, self.b
+        if a.ndim == 1 and b.ndim == 1:  # the dot product: z = Σ aᵢbᵢ
+            grad_a = g * b if self.needs_grad(0) else None
+            return self.to_inputs(grad_a, g * a if self.needs_grad(1) else None)
         # Treat vectors as matrices (a row for the left, a column for the right), as matmul does.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -181,6 +199,10 @@ class MatMul(_Binary):
 class Exp(Function):
     """z = eᵃ;   ∂z/∂a = eᵃ = z."""
 
+    promote = staticmethod(float_input)
+    saved_inputs = ()
+    saves_output = True
+
     def forward(self, a):
         self.z = np.exp(a)
         return self.z
@@ -191,6 +213,8 @@ class Exp(Function):
 
 class Log(Function):
     """z = ln a;   ∂z/∂a = 1/a."""
+
+    promote = staticmethod(float_input)
 
     def forward(self, a):
         self.a = a
@@ -203,6 +227,10 @@ class Log(Function):
 class Sqrt(Function):
     """z = √a;   ∂z/∂a = 1/(2√a)."""
 
+    promote = staticmethod(float_input)
+    saved_inputs = ()
+    saves_output = True
+
     def forward(self, a):
         self.z = np.sqrt(a)
         return self.z
@@ -214,6 +242,8 @@ class Sqrt(Function):
 class Sin(Function):
     """z = sin a;   ∂z/∂a = cos a."""
 
+    promote = staticmethod(float_input)
+
     def forward(self, a):
         self.a = a
         return np.sin(a)
@@ -224,6 +254,8 @@ class Sin(Function):
 
 class Cos(Function):
     """z = cos a;   ∂z/∂a = −sin a."""
+
+    promote = staticmethod(float_input)
 
     def forward(self, a):
         self.a = a
@@ -296,10 +328,27 @@ def _split_between(g: np.ndarray, a_wins: np.ndarray, tie: np.ndarray, fn: Funct
     return fn.to_inputs(g * share_a, g * (1 - share_a))
 
 
+class Fill(Function):
+    """z = c everywhere;   ∂z/∂a = 0 (what was there before no longer matters)."""
+
+    saved_inputs = ()
+
+    def forward(self, a, value):
+        if np.ndim(value):
+            raise ShapeError(f"fill_ takes a number or a 0-d tensor, got shape {np.shape(value)}")
+        return np.full_like(a, value)
+
+    def backward(self, g):
+        return self.to_inputs(np.zeros_like(g), None)
+
+
 class Where(Function):
     """z = a where cond else b;   ∂z/∂a = cond, ∂z/∂b = ¬cond."""
 
+    saved_inputs = ()
+
     def forward(self, cond, a, b):
+        a, b = promote_arrays([a, b])
         self.cond = np.asarray(cond, dtype=bool)
         return np.where(self.cond, a, b)
 
@@ -381,3 +430,40 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     if isinstance(condition, Tensor):
         condition = condition.data
     return Where()(condition, a, b)
+
+
+# ----- in place (PyTorch's trailing underscore; `+=` and friends keep the tensor object) ------
+def add_(a: Tensor, b: Any) -> Tensor:
+    """a ← a + b in a's memory (a keeps its identity, so a leaf stays a leaf)."""
+    return Add().inplace(a, b)
+
+
+def sub_(a: Tensor, b: Any) -> Tensor:
+    """a ← a − b in a's memory."""
+    return Sub().inplace(a, b)
+
+
+def mul_(a: Tensor, b: Any) -> Tensor:
+    """a ← a·b in a's memory."""
+    return Mul().inplace(a, b)
+
+
+def div_(a: Tensor, b: Any) -> Tensor:
+    """a ← a / b in a's memory (an integer tensor cannot hold the quotient: a RuntimeError)."""
+    return Div().inplace(a, b)
+
+
+def fill_(a: Tensor, value: Any) -> Tensor:
+    """Every element of a set to value, in a's memory."""
+    return Fill().inplace(a, value)
+
+
+def zero_(a: Tensor) -> Tensor:
+    """Every element of a set to 0, in a's memory."""
+    return Fill().inplace(a, 0)
+
+
+__iadd__ = add_
+__isub__ = sub_
+__imul__ = mul_
+__itruediv__ = div_

@@ -69,6 +69,8 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
 class Sum(_Reduction):
     """z = Σᵢ aᵢ;   ∂z/∂aᵢ = 1."""
 
+    saved_inputs = ()
+
     def reduce(self, a, axes):
         return a.sum(axis=axes, keepdims=self.keepdims)
 
@@ -78,6 +80,8 @@ class Sum(_Reduction):
 
 class Mean(_Reduction):
     """z = (1/n) Σᵢ aᵢ;   ∂z/∂aᵢ = 1/n."""
+
+    saved_inputs = ()
 
     def reduce(self, a, axes):
         self.count = int(np.prod([a.shape[i] for i in axes]))
@@ -91,6 +95,8 @@ class Mean(_Reduction):
 
 class _Extreme(_Reduction):
     """Max or min; on ties the gradient is shared equally, as torch.amax/amin do."""
+
+    saves_output = True
 
     pick = staticmethod(np.max)
 
@@ -124,6 +130,8 @@ class Min(_Extreme):
 class Var(_Reduction):
     """z = Σᵢ (aᵢ − ā)² / (n − ddof);   ∂z/∂aᵢ = 2(aᵢ − ā)/(n − ddof)."""
 
+    saved_inputs = ()
+
     def __init__(self, axis: Axis, keepdims: bool, ddof: int) -> None:
         super().__init__(axis, keepdims)
         self.ddof = ddof
@@ -142,6 +150,8 @@ class Var(_Reduction):
 
 class LogSumExp(_Reduction):
     """z = g' + ln Σᵢ exp(aᵢ − g') with g' = maxᵢ aᵢ (never overflows);   ∂z/∂aᵢ = softmax(a)ᵢ."""
+
+    saves_output = True
 
     def reduce(self, a, axes):
         if a.size == 0:

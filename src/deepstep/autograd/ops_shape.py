@@ -40,6 +40,9 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 class Reshape(Function):
     """z = a viewed with another shape;   ∂L/∂a = ∂L/∂z reshaped back."""
 
+    saved_inputs = ()
+    is_view = True
+
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
@@ -59,6 +62,9 @@ class Reshape(Function):
 class Transpose(Function):
     """z = a with its axes permuted;   ∂L/∂a = ∂L/∂z with the inverse permutation."""
 
+    saved_inputs = ()
+    is_view = True
+
     def __init__(self, axes: tuple[int, ...] | None) -> None:
         self.axes = axes
 
@@ -76,6 +82,9 @@ class Transpose(Function):
 class BroadcastTo(Function):
     """z = a repeated along broadcast axes;   ∂L/∂a = the sum over the copies."""
 
+    saved_inputs = ()
+    is_view = True
+
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
@@ -91,6 +100,9 @@ class BroadcastTo(Function):
 
 class Cast(Function):
     """z = a converted to another dtype;   ∂L/∂a = ∂L/∂z converted back."""
+
+    saved_inputs = ()
+    is_view = True
 
     def __init__(self, dtype: Any) -> None:
         self.dtype = np.dtype(dtype)
@@ -121,6 +133,9 @@ def _is_advanced(index: Any) -> bool:
 class GetItem(Function):
     """z = a[index];   ∂L/∂a = zeros with ∂L/∂z scatter-added at index (repeats add up)."""
 
+    saved_inputs = ()
+    is_view = True
+
     def __init__(self, index: Any) -> None:
         self.index = index
 
@@ -137,8 +152,36 @@ class GetItem(Function):
         return (grad,)
 
 
+class SetItem(Function):
+    """a[index] = v, written into a's memory;   ∂L/∂a = ∂L/∂z with zeros at index,
+    ∂L/∂v = (∂L/∂z)[index] summed back over v's broadcasting."""
+
+    saved_inputs = ()
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def forward(self, a, v):
+        if not a.flags.writeable:
+            raise RuntimeError(
+                "unsupported operation: the written-to tensor is read-only (an expanded or broadcast "
+                "view, where several elements share one memory location); clone() it first"
+            )
+        a[self.index] = v
+        return a
+
+    def backward(self, g):
+        grad_a = None
+        if self.needs_grad(0):
+            grad_a = g.copy()
+            grad_a[self.index] = 0
+        return self.to_inputs(grad_a, g[self.index] if self.needs_grad(1) else None)
+
+
 class Concatenate(Function):
     """z = [a₁ a₂ …] along an axis;   each aᵢ gets its own slice of ∂L/∂z."""
+
+    saved_inputs = ()
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -157,6 +200,8 @@ class Concatenate(Function):
 
 class Stack(Function):
     """z = the aᵢ stacked on a new axis;   each aᵢ gets its slice of ∂L/∂z."""
+
+    saved_inputs = ()
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -260,6 +305,11 @@ def cast(a: Any, dtype: Any) -> Tensor:
 
 def getitem(a: Any, index: Any) -> Tensor:
     return GetItem(plain_index(index))(a)
+
+
+def setitem(a: Tensor, index: Any, value: Any) -> None:
+    """a[index] = value in place; recorded in the graph when value (or a) requires grad."""
+    SetItem(plain_index(index)).inplace(a, value)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:

@@ -9,7 +9,7 @@ until zeroed).
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Tensor"]
 
-# Every op output gets the next number: an op's inputs are always older than its
-# output, so visiting nodes newest-first is a topological order of the graph.
-_creation_order = itertools.count(1)
+# Counts every in-place write in the process. An op remembers the count when it saves its
+# operands; at backward, if the count has not moved, nothing it saved can have been
+# overwritten, and the check costs one comparison.
+write_clock = [0]
 
 
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -56,7 +57,7 @@ def _check_can_require_grad(dtype: np.dtype) -> None:
 class Tensor:
     """An n-d array with an optional gradient; ops on it build the graph for backward."""
 
-    __slots__ = ("__weakref__", "_creator", "_order", "_retains_grad", "data", "grad", "requires_grad")
+    __slots__ = ("__weakref__", "_creator", "_hooks", "_version_cell", "data", "grad", "requires_grad")
 
     # NumPy must not swallow a Tensor in `ndarray + tensor`: it defers to our reflected ops.
     __array_ufunc__ = None
@@ -70,8 +71,8 @@ class Tensor:
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._creator: Function | None = None
-        self._order = 0
-        self._retains_grad = False
+        self._hooks: list[Callable[[Tensor], Any]] | None = None
+        self._version_cell: list[int] | None = None
 
     @staticmethod
     def _from_op(data: np.ndarray, creator: Function | None) -> Tensor:
@@ -81,9 +82,29 @@ class Tensor:
         out.grad = None
         out.requires_grad = creator is not None
         out._creator = creator
-        out._order = next(_creation_order) if creator is not None else 0
-        out._retains_grad = False
+        out._hooks = None
+        out._version_cell = None
         return out
+
+    # ----- the version counter: how many in-place writes this memory has had -------------
+    def _shared_version(self) -> list[int]:
+        """The counter cell [version, clock at the last write], made on first use; views share
+        their base's cell."""
+        cell = self._version_cell
+        if cell is None:
+            cell = self._version_cell = [0, 0]
+        return cell
+
+    def _bump_version(self) -> None:
+        cell = self._shared_version()
+        write_clock[0] += 1
+        cell[0] += 1
+        cell[1] = write_clock[0]
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was written in place (PyTorch's `_version`)."""
+        return 0 if self._version_cell is None else self._version_cell[0]
 
     # ----- what a tensor is -------------------------------------------------------------
     @property
@@ -140,8 +161,10 @@ class Tensor:
         return self.data.astype(dtype, copy=bool(copy))
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._from_op(self.data, None)
+        """The same data, cut from the graph (sharing memory and version counter, as in PyTorch)."""
+        out = Tensor._from_op(self.data, None)
+        out._version_cell = self._shared_version()
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as wanting (or not) a gradient; returns self."""
@@ -155,8 +178,24 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        self._retains_grad = True
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._creator is not None:
+            self._creator._retains = self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._creator is not None and self._creator._retains is self
+
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+        """Call hook(grad) whenever the gradient with respect to this tensor is computed; a hook
+        that returns a tensor replaces the gradient. Returns a handle whose remove() undoes it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        owner = self if self._creator is None else self._creator
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return RemovableHandle(owner._hooks, hook)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -307,18 +346,23 @@ class Tensor:
         return _shape.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        # In-place writes would silently corrupt what backward saved, so only plain data may be written.
-        if self.requires_grad:
-            raise RuntimeError(
-                "in-place assignment into a tensor that requires grad is not supported; "
-                "build a new tensor (e.g. with deepstep.where) instead"
-            )
-        self.data[_shape.plain_index(index)] = as_array(value)
+        _shape.setitem(self, index, value)
 
     def __iter__(self):
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
+
+
+class RemovableHandle:
+    """What register_hook returns: remove() takes the hook off again."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 # The ops attach themselves as methods below; imported last because they need Tensor.

@@ -67,6 +67,8 @@ def step(x: Any) -> Tensor:
 class Dropout(Function):
     """Inverted dropout: z = x·m/(1 − p), m ~ Bernoulli(1 − p);   ∂z/∂x = m/(1 − p)."""
 
+    saved_inputs = ()
+
     def __init__(self, mask: np.ndarray) -> None:
         self.mask = mask
 
