@@ -1,113 +1,65 @@
-"""Reverse-mode automatic differentiation on NumPy arrays: Tensor, ops, backward, gradcheck."""
+"""Reverse-mode automatic differentiation on NumPy arrays: Tensor, ops, backward, gradcheck.
 
-from .creation import arange, eye, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+Each family of ops lives in its own module (`ops_*.py`) with its `__all__` (the public
+functions, exported here and from `deepstep`) and its `TENSOR_METHODS` (bound as methods
+of Tensor in tensor.py).
+"""
+
+from . import (
+    creation,
+    ops_activation,
+    ops_elementwise,
+    ops_index,
+    ops_layout,
+    ops_linalg,
+    ops_logic,
+    ops_math,
+    ops_reduce,
+    ops_scan,
+    ops_shape,
+)
+from .creation import *  # noqa: F403
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
-from .ops_activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .ops_elementwise import (
-    abs,
-    add,
-    clamp,
-    clip,
-    cos,
-    div,
-    exp,
-    log,
-    matmul,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    sin,
-    sqrt,
-    sub,
-    where,
-)
-from .ops_reduce import logsumexp, max, mean, min, sum, var
-from .ops_shape import (
-    broadcast_to,
-    cat,
-    chunk,
-    concatenate,
-    expand,
-    flatten,
-    permute,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    transpose,
-    unsqueeze,
-    view,
-)
+from .ops_activation import *  # noqa: F403
+from .ops_elementwise import *  # noqa: F403
+from .ops_index import *  # noqa: F403
+from .ops_layout import *  # noqa: F403
+from .ops_linalg import *  # noqa: F403
+from .ops_logic import *  # noqa: F403
+from .ops_math import *  # noqa: F403
+from .ops_reduce import *  # noqa: F403
+from .ops_scan import *  # noqa: F403
+from .ops_shape import *  # noqa: F403
 from .tensor import Tensor
 
-__all__ = [
-    "Function",
-    "GradcheckError",
-    "Tensor",
-    "abs",
-    "add",
-    "arange",
-    "broadcast_to",
-    "cat",
-    "chunk",
-    "clamp",
-    "clip",
-    "concatenate",
-    "cos",
-    "div",
-    "enable_grad",
-    "exp",
-    "expand",
-    "eye",
-    "flatten",
-    "full",
-    "gradcheck",
-    "is_grad_enabled",
-    "leaky_relu",
-    "log",
-    "log_softmax",
-    "logsumexp",
-    "matmul",
-    "max",
-    "maximum",
-    "mean",
-    "min",
-    "minimum",
-    "mul",
-    "neg",
-    "no_grad",
-    "numerical_grad",
-    "ones",
-    "ones_like",
-    "permute",
-    "pow",
-    "rand",
-    "randn",
-    "relu",
-    "reshape",
-    "set_grad_enabled",
-    "sigmoid",
-    "sin",
-    "softmax",
-    "softplus",
-    "split",
-    "sqrt",
-    "squeeze",
-    "stack",
-    "sub",
-    "sum",
-    "tanh",
-    "tensor",
-    "transpose",
-    "unbroadcast",
-    "unsqueeze",
-    "var",
-    "view",
-    "where",
-    "zeros",
-    "zeros_like",
-]
+OPS_MODULES = (
+    ops_activation,
+    ops_elementwise,
+    ops_index,
+    ops_layout,
+    ops_linalg,
+    ops_logic,
+    ops_math,
+    ops_reduce,
+    ops_scan,
+    ops_shape,
+)
+
+__all__ = sorted(
+    {
+        "Function",
+        "GradcheckError",
+        "Tensor",
+        "enable_grad",
+        "gradcheck",
+        "is_grad_enabled",
+        "no_grad",
+        "numerical_grad",
+        "set_grad_enabled",
+        "unbroadcast",
+        *creation.__all__,
+        *(name for module in OPS_MODULES for name in module.__all__),
+    }
+)

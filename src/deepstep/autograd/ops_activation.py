@@ -17,6 +17,8 @@ from .tensor import Tensor
 
 _COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
+__all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+
 TENSOR_METHODS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax")
 
 

@@ -15,6 +15,27 @@ from .dtypes import float_input, promote_arrays, promote_to_float
 from .function import Function, unbroadcast
 from .tensor import Tensor
 
+__all__ = [
+    "abs",
+    "add",
+    "clamp",
+    "clip",
+    "cos",
+    "div",
+    "exp",
+    "log",
+    "matmul",
+    "maximum",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "sin",
+    "sqrt",
+    "sub",
+    "where",
+]
+
 TENSOR_METHODS = (
     "exp",
     "log",

@@ -14,6 +14,8 @@ import numpy as np
 from .function import Function
 from .tensor import Tensor
 
+__all__ = ["logsumexp", "max", "mean", "min", "sum", "var"]
+
 TENSOR_METHODS = ("sum", "mean", "max", "min", "var", "logsumexp")
 
 Axis = int | tuple[int, ...] | None

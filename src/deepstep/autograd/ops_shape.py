@@ -15,6 +15,23 @@ import numpy as np
 from .function import Function
 from .tensor import Tensor
 
+__all__ = [
+    "broadcast_to",
+    "cat",
+    "chunk",
+    "concatenate",
+    "expand",
+    "flatten",
+    "permute",
+    "reshape",
+    "split",
+    "squeeze",
+    "stack",
+    "transpose",
+    "unsqueeze",
+    "view",
+]
+
 TENSOR_METHODS = (
     "reshape",
     "view",

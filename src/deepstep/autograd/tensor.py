@@ -368,10 +368,16 @@ class RemovableHandle:
 # The ops attach themselves as methods below; imported last because they need Tensor.
 from . import ops_activation as _act  # noqa: E402
 from . import ops_elementwise as _ew  # noqa: E402
+from . import ops_index as _index  # noqa: E402
+from . import ops_layout as _layout  # noqa: E402
+from . import ops_linalg as _linalg  # noqa: E402
+from . import ops_logic as _logic  # noqa: E402
+from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
+from . import ops_scan as _scan  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
 
-for _module in (_ew, _reduce, _shape, _act):
+for _module in (_ew, _reduce, _shape, _act, _math, _logic, _scan, _index, _linalg, _layout):
     for _name in _module.TENSOR_METHODS:
         setattr(Tensor, _name, getattr(_module, _name))
 del _module, _name

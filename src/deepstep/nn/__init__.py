@@ -1,49 +1,36 @@
-"""Neural-network building blocks in the PyTorch style: Module, Parameter, layers, losses, init."""
+"""Neural-network building blocks in the PyTorch style: Module, Parameter, layers, losses, init.
 
-from . import init
-from .conv import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample
-from .layers import Dropout, Flatten, Identity, LeakyReLU, Linear, ReLU, Sigmoid, Softmax, Step, Tanh
-from .losses import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    HuberLoss,
-    L1Loss,
-    MSELoss,
-    MultiMarginLoss,
-    NLLLoss,
-)
+Each file below has its `__all__`; `deepstep.nn.functional` is `deepstep.functional`.
+"""
+
+import sys as _sys
+
+from .. import functional
+from . import activation, containers, conv, embedding, init, layers, losses, module, normalization
+from .activation import *  # noqa: F403
+from .containers import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .embedding import *  # noqa: F403
+from .layers import *  # noqa: F403
+from .losses import *  # noqa: F403
 from .module import Module, ModuleList, Parameter, Sequential
+from .normalization import *  # noqa: F403
 
-__all__ = [
-    "AvgPool2d",
-    "BCELoss",
-    "BCEWithLogitsLoss",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "Conv2d",
-    "ConvTranspose2d",
-    "CrossEntropyLoss",
-    "Dropout",
-    "Flatten",
-    "HuberLoss",
-    "Identity",
-    "L1Loss",
-    "LeakyReLU",
-    "Linear",
-    "MSELoss",
-    "MaxPool2d",
-    "Module",
-    "ModuleList",
-    "MultiMarginLoss",
-    "NLLLoss",
-    "Parameter",
-    "ReLU",
-    "Sequential",
-    "Sigmoid",
-    "Softmax",
-    "Step",
-    "Tanh",
-    "Upsample",
-    "init",
-]
+# `import deepstep.nn.functional as F` works as `import torch.nn.functional as F` does.
+_sys.modules[__name__ + ".functional"] = functional
+
+__all__ = sorted(
+    {
+        "Module",
+        "ModuleList",
+        "Parameter",
+        "Sequential",
+        "functional",
+        "init",
+        *(
+            name
+            for file in (activation, containers, conv, embedding, layers, losses, normalization)
+            for name in file.__all__
+        ),
+    }
+)

@@ -1,0 +1,7 @@
+"""Catalogue cases: normalisation layers and embedding."""
+
+from __future__ import annotations
+
+from .case import OpCase
+
+CASES: tuple[OpCase, ...] = ()
