@@ -343,10 +343,10 @@ class Tensor:
 
     # ----- indexing --------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
-        return _shape.getitem(self, index)
+        return _index.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        _shape.setitem(self, index, value)
+        _index.setitem(self, index, value)
 
     def __iter__(self):
         if self.data.ndim == 0:
