@@ -109,7 +109,7 @@ def test_clip_grad_norm_matches_torch():
     for norm_type in (2.0, 1.0, float("inf")):
         total = optim.clip_grad_norm_(ours, 1.5, norm_type)
         expected = torch.nn.utils.clip_grad_norm_(theirs, 1.5, norm_type)
-        assert total == pytest.approx(expected.item(), rel=1e-9)
+        assert total.item() == pytest.approx(expected.item(), rel=1e-9)
         for p, q in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9)
 

@@ -6,8 +6,21 @@ stable log-softmax of `deepstep.autograd.ops_activation`. Each file below has it
 """
 
 from ..autograd.ops_activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from . import activations, conv, distance, embedding, layers, losses, normalization, pooling, resize
+from . import (
+    activations,
+    attention,
+    conv,
+    distance,
+    embedding,
+    layers,
+    losses,
+    normalization,
+    pooling,
+    recurrent,
+    resize,
+)
 from .activations import *  # noqa: F403
+from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .embedding import *  # noqa: F403
@@ -15,6 +28,7 @@ from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .recurrent import *  # noqa: F403
 from .resize import *  # noqa: F403
 
 __all__ = sorted(

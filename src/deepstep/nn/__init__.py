@@ -6,7 +6,7 @@ Each file below has its `__all__`; `deepstep.nn.functional` is `deepstep.functio
 import sys as _sys
 
 from .. import functional
-from . import activation, containers, conv, embedding, init, layers, losses, module, normalization
+from . import activation, containers, conv, embedding, init, layers, losses, module, normalization, rnn, utils
 from .activation import *  # noqa: F403
 from .containers import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -15,6 +15,7 @@ from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalization import *  # noqa: F403
+from .rnn import *  # noqa: F403
 
 # `import deepstep.nn.functional as F` works as `import torch.nn.functional as F` does.
 _sys.modules[__name__ + ".functional"] = functional
@@ -27,9 +28,10 @@ __all__ = sorted(
         "Sequential",
         "functional",
         "init",
+        "utils",
         *(
             name
-            for file in (activation, containers, conv, embedding, layers, losses, normalization)
+            for file in (activation, containers, conv, embedding, layers, losses, normalization, rnn)
             for name in file.__all__
         ),
     }

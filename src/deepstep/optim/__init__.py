@@ -1,6 +1,6 @@
 """Optimizers and learning-rate schedules in the torch.optim style."""
 
-from .clip import clip_grad_norm_, clip_grad_value_
+from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
 from .rules import SGD, Adam, AdamW, RMSprop
 from .schedules import CosineAnnealingLR, ExponentialLR, InverseTimeLR, LambdaLR, LRScheduler, StepLR
