@@ -57,7 +57,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
 
     samples = gan.sample(1000, seed=args.seed + 1)
-    probabilities = ds.softmax(classifier.predict(samples.reshape(1000, -1))).numpy()
+    probabilities = ds.softmax(classifier.predict(samples.reshape(1000, -1)), dim=1).numpy()
     shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / 1000
     noise = np.random.default_rng(args.seed).random((1000, 28, 28))
     real = penultimate(xt[:1000])

@@ -12,9 +12,10 @@ from deepstep.selfcheck import CASES
 def test_selfcheck_prints_a_table_and_passes(capsys):
     assert main(["selfcheck"]) == 0
     out = capsys.readouterr().out
-    for case in CASES:
-        assert case.name in out
-    assert f"{len(CASES)} passed, 0 failed" in out
+    differentiable = [case for case in CASES if case.differentiable]
+    for case in differentiable:
+        assert f"\n{case.name} " in out
+    assert f"{len(differentiable)} passed, 0 failed" in out
 
 
 def test_selfcheck_fails_with_an_impossible_tolerance(capsys):

@@ -135,3 +135,23 @@ def test_batch_norm_of_mixed_precision_has_numpys_dtypes_on_both_paths(monkeypat
     for (ours_dtype, ours), (numpy_dtype, expected) in zip(*results, strict=True):
         assert ours_dtype == numpy_dtype
         np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_compiled_gelu_holds_to_the_exact_erf_in_float32():
+    from scipy import special
+
+    from deepstep.functional import activation_kernels
+
+    compiled = activation_kernels.kernels()
+    if compiled is None:
+        pytest.skip("numba is not installed")
+    x = np.concatenate(
+        [np.random.default_rng(0).standard_normal(10_000) * 3, [0.0, -0.0, 1e-30, -1e4, 1e4, -5.7, 5.7, 3.9]]
+    ).astype(np.float32)
+    out, cdf = np.empty_like(x), np.empty_like(x)
+    compiled.gelu_forward(x, out, cdf)
+    exact_cdf = 0.5 * (1 + special.erf(x.astype(np.float64) / np.sqrt(2)))
+    assert np.abs(cdf - exact_cdf).max() < 2e-7 and cdf.min() >= 0 and cdf.max() <= 1
+    exact = x * exact_cdf
+    assert np.all(np.abs(out - exact) <= 1e-6 * np.abs(exact) + 2e-7 * np.abs(x))  # x·(Φ's error)
+    np.testing.assert_array_equal(out[x <= -6], 0.0)  # Φ rounds to 0 far in the tail, as float32 erf does

@@ -167,3 +167,86 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     assert y.retains_grad
     (y * 2).sum().backward()
     assert y.grad.numpy().tolist() == [2.0, 2.0]
+
+
+def _both(torch, fn, *arrays):
+    """fn(lib, *leaves) in deepstep and in torch; returns both leaves' gradients after backward."""
+    grads = []
+    for lib in (ds, torch):
+        leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn(lib, *leaves)
+        out.backward()
+        grads.append([leaf.grad.numpy() for leaf in leaves])
+    return grads
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["iadd_slice", "view_mul_", "reshape_then_index", "accumulate_into_zeros", "twice", "setitem_on_view"],
+)
+def test_inplace_ops_on_views_rebase_the_base_as_torch_does(torch, name):
+    rng = np.random.default_rng(11)
+    a0, h0 = rng.standard_normal((3, 4)), rng.standard_normal(3)
+
+    def iadd_slice(lib, a, h):
+        y = a * 2
+        y[:, 0] += h
+        return (y * y).sum()
+
+    def view_mul_(lib, a, h):
+        y = a * 2
+        v = y[1]
+        v.mul_(h[0])
+        return (y * a).sum() + v.sum()
+
+    def reshape_then_index(lib, a, h):
+        y = a + 0
+        y.reshape(12)[2:5] *= h
+        return (y.tanh() * a).sum()
+
+    def accumulate_into_zeros(lib, a, h):
+        out = lib.zeros(3, 4, dtype=lib.float64)
+        for t in range(4):
+            out[:, t] += a[:, t] * h
+        return (out * out).sum()
+
+    def twice(lib, a, h):
+        y = a * 1
+        row = y[0]
+        row += 1
+        row.mul_(h[1])
+        return (y * a).sum()
+
+    def setitem_on_view(lib, a, h):
+        y = a * 1
+        col = y[:, 1]
+        col[0] = h[2] * 3
+        return (y**2).sum() + col.sum()
+
+    fn = locals()[name]
+    ours, theirs = _both(torch, fn, a0, h0)
+    for mine, oracle in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(mine, oracle, rtol=1e-12, atol=1e-12)
+
+
+def test_inplace_on_a_view_of_a_leaf_that_requires_grad_raises_as_torch(torch):
+    for lib in (ds, torch):
+        w = lib.ones(3, 4, requires_grad=True)
+        with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+            w[0].add_(1)
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            w[:, 1] += 1
+
+
+def test_writing_through_a_view_invalidates_what_ops_saved_of_the_base(torch):
+    for lib in (ds, torch):
+        a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = a * 1
+        z = (y * y).sum()
+        y[0].add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.backward()
+        e = a.exp()  # exp keeps its output
+        e[1].mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            e.sum().backward()

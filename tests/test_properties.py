@@ -87,7 +87,7 @@ def shape_and_axes(draw):
 @SETTINGS
 @given(
     case=shape_and_axes(),
-    op=st.sampled_from(["sum", "mean", "max", "min", "var", "logsumexp"]),
+    op=st.sampled_from(["sum", "mean", "amax", "amin", "var", "logsumexp"]),
     seed=st.integers(0, 2**16),
 )
 def test_reductions_match_torch(case, op, seed):
@@ -98,12 +98,6 @@ def test_reductions_match_torch(case, op, seed):
         return getattr(a, op)(axis=axes, keepdims=keepdims)
 
     def theirs(a):
-        if op == "max":
-            return a.amax(dim=dims, keepdim=keepdims)
-        if op == "min":
-            return a.amin(dim=dims, keepdim=keepdims)
-        if op == "var":
-            return a.var(dim=dims, keepdim=keepdims, correction=0)
         if op == "logsumexp":
             return torch.logsumexp(a, dim=dims, keepdim=keepdims)
         return getattr(a, op)(dim=dims, keepdim=keepdims)

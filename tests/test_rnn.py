@@ -75,10 +75,10 @@ def test_layers_equal_torch(torch, kind, layers, bidirectional, batch_first):
         np.testing.assert_allclose(mine.numpy(), oracle.detach().numpy(), rtol=1e-10, atol=1e-12)
     weights = [rng.standard_normal(ref.shape)] + [rng.standard_normal(f.shape) for f in ref_finals]
     loss = (out * ds.tensor(weights[0])).sum() + sum(
-        (f * ds.tensor(w)).sum() for f, w in zip(finals, weights[1:])
+        (f * ds.tensor(w)).sum() for f, w in zip(finals, weights[1:], strict=True)
     )
     ref_loss = (ref * torch.tensor(weights[0])).sum() + sum(
-        (f * torch.tensor(w)).sum() for f, w in zip(ref_finals, weights[1:])
+        (f * torch.tensor(w)).sum() for f, w in zip(ref_finals, weights[1:], strict=True)
     )
     loss.backward()
     ref_loss.backward()
@@ -126,6 +126,7 @@ def test_lengths_argument_is_the_packed_sequence_without_packing(torch):
     padded, _ = nn.utils.rnn.pad_packed_sequence(packed_out, batch_first=True)
     np.testing.assert_allclose(out.numpy(), padded.numpy())
     np.testing.assert_allclose(h.numpy(), h2.numpy())
+    np.testing.assert_allclose(c.numpy(), c2.numpy())
     assert np.all(out.numpy()[1, 2:] == 0)  # past its end a sequence's outputs are zero
 
 

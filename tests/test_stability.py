@@ -34,8 +34,8 @@ def test_extreme_inputs_give_finite_values_and_gradients(name, dtype):
         "tanh": ds.tanh,
         "softplus": ds.softplus,
         "relu": ds.relu,
-        "softmax": lambda x: ds.softmax(x.reshape(1, -1)),
-        "log_softmax": lambda x: ds.log_softmax(x.reshape(1, -1)),
+        "softmax": lambda x: ds.softmax(x.reshape(1, -1), dim=1),
+        "log_softmax": lambda x: ds.log_softmax(x.reshape(1, -1), dim=1),
         "logsumexp": lambda x: x.logsumexp(),
         "cross_entropy": lambda x: F.cross_entropy(x.reshape(1, -1), np.array([0])),
     }
@@ -52,7 +52,7 @@ def test_extreme_values_match_torch(dtype):
     np.testing.assert_allclose(ds.sigmoid(x).numpy(), torch.sigmoid(t).numpy(), rtol=1e-6, atol=1e-37)
     np.testing.assert_allclose(ds.softplus(x).numpy(), torch.nn.functional.softplus(t).numpy(), rtol=1e-6)
     np.testing.assert_allclose(
-        ds.log_softmax(x).numpy(), torch.log_softmax(t, dim=0).numpy(), rtol=1e-6, atol=1e-6
+        ds.log_softmax(x, dim=0).numpy(), torch.log_softmax(t, dim=0).numpy(), rtol=1e-6, atol=1e-6
     )
     np.testing.assert_allclose(ds.logsumexp(x).numpy(), torch.logsumexp(t, dim=0).numpy(), rtol=1e-6)
 

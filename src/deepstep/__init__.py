@@ -1,45 +1,144 @@
 """deepstep: deep learning from first principles, on NumPy.
 
-The course's formulas as working code: an autograd engine with gradient checks,
-and (layer by layer, see DESIGN.md) networks, optimizers, linear models, word2vec.
+The course's formulas as working code: a PyTorch-compatible tensor with an autograd engine and
+gradient checks, and (layer by layer, see docs/architecture.md) networks, optimizers, linear
+models, word2vec, convolutional, generative, recurrent and attention models, and the ways out
+(NumPy and DLPack protocols, safetensors, ONNX, PyTorch).
 """
 
 import numpy as _np
 
-from . import data, datasets, functional, io, models, nn, optim, train
+from . import data, datasets, functional, io, linalg, models, nn, onnx, optim, special, train
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
-from .backend import get_default_dtype, manual_seed, set_default_dtype
+
+# torch.real and torch.imag (Tensor.real and Tensor.imag are properties)
+from .autograd.ops_identity import imag_part as imag
+from .autograd.ops_identity import real_part as real
+from .autograd.tensor import Tensor as _Tensor
+from .backend import cuda, device, get_default_dtype, manual_seed, set_default_dtype
+
+# torch.*'s spellings of torch.nn.functional's activations, dropouts and distances (torch.selu…)
+from .functional import (
+    alpha_dropout,
+    cdist,
+    celu,
+    celu_,
+    cosine_similarity,
+    dropout,
+    feature_alpha_dropout,
+    hardshrink,
+    pairwise_distance,
+    pdist,
+    prelu,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    threshold,
+    threshold_,
+)
+from .interop import from_dlpack
 from .io import load, save
 
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-bool_ = _np.bool_
+# torch's questions about tensors, as functions
+numel = _Tensor.numel
+is_floating_point = _Tensor.is_floating_point
+is_complex = _Tensor.is_complex
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether obj is a deepstep Tensor (Parameters included)."""
+    return isinstance(obj, _Tensor)
+
+
+def finfo(dtype: object = None) -> _np.finfo:
+    """Machine limits of a floating dtype (eps, max, min, tiny…), the default float dtype if None."""
+    return _np.finfo(get_default_dtype() if dtype is None else dtype)
+
+
+iinfo = _np.iinfo
+
+# The dtypes under PyTorch's names. They are NumPy's, so `t.dtype == deepstep.float32` holds (but
+# `t.dtype is deepstep.float32` does not: a dtype object is not its scalar type). The names that
+# would shadow Python's own (float, int, bool…) stay out of __all__.
+float16 = half = _np.float16
+float32 = float = _np.float32  # noqa: A001
+float64 = double = _np.float64
+complex64 = cfloat = _np.complex64
+complex128 = cdouble = _np.complex128
+int8 = _np.int8
+int16 = short = _np.int16
+int32 = int = _np.int32  # noqa: A001
+int64 = long = _np.int64
+uint8 = _np.uint8
+bool = bool_ = _np.bool_  # noqa: A001
 
 __version__ = "0.1.0"
 
 __all__ = [
     *_autograd_all,
+    "alpha_dropout",
+    "cdist",
+    "celu",
+    "celu_",
+    "cosine_similarity",
+    "dropout",
+    "feature_alpha_dropout",
+    "hardshrink",
+    "imag",
+    "linalg",
+    "pairwise_distance",
+    "pdist",
+    "prelu",
+    "real",
+    "relu_",
+    "rrelu",
+    "rrelu_",
+    "selu",
+    "selu_",
+    "special",
+    "threshold",
+    "threshold_",
     "bool_",
+    "cdouble",
+    "cfloat",
+    "complex128",
+    "complex64",
+    "cuda",
     "data",
     "datasets",
+    "device",
+    "double",
+    "finfo",
     "float16",
     "float32",
     "float64",
+    "from_dlpack",
     "functional",
     "get_default_dtype",
+    "half",
+    "iinfo",
+    "int16",
     "int32",
     "int64",
+    "int8",
     "io",
+    "is_complex",
+    "is_floating_point",
+    "is_tensor",
     "load",
+    "long",
     "manual_seed",
     "models",
     "nn",
+    "numel",
+    "onnx",
     "optim",
     "save",
     "set_default_dtype",
+    "short",
     "train",
+    "uint8",
 ]

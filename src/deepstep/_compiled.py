@@ -41,9 +41,10 @@ def _compile() -> Any:
     @jit
     def max_pool_forward(x, kh, kw, relu, out, argmax):  # pragma: no cover - compiled
         """x (N, H, W, C) → out, argmax (N, Ho, Wo, C): each window's maximum and the position
-        (0 … kh·kw−1, row by row) of its first maximum; NaN wins, as in PyTorch. With relu, the
-        maximum of ReLU(x): out = max(0, maximum), and argmax = NO_MAXIMUM where that is not > 0
-        (ReLU passes no gradient there)."""
+        (0 … kh·kw−1, row by row) of its first maximum; NaN wins (the last NaN, as in PyTorch, whose
+        running maximum every NaN replaces). With relu, the maximum of ReLU(x): out = max(0, maximum),
+        and argmax = NO_MAXIMUM where the maximum is ≤ 0 (ReLU passes no gradient there; through NaN
+        it does, as PyTorch's)."""
         n, ho, wo, c = out.shape
         for b in range(n):
             for i in range(ho):
@@ -56,16 +57,14 @@ def _compile() -> Any:
                         for ch in range(c):
                             value = x[b, i * kh + di, j * kw + dj, ch]
                             best = out[b, i, j, ch]
-                            if value > best or (value != value and best == best):
+                            if value > best or value != value:
                                 out[b, i, j, ch] = value
                                 argmax[b, i, j, ch] = p
                     if relu:
                         for ch in range(c):
-                            best = out[b, i, j, ch]
-                            if not best > 0:
+                            if out[b, i, j, ch] <= 0:  # (a NaN stays, and passes its gradient)
                                 argmax[b, i, j, ch] = NO_MAXIMUM
-                                if best == best:  # NaN stays NaN, as np.maximum(NaN, 0)
-                                    out[b, i, j, ch] = 0
+                                out[b, i, j, ch] = 0
 
     @jit
     def max_pool_backward(g, argmax, kh, kw, grad):  # pragma: no cover - compiled
@@ -81,23 +80,25 @@ def _compile() -> Any:
                             grad[b, i * kh + di, j * kw + dj, ch] = g[b, i, j, ch] if hit else 0
 
     @jit
-    def col2im(grad_cols, sh, sw, out):  # pragma: no cover - compiled
+    def col2im(grad_cols, sh, sw, dh, dw, out):  # pragma: no cover - compiled
         """out (N, Hp, Wp, C) += each window's gradient grad_cols (N, Ho, Wo, kh, kw, C) where the
-        window was read (stride sh, sw): the input gradient of a convolution, in one pass."""
+        window was read (stride sh, sw; its taps dh, dw apart): the input gradient of a convolution,
+        in one pass."""
         n, ho, wo, kh, kw, c = grad_cols.shape
         for b in range(n):
             for i in range(ho):
                 for j in range(wo):
                     for di in range(kh):
                         for dj in range(kw):
+                            row, col = i * sh + di * dh, j * sw + dj * dw
                             for ch in range(c):
-                                out[b, i * sh + di, j * sw + dj, ch] += grad_cols[b, i, j, di, dj, ch]
+                                out[b, row, col, ch] += grad_cols[b, i, j, di, dj, ch]
 
     @jit
     def relu_backward(g, z, out):  # pragma: no cover - compiled
-        """out = g where z > 0, else 0 (flat arrays of one layout)."""
+        """out = 0 where z ≤ 0, else g (flat arrays of one layout; NaN passes, as in PyTorch)."""
         for i in range(g.shape[0]):
-            out[i] = g[i] if z[i] > 0 else 0
+            out[i] = 0 if z[i] <= 0 else g[i]
 
     # Batch normalisation on (A, C, B) blocks: the channels in the middle, so that NCHW memory is
     # (N, C, H·W) and channels-last memory (N·H·W, C, 1). Each kernel has a loop for B = 1 of its own

@@ -8,7 +8,18 @@ a shape error, and code ported from either library keeps working.
 
 from __future__ import annotations
 
-__all__ = ["DTypeError", "DimError", "ShapeError"]
+__all__ = [
+    "ClassLabelError",
+    "DTypeError",
+    "DTypeNotImplementedError",
+    "DeviceError",
+    "DimError",
+    "IndexRangeError",
+    "IntegerDivisionByZero",
+    "ShapeError",
+    "StateDictError",
+    "ValueRangeError",
+]
 
 
 class ShapeError(ValueError, RuntimeError):
@@ -21,3 +32,39 @@ class DTypeError(TypeError, RuntimeError):
 
 class DimError(IndexError, ValueError):
     """A dimension out of range: PyTorch's IndexError (a ValueError too, as deepstep raised before)."""
+
+
+class ValueRangeError(ValueError, RuntimeError):
+    """An argument outside the values an op accepts (an unknown rounding mode, a negative β,
+    probabilities above 1): PyTorch's RuntimeError, NumPy's ValueError."""
+
+
+class DTypeNotImplementedError(DTypeError, NotImplementedError):
+    """An op PyTorch does not implement for a dtype (floor of bools, bitwise ops on floats): its
+    NotImplementedError, and deepstep's DTypeError."""
+
+
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """An integer divided by zero: PyTorch's RuntimeError, Python's ZeroDivisionError."""
+
+
+class IndexRangeError(IndexError, RuntimeError):
+    """An index outside its dimension. PyTorch raises IndexError for t[i] and RuntimeError for gather
+    and scatter; this is both, so either `except` catches it."""
+
+
+class ClassLabelError(IndexError, ValueError):
+    """A class label outside [0, C): PyTorch's IndexError (a ValueError too, as deepstep raised before)."""
+
+
+class DeviceError(RuntimeError, AssertionError):
+    """A device other than the CPU was asked for. A RuntimeError, and an AssertionError as the one
+    a CPU-only PyTorch raises ("Torch not compiled with CUDA enabled"), so either except catches it."""
+
+
+class StateDictError(RuntimeError, KeyError, ValueError):
+    """A state_dict that does not fit the module (names or shapes): PyTorch's RuntimeError; a
+    KeyError and a ValueError too, as deepstep raised before."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

@@ -17,11 +17,14 @@ from . import (
     ops_reduce,
     ops_scan,
     ops_shape,
+    ops_special,
+    random,
 )
 from .creation import *  # noqa: F403
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .inference import inference_mode, is_inference_mode_enabled
 from .ops_activation import *  # noqa: F403
 from .ops_elementwise import *  # noqa: F403
 from .ops_index import *  # noqa: F403
@@ -32,6 +35,8 @@ from .ops_math import *  # noqa: F403
 from .ops_reduce import *  # noqa: F403
 from .ops_scan import *  # noqa: F403
 from .ops_shape import *  # noqa: F403
+from .ops_special import *  # noqa: F403
+from .random import *  # noqa: F403
 from .tensor import Tensor
 
 OPS_MODULES = (
@@ -45,6 +50,7 @@ OPS_MODULES = (
     ops_reduce,
     ops_scan,
     ops_shape,
+    ops_special,
 )
 
 __all__ = sorted(
@@ -54,12 +60,15 @@ __all__ = sorted(
         "Tensor",
         "enable_grad",
         "gradcheck",
+        "inference_mode",
         "is_grad_enabled",
+        "is_inference_mode_enabled",
         "no_grad",
         "numerical_grad",
         "set_grad_enabled",
         "unbroadcast",
         *creation.__all__,
+        *random.__all__,
         *(name for module in OPS_MODULES for name in module.__all__),
     }
 )

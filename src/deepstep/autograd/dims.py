@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DimError
+from ..errors import DimError, ShapeError
 
 __all__ = ["Dims", "normalize_dim", "normalize_dims", "pick_dim", "pick_keepdim", "shape_arg"]
 
@@ -35,7 +35,8 @@ def normalize_dims(dims: Dims, ndim: int) -> tuple[int, ...]:
         dims = (dims,)
     normalized = [normalize_dim(d, ndim) for d in dims]
     if len(set(normalized)) != len(normalized):
-        raise DimError(f"dim {tuple(dims)} appears multiple times in the list of dims")
+        repeated = next(d for d in normalized if normalized.count(d) > 1)
+        raise ShapeError(f"dim {repeated} appears multiple times in the list of dims")
     if ndim == 0:
         return ()
     return tuple(sorted(normalized))

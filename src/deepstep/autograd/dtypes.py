@@ -121,6 +121,8 @@ def _cast(x: Any, dtype: np.dtype) -> Any:
         return x if x.dtype == dtype else x.astype(dtype)
     if isinstance(x, (float, int)) and not isinstance(x, bool) and dtype.kind in "fc":
         return x  # a Python number is weak: NumPy keeps the array's dtype, as PyTorch does
+    if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) and dtype.kind in "iu":
+        return np.array(x).astype(dtype)  # C's wrap-around, as PyTorch casts an out-of-range number
     return None if x is None else np.asarray(x, dtype=dtype)
 
 
@@ -142,11 +144,16 @@ def promote_arrays(arrays: list[Any]) -> list[Any]:
 
 def promote_to_float(arrays: list[Any]) -> list[Any]:
     """As promote_arrays, then integers and bools to the default float dtype (true division)."""
-    arrays = promote_arrays(arrays)
-    dtype = next((x.dtype for x in arrays if isinstance(x, np.ndarray)), None)
-    if dtype is None or dtype.kind in "fc":
-        return arrays
-    return [_cast(x, float_type(dtype)) for x in arrays]
+    if len(arrays) == 2:
+        a, b = arrays
+        if (
+            type(a) is np.ndarray
+            and a.dtype.kind == "f"
+            and ((type(b) is np.ndarray and b.dtype == a.dtype) or (type(b) in (float, int) and a.ndim))
+        ):
+            return arrays
+    dtype = float_type(result_type(*arrays))
+    return [_cast(x, dtype) for x in arrays]
 
 
 def float_input(arrays: list[Any]) -> list[Any]:

@@ -103,7 +103,10 @@ class Function:
         else:
             result = Tensor._from_op(out, None)
         if self.is_view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
-            result._version_cell = inputs[0]._shared_version()
+            source = inputs[0]
+            result._version_cell = source._shared_version()
+            base, chain = source._view_of or (source, ())
+            result._view_of = (base, (*chain, self))
         return result
 
     def explain(self, error: ValueError, arrays: list[Any]) -> ValueError:
@@ -164,14 +167,20 @@ class Function:
         if not isinstance(result, np.ndarray) or result is not target.data:
             _write_into(target, np.asarray(result))
         target._bump_version()
-        if target._creator is not None and target._creator.saves_output:
-            target._creator._output_written = True  # what that op saved of its result is gone
+        for written in (target, target._view_of[0]) if target._view_of else (target,):
+            if written._creator is not None and written._creator.saves_output:
+                written._creator._output_written = True  # what that op saved of its result is gone
         if record:
             old = Tensor._from_op(arrays[0], target._creator) if target.requires_grad else None
-            self._record((old, *others), target)
-            self.replaced = old
-            target._creator = self
-            target.requires_grad = True
+            if target._view_of is None:
+                self._record((old, *others), target)
+                self.replaced = old
+                target._creator = self
+                target.requires_grad = True
+            else:  # the new value is this op's output; the base, and the view of it, are rebased on it
+                new_value = Tensor._from_op(target.data, self)
+                self._record((old, *others), new_value)
+                _rebase_view(target, old, new_value)
         return target
 
     def parent(self, x: Tensor) -> Function | None:
@@ -202,6 +211,9 @@ class Function:
 
     def release(self) -> None:
         """Free what forward saved; a second backward through this op then raises."""
+        if self.is_view:  # a view op keeps its few numbers: in-place ops on its views replay it
+            self.inputs = None
+            return
         seq, replaced = self.seq, self.replaced
         self.__dict__.clear()
         self.inputs = None
@@ -222,12 +234,66 @@ def _check_inplace(target: Tensor) -> None:
             "a leaf Variable that requires grad is being used in an in-place operation; "
             "update parameters inside `with deepstep.no_grad():`"
         )
-    if target._creator is not None and target._creator.is_view:
-        raise RuntimeError(
-            "an in-place op on a view of a tensor that requires grad would change the tensor it "
-            "views behind the graph's back; deepstep does not support it: clone() the view first, "
-            "or assign through the base tensor (x[index] = value)"
-        )
+    if target._view_of is not None:
+        base = target._view_of[0]
+        if base.requires_grad and base._creator is None:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place operation; "
+                "update parameters inside `with deepstep.no_grad():`"
+            )
+
+
+class CopySlices(Function):
+    """z = a with the elements a view of it shows replaced by v (an in-place op on a view);
+    ∂L/∂a = ∂L/∂z with zeros where the view is,  ∂L/∂v = ∂L/∂z at the view's positions."""
+
+    saved_inputs = ()
+
+    def __init__(self, positions: np.ndarray) -> None:
+        self.positions = positions  # for each element of the view, its flat index in a
+
+    def backward(self, g):
+        flat = g.reshape(-1)
+        grad_a = None
+        if self.needs_grad(0):
+            grad_a = flat.copy()
+            grad_a[self.positions] = 0
+            grad_a = grad_a.reshape(g.shape)
+        return grad_a, flat[self.positions] if self.needs_grad(1) else None
+
+
+class ViewOf(Function):
+    """z = the elements of a at given positions (a view, after its base was rebased in place);
+    ∂L/∂a = zeros with ∂L/∂z put at those positions."""
+
+    saved_inputs = ()
+
+    def __init__(self, positions: np.ndarray) -> None:
+        self.positions = positions
+
+    def backward(self, g):
+        grad = np.zeros(self.inputs[0].data.size, dtype=g.dtype)
+        grad[self.positions] = g
+        return (grad.reshape(self.inputs[0].data.shape),)
+
+
+def _rebase_view(target: Tensor, old: Tensor | None, new_value: Tensor) -> None:
+    """After an in-place op wrote `new_value` into the view `target`: the base becomes CopySlices of
+    its old value and new_value, and target a view of the new base (PyTorch's view rebasing)."""
+    base, chain = target._view_of
+    positions = np.arange(base.data.size).reshape(base.data.shape)
+    for view_op in chain:  # the same view taken of the elements' indices gives their positions
+        positions = view_op.forward(positions)
+    positions = np.array(positions, dtype=np.intp)
+    old_base = Tensor._from_op(base.data, base._creator) if base.requires_grad else None
+    copy = CopySlices(positions)
+    copy._record((old_base, new_value), base)
+    copy.replaced = old_base
+    base._creator, base.requires_grad = copy, True
+    view = ViewOf(positions)
+    view._record((base,), target)
+    view.replaced = old
+    target._creator, target.requires_grad = view, True
 
 
 def _write_into(target: Tensor, result: np.ndarray) -> None:

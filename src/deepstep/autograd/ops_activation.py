@@ -1,25 +1,33 @@
 """Activation functions of the notes, each stable for inputs as large as |x| = 1e4.
 
-sigmoid σ'(x) = σ(1 − σ), tanh' = 1 − tanh², ReLU, leaky ReLU, softplus, and
-softmax / log-softmax with the max subtracted first (the log-sum-exp trick).
+sigmoid σ'(x) = σ(1 − σ) and its inverse logit, tanh' = 1 − tanh², ReLU, leaky ReLU, softplus,
+and softmax / log-softmax with the max subtracted first (the log-sum-exp trick). Integer input
+gives the default float dtype (ReLU keeps integers); sigmoid_, tanh_, relu_, logit_ run in place.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .._compiled import flat, kernels
-from .dtypes import float_input
+from ..errors import DTypeError
+from .dims import normalize_dim, pick_dim
+from .dtypes import float_input, to_dtype
 from .function import Function
+from .pointwise import ieee, public_pair, refuse
 from .tensor import Tensor
 
 _COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-__all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+__all__ = ["leaky_relu", "log_softmax", "logit", "relu", "sigmoid", "softmax", "softplus", "tanh"]
 
-TENSOR_METHODS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax")
+TENSOR_METHODS = (
+    *("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "logit"),
+    *("sigmoid_", "tanh_", "relu_", "logit_"),
+)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -72,6 +80,8 @@ class ReLU(Function):
     saves_output = True
 
     def forward(self, x):
+        if x.dtype == bool:
+            raise DTypeError("Boolean inputs not supported for relu")
         self.z = np.maximum(x, 0)
         return self.z
 
@@ -87,7 +97,7 @@ class ReLU(Function):
             if all(v is not None for v in views):  # one compiled pass instead of a compare and a multiply
                 compiled.relu_backward(*views)
                 return (out,)
-        return (g * (self.z > 0),)
+        return (np.where(self.z <= 0, 0, g),)  # not z > 0: nan passes its gradient, as in PyTorch
 
 
 class LeakyReLU(Function):
@@ -99,6 +109,8 @@ class LeakyReLU(Function):
         self.slope = negative_slope
 
     def forward(self, x):
+        if x.dtype.kind not in "fc":
+            raise refuse("leaky_relu", x.dtype)
         self.positive = x > 0
         return np.where(self.positive, x, self.slope * x)
 
@@ -127,67 +139,141 @@ class Softplus(Function):
         return (np.where(self.linear, g, g * self.s),)
 
 
-class Softmax(Function):
-    """softmax(x)ᵢ = e^(xᵢ − g') / Σⱼ e^(xⱼ − g');   ∂L/∂x = s ⊙ (∂L/∂s − Σ ∂L/∂s ⊙ s)."""
+class Logit(Function):
+    """logit(x) = ln(x/(1 − x)), the inverse of σ, with x first clamped to [ε, 1 − ε] when ε is given;
+    logit'(x) = 1/(x(1 − x)), 0 where the clamp holds x (nan outside [0, 1] without ε), as PyTorch."""
+
+    promote = staticmethod(float_input)
+
+    def __init__(self, eps: float | None) -> None:
+        self.eps = eps
+
+    @ieee
+    def forward(self, x):
+        self.x = x
+        if self.eps is not None:
+            x = np.clip(x, self.eps, 1 - self.eps)
+        return np.log(x / (1 - x))
+
+    @ieee
+    def backward(self, g):
+        x = self.x
+        lo, hi, outside = (0, 1, np.nan) if self.eps is None else (self.eps, 1 - self.eps, 0.0)
+        # + 0.0 turns x(1 − x) = −0 (at x = −0) into +0: +inf there, as PyTorch gives
+        return (np.where((x < lo) | (x > hi), outside, g / (x * (1 - x) + 0.0)),)
+
+
+def implicit_softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
+    """PyTorch's choice of dim when softmax, softmin or log_softmax is called without one (with its
+    deprecation warning, pointed `stacklevel` frames up): 0 for 0-, 1- and 3-d input, else 1."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class _AlongDim(Function):
+    """Softmax and log-softmax along one dim (checked as PyTorch checks it; a 0-d tensor is its
+    own only element); empty tensors give empty results."""
 
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True
 
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
 
     def forward(self, x):
-        self.s = np.exp(stable_log_softmax(x, self.axis))
-        return self.s
+        self.axis = normalize_dim(self.dim, x.ndim) if x.ndim else None
+        if x.size == 0:
+            self.z = x.copy()
+        else:
+            self.z = self.along(x)
+        return self.z
+
+    def along(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Softmax(_AlongDim):
+    """softmax(x)ᵢ = e^(xᵢ − g') / Σⱼ e^(xⱼ − g');   ∂L/∂x = s ⊙ (∂L/∂s − Σ ∂L/∂s ⊙ s)."""
+
+    def along(self, x):
+        return np.exp(stable_log_softmax(x, self.axis))
 
     def backward(self, g):
-        s = self.s
+        s = self.z
         return (s * (g - (g * s).sum(axis=self.axis, keepdims=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(_AlongDim):
     """log softmax(x);   ∂L/∂x = ∂L/∂z − softmax(x) Σ ∂L/∂z."""
 
-    promote = staticmethod(float_input)
-    saved_inputs = ()
-    saves_output = True
-
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
-
-    def forward(self, x):
-        self.z = stable_log_softmax(x, self.axis)
-        return self.z
+    def along(self, x):
+        return stable_log_softmax(x, self.axis)
 
     def backward(self, g):
         return (g - np.exp(self.z) * g.sum(axis=self.axis, keepdims=True),)
 
 
+def _softmax_input(name: str, input: Any, dim: Any, dtype: Any, axis: Any) -> tuple[Any, int]:
+    """The input (cast to dtype first when given, as PyTorch) and the dim to work along."""
+    if dtype is not None:
+        dtype = to_dtype(dtype)
+        if dtype.kind not in "fc":
+            raise refuse(name, dtype)
+        from .ops_shape import cast
+
+        input = cast(input, dtype)
+    dim = pick_dim(axis, dim)
+    if dim is None:
+        dim = implicit_softmax_dim(name, np.ndim(input.data if isinstance(input, Tensor) else input), 4)
+    return input, dim
+
+
 # ----- the public functions (also bound as Tensor methods) ---------------------------------
-def sigmoid(x: Any) -> Tensor:
-    return Sigmoid()(x)
+sigmoid, sigmoid_ = public_pair(Sigmoid, "sigmoid")
+tanh, tanh_ = public_pair(Tanh, "tanh")
 
 
-def tanh(x: Any) -> Tensor:
-    return Tanh()(x)
+def relu(input: Any, inplace: bool = False) -> Tensor:
+    """max(0, x) (F.relu's inplace=True writes into the input)."""
+    return ReLU().inplace(input) if inplace else ReLU()(input)
 
 
-def relu(x: Any) -> Tensor:
-    return ReLU()(x)
+def relu_(input: Tensor) -> Tensor:
+    return ReLU().inplace(input)
 
 
-def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU(negative_slope)(x)
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, else negative_slope·x."""
+    op = LeakyReLU(negative_slope)
+    return op.inplace(input) if inplace else op(input)
 
 
-def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return Softplus(beta, threshold)(x)
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return Softplus(beta, threshold)(input)
 
 
-def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    return Softmax(dim if dim is not None else axis)(x)
+def softmax(input: Any, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """e^(xᵢ) / Σⱼ e^(xⱼ) along `dim` (NumPy's `axis` too); the input is cast to `dtype` first when
+    given; without a dim, PyTorch's implicit (deprecated) choice, with its warning."""
+    input, dim = _softmax_input("softmax", input, dim, dtype, axis)
+    return Softmax(dim)(input)
 
 
-def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
-    return LogSoftmax(dim if dim is not None else axis)(x)
+def log_softmax(input: Any, dim: int | None = None, dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """ln softmax(x) along `dim`, computed stably (the log-sum-exp trick); options as softmax."""
+    input, dim = _softmax_input("log_softmax", input, dim, dtype, axis)
+    return LogSoftmax(dim)(input)
+
+
+def logit(input: Any, eps: float | None = None) -> Tensor:
+    """ln(x/(1 − x)), x clamped to [eps, 1 − eps] first when eps is given."""
+    return Logit(eps)(input)
+
+
+def logit_(input: Tensor, eps: float | None = None) -> Tensor:
+    return Logit(eps).inplace(input)

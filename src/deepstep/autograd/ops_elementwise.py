@@ -1,7 +1,10 @@
-"""Elementwise ops and the matrix product, each with its derivative beside it.
+"""Arithmetic and the first functions of one variable, each with its derivative beside it; the front
+of the elementwise family (its binary functions, maximum to xlogy, live in ops_binary).
 
-Binary ops broadcast like NumPy; `Function.to_inputs` sums gradients back over
-the broadcast axes. Python numbers and arrays may stand on either side.
+Binary ops broadcast like NumPy and promote their operands as PyTorch does (dtypes.result_type:
+an int tensor times 2.5 is float32, int32 with float32 is float32); `Function.to_inputs` sums
+gradients back over the broadcast axes. Python numbers and arrays may stand on either side. The
+in-place forms (`add_`, `+=`…) run the same op through `Function.inplace`.
 """
 
 from __future__ import annotations
@@ -10,103 +13,99 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
-from .dtypes import float_input, promote_arrays, promote_to_float
+from ..errors import DTypeError, IntegerDivisionByZero, ShapeError, ValueRangeError
+from . import ops_binary
+from .dtypes import float_input, promote_to_float, result_type
 from .function import Function, unbroadcast
+from .ops_binary import *  # noqa: F403  (this module fronts ops_binary: its names are exported here)
+from .ops_binary import (  # noqa: F401  (and bound as Tensor methods through this TENSOR_METHODS)
+    __imod__,
+    __mod__,
+    __rmod__,
+    arctan2_,
+    atan2_,
+    clamp_,
+    clamp_max_,
+    clamp_min_,
+    clip_,
+    copysign_,
+    fmod_,
+    hypot_,
+    lerp_,
+    remainder_,
+    xlogy_,
+)
+from .pointwise import Binary, data, ieee, operand_dtype, public_pair, refuse, sign_of, zero_grads
 from .tensor import Tensor
 
-__all__ = [
+_OWN = [
     "abs",
+    "absolute",
     "add",
-    "clamp",
-    "clip",
+    "addcdiv",
+    "addcmul",
     "cos",
     "div",
+    "divide",
     "exp",
+    "float_power",
+    "floor_divide",
+    "ldexp",
     "log",
     "matmul",
-    "maximum",
-    "minimum",
     "mul",
+    "multiply",
     "neg",
+    "negative",
+    "positive",
     "pow",
     "sin",
     "sqrt",
     "sub",
-    "where",
+    "subtract",
+    "true_divide",
 ]
+__all__ = [*_OWN, "rsub", *ops_binary.__all__]
 
 TENSOR_METHODS = (
-    "exp",
-    "log",
-    "sqrt",
-    "sin",
-    "cos",
-    "abs",
-    "clip",
-    "clamp",
-    "maximum",
-    "minimum",
-    "pow",
-    "matmul",
-    "add_",
-    "sub_",
-    "mul_",
-    "div_",
-    "fill_",
-    "zero_",
-    "__iadd__",
-    "__isub__",
-    "__imul__",
-    "__itruediv__",
+    *_OWN,
+    *(name + "_" for name in _OWN if name not in ("matmul", "positive")),
+    *("fill_", "zero_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__"),
+    *("__floordiv__", "__rfloordiv__"),
+    *ops_binary.TENSOR_METHODS,
 )
 
 
-def _shapes(a: Any, b: Any) -> str:
-    return f"{np.shape(a)} and {np.shape(b)}"
-
-
-class _Binary(Function):
-    """A broadcasting binary op on operands promoted to their common dtype (PyTorch's rules);
-    mismatched shapes raise a ShapeError naming both."""
-
-    symbol = "?"
-    promote = staticmethod(promote_arrays)
-
-    def explain(self, error: ValueError, arrays: list[Any]) -> ValueError:
-        if isinstance(error, ShapeError):
-            return error
-        return ShapeError(f"cannot apply '{self.symbol}' to shapes {_shapes(*arrays[:2])}: {error}")
-
-
 # ----- arithmetic -------------------------------------------------------------------------
-class Add(_Binary):
-    """z = a + b;   ∂z/∂a = 1, ∂z/∂b = 1."""
+class Add(Binary):
+    """z = a + α·b;   ∂z/∂a = 1, ∂z/∂b = α."""
 
     symbol = "+"
     saved_inputs = ()
+    alpha: Any = 1
 
     def forward(self, a, b):
-        return a + b
+        return a + b if self.alpha == 1 else a + self.alpha * b
 
     def backward(self, g):
-        return self.to_inputs(g, g)
+        return self.to_inputs(g, g if self.alpha == 1 else g * self.alpha)
 
 
-class Sub(_Binary):
-    """z = a − b;   ∂z/∂a = 1, ∂z/∂b = −1."""
+class Sub(Binary):
+    """z = a − α·b;   ∂z/∂a = 1, ∂z/∂b = −α."""
 
     symbol = "-"
     saved_inputs = ()
+    alpha: Any = 1
 
     def forward(self, a, b):
-        return a - b
+        return a - b if self.alpha == 1 else a - self.alpha * b
 
     def backward(self, g):
-        return self.to_inputs(g, -g if self.needs_grad(1) else None)
+        return self.to_inputs(g, g * -self.alpha if self.needs_grad(1) else None)
 
 
-class Mul(_Binary):
+class Mul(Binary):
     """z = a·b;   ∂z/∂a = b, ∂z/∂b = a."""
 
     symbol = "*"
@@ -122,47 +121,129 @@ class Mul(_Binary):
         )
 
 
-class Div(_Binary):
-    """z = a / b;   ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
+class Div(Binary):
+    """z = a / b (integers give the default float dtype);   ∂z/∂a = 1/b, ∂z/∂b = −a/b² = −z/b."""
 
     symbol = "/"
     promote = staticmethod(promote_to_float)
     saved_inputs = (1,)
     saves_output = True
 
+    @ieee
     def forward(self, a, b):
         self.b = b
         self.z = a / b
         return self.z
 
+    @ieee
     def backward(self, g):
         g_over_b = g / self.b
         return self.to_inputs(g_over_b, -g_over_b * self.z if self.needs_grad(1) else None)
 
 
-class Pow(_Binary):
+class RoundedDiv(Binary):
+    """z = trunc(a / b) or ⌊a / b⌋ (rounding_mode 'trunc' or 'floor'; integers stay integers);
+    ∂z/∂a = ∂z/∂b = 0 (a staircase), as PyTorch defines it."""
+
+    symbol = "//"
+    saved_inputs = ()
+
+    def __init__(self, rounding_mode: str) -> None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueRangeError(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                f"but found {rounding_mode!r}"
+            )
+        self.mode = rounding_mode
+
+    @ieee
+    def forward(self, a, b):
+        dtype = operand_dtype(a, b)
+        if dtype.kind == "b":
+            raise refuse(f"div_{self.mode}", dtype)
+        if dtype == np.float16:  # PyTorch rounds the quotient of halves after, not before, truncating
+            return self.forward(*(np.asarray(x, np.float32) for x in (a, b))).astype(np.float16)
+        if dtype.kind in "iu":
+            if np.any(b == 0):
+                raise IntegerDivisionByZero("ZeroDivisionError: integer division by zero")
+            z = np.floor_divide(a, b)
+            if self.mode == "trunc":  # ⌊a/b⌋ + 1 where the exact quotient is negative and not whole
+                z += (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+            return z
+        return np.floor_divide(a, b) if self.mode == "floor" else np.trunc(a / b)
+
+    def backward(self, g):
+        return zero_grads(self, g)
+
+
+class FloorDivide(RoundedDiv):
+    """z = ⌊a / b⌋ (`//`, floor_divide): PyTorch gives it no derivative, so backward refuses (use
+    div(a, b, rounding_mode='floor') for a zero gradient)."""
+
+    def __init__(self) -> None:
+        super().__init__("floor")
+
+    def backward(self, g):
+        raise RuntimeError("derivative for floor_divide is not implemented")
+
+
+def integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """aᵇ on integers as PyTorch computes it: for b < 0, 1/aᵇ truncated (±1 where a = ±1, else 0)."""
+    if not np.any(b < 0):
+        return np.power(a, b)
+    whole = np.power(a, np.maximum(b, 0))
+    inverse = (a == 1) + (a == -1) * (1 - 2 * (b % 2))
+    return np.where(b < 0, inverse, whole).astype(whole.dtype, copy=False)
+
+
+# PyTorch computes a tensor to these number powers with the functions they stand for, which differ
+# from pow at −0 and −inf (√−inf is nan where pow(−inf, ½) is inf): so does deepstep.
+_NAMED_POWERS: dict[float, Any] = {
+    0.5: np.sqrt,
+    -0.5: lambda a: 1 / np.sqrt(a),
+    2: np.square,
+    3: lambda a: a * a * a,
+    -1: np.reciprocal,
+    -2: lambda a: 1 / (a * a),
+}
+
+
+def float_power_of(a: Any, b: Any) -> Any:
+    """aᵇ on floats, as PyTorch computes it for a number exponent b."""
+    named = None if isinstance(b, np.ndarray) or isinstance(a, (int, float)) else _NAMED_POWERS.get(b)
+    return a**b if named is None else named(a)
+
+
+class Pow(Binary):
     """z = aᵇ;   ∂z/∂a = b·aᵇ⁻¹ (0 where b = 0),  ∂z/∂b = aᵇ·ln a (0 where a = 0 and b ≥ 0)."""
 
     symbol = "**"
     saves_output = True
 
+    @ieee
     def forward(self, a, b):
+        dtype = operand_dtype(a, b)
+        if dtype.kind == "b":
+            raise refuse("pow", dtype)
+        if dtype.kind in "iu":
+            return integer_power(a, b)
         self.a, self.b = a, b
-        self.z = a**b
+        self.z = float_power_of(a, b)
         return self.z
 
+    @ieee
     def backward(self, g):
         a, b = self.a, self.b
         grad_a = grad_b = None
         if self.needs_grad(0):
             if np.ndim(b) == 0:
-                grad_a = np.zeros_like(g) if b == 0 else g * (b * a ** (b - 1))
+                grad_a = np.zeros_like(g) if b == 0 else g * (b * float_power_of(a, b - 1))
             else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    grad_a = np.where(b == 0, 0.0, g * (b * a ** (b - 1)))
+                grad_a = np.where(b == 0, 0.0, g * (b * a ** (b - 1)))
         if self.needs_grad(1):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = np.where((a == 0) & (b >= 0), 0.0, g * self.z * np.log(a))
+            # a number base: ln a in double precision, kept a (weak) Python float, as PyTorch does
+            log_a = np.log(a) if isinstance(a, np.ndarray) else float(np.log(np.float64(a)))
+            grad_b = np.where((a == 0) & (b >= 0), 0.0, g * self.z * log_a)
         return self.to_inputs(grad_a, grad_b)
 
 
@@ -172,20 +253,26 @@ class Neg(Function):
     saved_inputs = ()
 
     def forward(self, a):
+        if a.dtype == bool:
+            raise DTypeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                "invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return -a
 
     def backward(self, g):
         return (-g,)
 
 
-class MatMul(_Binary):
+class MatMul(Binary):
     """Z = A·B (NumPy matmul: 1-D and batched too);   ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G."""
 
     symbol = "@"
 
     def forward(self, a, b):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
-            raise ShapeError(f"both arguments to matmul need to be at least 1-D, got shapes {_shapes(a, b)}")
+            shapes = f"{np.shape(a)} and {np.shape(b)}"
+            raise ShapeError(f"both arguments to matmul need to be at least 1-D, got shapes {shapes}")
         self.a, self.b = a, b
         return a @ b
 
@@ -216,7 +303,7 @@ class MatMul(_Binary):
         return grad_a, grad_b
 
 
-# ----- functions of one variable ------------------------------------------------------
+# ----- the first functions of one variable (the rest live in ops_math) ----------------------
 class Exp(Function):
     """z = eᵃ;   ∂z/∂a = eᵃ = z."""
 
@@ -224,6 +311,7 @@ class Exp(Function):
     saved_inputs = ()
     saves_output = True
 
+    @ieee
     def forward(self, a):
         self.z = np.exp(a)
         return self.z
@@ -237,10 +325,12 @@ class Log(Function):
 
     promote = staticmethod(float_input)
 
+    @ieee
     def forward(self, a):
         self.a = a
         return np.log(a)
 
+    @ieee
     def backward(self, g):
         return (g / self.a,)
 
@@ -252,10 +342,12 @@ class Sqrt(Function):
     saved_inputs = ()
     saves_output = True
 
+    @ieee
     def forward(self, a):
         self.z = np.sqrt(a)
         return self.z
 
+    @ieee
     def backward(self, g):
         return (g / (2 * self.z),)
 
@@ -290,65 +382,16 @@ class Abs(Function):
     """z = |a|;   ∂z/∂a = sign a (0 at a = 0, as in PyTorch)."""
 
     def forward(self, a):
+        if a.dtype == bool:
+            raise refuse("abs", a.dtype)
         self.a = a
         return np.abs(a)
 
     def backward(self, g):
-        return (g * np.sign(self.a),)
+        return (g * sign_of(self.a),)
 
 
-class Clip(Function):
-    """z = min(max(a, lo), hi);   ∂z/∂a = 1 where lo ≤ a ≤ hi, else 0."""
-
-    def __init__(self, lo: float | None, hi: float | None) -> None:
-        if lo is None and hi is None:
-            raise ValueError("clip needs at least one of min and max")
-        self.lo, self.hi = lo, hi
-
-    def forward(self, a):
-        self.a = a
-        return np.clip(a, self.lo, self.hi)
-
-    def backward(self, g):
-        inside = np.ones(self.a.shape, dtype=bool)
-        if self.lo is not None:
-            inside &= self.a >= self.lo
-        if self.hi is not None:
-            inside &= self.a <= self.hi
-        return (g * inside,)
-
-
-class Maximum(_Binary):
-    """z = max(a, b) elementwise;   the gradient goes to the larger, split in half on ties."""
-
-    symbol = "maximum"
-
-    def forward(self, a, b):
-        self.a, self.b = a, b
-        return np.maximum(a, b)
-
-    def backward(self, g):
-        return _split_between(g, self.a > self.b, self.a == self.b, self)
-
-
-class Minimum(_Binary):
-    """z = min(a, b) elementwise;   the gradient goes to the smaller, split in half on ties."""
-
-    symbol = "minimum"
-
-    def forward(self, a, b):
-        self.a, self.b = a, b
-        return np.minimum(a, b)
-
-    def backward(self, g):
-        return _split_between(g, self.a < self.b, self.a == self.b, self)
-
-
-def _split_between(g: np.ndarray, a_wins: np.ndarray, tie: np.ndarray, fn: Function):
-    share_a = np.where(tie, 0.5, a_wins.astype(g.dtype))
-    return fn.to_inputs(g * share_a, g * (1 - share_a))
-
-
+# ----- filling ------------------------------------------------------------------------------
 class Fill(Function):
     """z = c everywhere;   ∂z/∂a = 0 (what was there before no longer matters)."""
 
@@ -363,128 +406,201 @@ class Fill(Function):
         return self.to_inputs(np.zeros_like(g), None)
 
 
-class Where(Function):
-    """z = a where cond else b;   ∂z/∂a = cond, ∂z/∂b = ¬cond."""
-
-    saved_inputs = ()
-
-    def forward(self, cond, a, b):
-        a, b = promote_arrays([a, b])
-        self.cond = np.asarray(cond, dtype=bool)
-        return np.where(self.cond, a, b)
-
-    def backward(self, g):
-        zero = np.zeros((), dtype=g.dtype)
-        return self.to_inputs(None, np.where(self.cond, g, zero), np.where(self.cond, zero, g))
-
-
 # ----- the public functions (also bound as Tensor methods) ---------------------------------
-def add(a: Any, b: Any) -> Tensor:
-    return Add()(a, b)
+def _scaled(op: Add | Sub, alpha: Any, input: Any, other: Any) -> Add | Sub:
+    """The op with z = a ± α·b; a float α needs a floating result, as PyTorch checks."""
+    if alpha != 1:
+        if isinstance(alpha, float) and result_type(data(input), data(other)).kind not in "fc":
+            raise DTypeError(
+                "For integral input tensors, argument alpha must not be a floating point number."
+            )
+        op.alpha = alpha
+    return op
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    return Sub()(a, b)
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, (Tensor, np.ndarray)) and x.dtype.kind == "b")
 
 
-def mul(a: Any, b: Any) -> Tensor:
-    return Mul()(a, b)
+def _refuse_bool_sub(input: Any, other: Any) -> None:
+    if _is_bool(input) or _is_bool(other):
+        raise DTypeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+            "to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
-def div(a: Any, b: Any) -> Tensor:
-    return Div()(a, b)
+def _refuse_negative_integer_power(input: Any, exponent: Any) -> None:
+    """An integer tensor to a negative number is refused (a tensor of negative exponents is not)."""
+    if (
+        isinstance(exponent, (int, np.integer))
+        and exponent < 0
+        and isinstance(input, Tensor)
+        and input.dtype.kind in "biu"
+    ):
+        raise DTypeError("Integers to negative integer powers are not allowed.")
 
 
-def pow(a: Any, b: Any) -> Tensor:
-    return Pow()(a, b)
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input + alpha·other."""
+    return _scaled(Add(), alpha, input, other)(input, other)
 
 
-def neg(a: Any) -> Tensor:
-    return Neg()(a)
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input − alpha·other (not on bool tensors: use ^ or logical_xor, as PyTorch says)."""
+    _refuse_bool_sub(input, other)
+    return _scaled(Sub(), alpha, input, other)(input, other)
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    return MatMul()(a, b)
+def mul(input: Any, other: Any) -> Tensor:
+    return Mul()(input, other)
 
 
-def exp(a: Any) -> Tensor:
-    return Exp()(a)
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other: true division (integers give the default float dtype), or rounded towards
+    zero (rounding_mode='trunc') or down ('floor'), which keeps integers integers."""
+    return (Div() if rounding_mode is None else RoundedDiv(rounding_mode))(input, other)
 
 
-def log(a: Any) -> Tensor:
-    return Log()(a)
+def true_divide(input: Any, other: Any) -> Tensor:
+    return Div()(input, other)
 
 
-def sqrt(a: Any) -> Tensor:
-    return Sqrt()(a)
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """⌊input / other⌋ (the // operator)."""
+    return FloorDivide()(input, other)
 
 
-def sin(a: Any) -> Tensor:
-    return Sin()(a)
+def pow(input: Any, exponent: Any) -> Tensor:
+    """inputᵉˣᵖᵒⁿᵉⁿᵗ; either may be a number (torch.pow(2, t)); integers stay integers."""
+    _refuse_negative_integer_power(input, exponent)
+    return Pow()(input, exponent)
 
 
-def cos(a: Any) -> Tensor:
-    return Cos()(a)
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64, whatever the dtypes (PyTorch's float_power)."""
+    from .ops_shape import cast
+
+    operands = [cast(x, np.float64) if isinstance(x, (Tensor, np.ndarray)) else x for x in (input, exponent)]
+    return Pow()(*operands)
 
 
-def abs(a: Any) -> Tensor:
-    return Abs()(a)
+def matmul(input: Any, other: Any) -> Tensor:
+    return MatMul()(input, other)
 
 
-def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    return Clip(min, max)(a)
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """other − alpha·input (sub with its operands swapped)."""
+    return sub(other, input, alpha=alpha)
 
 
-clamp = clip
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value·tensor1·tensor2 (Adam's second moment is built so)."""
+    return add(input, mul(tensor1, tensor2), alpha=value)
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    return Maximum()(a, b)
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value·tensor1/tensor2 (Adam's step is built so)."""
+    return add(input, div(tensor1, tensor2), alpha=value)
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    return Minimum()(a, b)
+def ldexp(input: Any, other: Any) -> Tensor:
+    """input·2^other (floating, as in PyTorch)."""
+    return mul(input, pow(2.0, other))
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise choice: `a` where `condition` holds, else `b` (differentiable in a and b)."""
-    if isinstance(condition, Tensor):
-        condition = condition.data
-    return Where()(condition, a, b)
+def positive(input: Any) -> Tensor:
+    """input itself (+input), refused for bools as in PyTorch."""
+    if _is_bool(input):
+        raise DTypeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+neg, neg_ = public_pair(Neg, "neg")
+exp, exp_ = public_pair(Exp, "exp")
+log, log_ = public_pair(Log, "log")
+sqrt, sqrt_ = public_pair(Sqrt, "sqrt")
+sin, sin_ = public_pair(Sin, "sin")
+cos, cos_ = public_pair(Cos, "cos")
+abs, abs_ = public_pair(Abs, "abs")
 
 
 # ----- in place (PyTorch's trailing underscore; `+=` and friends keep the tensor object) ------
-def add_(a: Tensor, b: Any) -> Tensor:
-    """a ← a + b in a's memory (a keeps its identity, so a leaf stays a leaf)."""
-    return Add().inplace(a, b)
+def add_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input ← input + alpha·other in input's memory (it keeps its identity: a leaf stays a leaf)."""
+    return _scaled(Add(), alpha, input, other).inplace(input, other)
 
 
-def sub_(a: Tensor, b: Any) -> Tensor:
-    """a ← a − b in a's memory."""
-    return Sub().inplace(a, b)
+def sub_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    _refuse_bool_sub(input, other)
+    return _scaled(Sub(), alpha, input, other).inplace(input, other)
 
 
-def mul_(a: Tensor, b: Any) -> Tensor:
-    """a ← a·b in a's memory."""
-    return Mul().inplace(a, b)
+def mul_(input: Tensor, other: Any) -> Tensor:
+    return Mul().inplace(input, other)
 
 
-def div_(a: Tensor, b: Any) -> Tensor:
-    """a ← a / b in a's memory (an integer tensor cannot hold the quotient: a RuntimeError)."""
-    return Div().inplace(a, b)
+def div_(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input ← input / other (an integer tensor cannot hold a true quotient: a RuntimeError)."""
+    return (Div() if rounding_mode is None else RoundedDiv(rounding_mode)).inplace(input, other)
 
 
-def fill_(a: Tensor, value: Any) -> Tensor:
-    """Every element of a set to value, in a's memory."""
-    return Fill().inplace(a, value)
+def true_divide_(input: Tensor, other: Any) -> Tensor:
+    return Div().inplace(input, other)
 
 
-def zero_(a: Tensor) -> Tensor:
-    """Every element of a set to 0, in a's memory."""
-    return Fill().inplace(a, 0)
+def floor_divide_(input: Tensor, other: Any) -> Tensor:
+    return FloorDivide().inplace(input, other)
 
 
-__iadd__ = add_
-__isub__ = sub_
-__imul__ = mul_
-__itruediv__ = div_
+def pow_(input: Tensor, exponent: Any) -> Tensor:
+    _refuse_negative_integer_power(input, exponent)
+    return Pow().inplace(input, exponent)
+
+
+def float_power_(input: Tensor, exponent: Any) -> Tensor:
+    """input ← input^exponent, computed in float64 (input must be a float64 tensor, as in PyTorch)."""
+    if input.dtype != np.float64:
+        raise DTypeError(
+            f"the base given to float_power_ has dtype {input.dtype} but the operation's result "
+            "requires dtype float64"
+        )
+    return Pow().inplace(input, exponent)
+
+
+def addcmul_(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    return add_(input, mul(tensor1, tensor2), alpha=value)
+
+
+def addcdiv_(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    return add_(input, div(tensor1, tensor2), alpha=value)
+
+
+def ldexp_(input: Tensor, other: Any) -> Tensor:
+    return mul_(input, pow(2.0, other))
+
+
+def fill_(input: Tensor, value: Any) -> Tensor:
+    """Every element of input set to value, in input's memory."""
+    return Fill().inplace(input, value)
+
+
+def zero_(input: Tensor) -> Tensor:
+    """Every element of input set to 0, in input's memory."""
+    return Fill().inplace(input, 0)
+
+
+# PyTorch's other spellings of the same ops
+absolute, absolute_ = abs, abs_
+divide, divide_ = div, div_
+multiply, multiply_ = mul, mul_
+negative, negative_ = neg, neg_
+subtract, subtract_ = sub, sub_
+
+# operators (the rest live in tensor.py; % is remainder's, in ops_binary)
+__iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, true_divide_
+__ifloordiv__, __ipow__, __floordiv__ = floor_divide_, pow_, floor_divide
+
+
+def __rfloordiv__(input: Tensor, other: Any) -> Tensor:
+    return FloorDivide()(other, input)

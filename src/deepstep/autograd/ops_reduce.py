@@ -1,201 +1,399 @@
-"""Reductions over axes: sum, mean, max, min, var, logsumexp.
+"""Reductions: sums and moments over dims — sum, nansum, mean, nanmean, prod, var, std, var_mean,
+std_mean, logsumexp, count_nonzero, any, all. The order statistics (max, min, amax, amin,
+aminmax, argmax, argmin, median, nanmedian) live in ops_order.py and are re-exported here.
 
-Each takes `axis` (None, an int or a tuple; `dim` is accepted as a PyTorch-style
-alias) and `keepdims`. Backward spreads the output gradient back over the reduced axes.
+Each takes PyTorch's `dim` (None for all dims, an int or a tuple; NumPy's `axis` too) and `keepdim`
+(`keepdims`). Backward spreads ∂L/∂z back over the reduced dims (`Reduction.spread`).
+
+dtypes as in PyTorch: sum, nansum and prod of integers or bools give int64, `dtype=` casts the input
+first. mean, nanmean, var and std of integers give the default float dtype, where PyTorch raises.
+Over an empty dim: sum 0, prod 1, mean, var and std NaN, logsumexp −inf.
 """
 
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 import numpy as np
 
-from .function import Function
-from .tensor import Tensor
+from ..errors import DTypeError
+from . import ops_order
+from .dims import Dims, pick_dim, pick_keepdim
+from .dtypes import float_input, float_type, to_dtype
+from .ops_order import *  # noqa: F403  (the order statistics are exported and bound from here)
+from .reduction import Reduction, reduced_dims
+from .tensor import Tensor, as_array
 
-__all__ = ["logsumexp", "max", "mean", "min", "sum", "var"]
+__all__ = [
+    "all",
+    "any",
+    "count_nonzero",
+    "logsumexp",
+    "mean",
+    "nanmean",
+    "nansum",
+    "prod",
+    "std",
+    "std_mean",
+    "sum",
+    "var",
+    "var_mean",
+    *ops_order.__all__,
+]
 
-TENSOR_METHODS = ("sum", "mean", "max", "min", "var", "logsumexp")
-
-Axis = int | tuple[int, ...] | None
-
-
-def pick_axis(axis: Axis, dim: Axis) -> Axis:
-    """`axis` (NumPy's word) or `dim` (PyTorch's), not both."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("pass either axis or dim, not both")
-        return dim
-    return axis
-
-
-def _normalize(axis: Axis, ndim: int) -> tuple[int, ...]:
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    normalized = []
-    for a in axes:
-        if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor of {ndim} dimensions")
-        normalized.append(int(a) % builtins.max(ndim, 1))
-    if ndim == 0:
-        return ()  # a 0-d tensor has nothing to reduce; axis 0 / -1 is accepted as in PyTorch
-    if len(set(normalized)) != len(normalized):
-        raise ValueError(f"axis {axis} repeats a dimension")
-    return tuple(normalized)
-
-
-class _Reduction(Function):
-    def __init__(self, axis: Axis, keepdims: bool) -> None:
-        self.axis = axis
-        self.keepdims = keepdims
-
-    def forward(self, a):
-        self.shape = a.shape
-        self.axes = _normalize(self.axis, a.ndim)
-        return self.reduce(a, self.axes)
-
-    def reduce(self, a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-        raise NotImplementedError
-
-    def kept(self, g: np.ndarray) -> np.ndarray:
-        """The gradient with the reduced axes put back as size-1 axes (ready to broadcast)."""
-        return g if self.keepdims else g.reshape(_kept_shape(self.shape, self.axes))
+TENSOR_METHODS = (
+    "sum",
+    "nansum",
+    "mean",
+    "nanmean",
+    "prod",
+    "var",
+    "std",
+    "logsumexp",
+    "count_nonzero",
+    "any",
+    "all",
+    *ops_order.TENSOR_METHODS,
+)
 
 
-def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+def sum_type(dtype: np.dtype) -> np.dtype:
+    """The dtype of a sum or product: integers and bools add up in int64, as in PyTorch."""
+    return np.dtype(np.int64) if dtype.kind in "biu" else dtype
 
 
-class Sum(_Reduction):
+class Sum(Reduction):
     """z = Σᵢ aᵢ;   ∂z/∂aᵢ = 1."""
 
     saved_inputs = ()
 
-    def reduce(self, a, axes):
-        return a.sum(axis=axes, keepdims=self.keepdims)
+    def __init__(self, dim: Dims, keepdim: bool, dtype: np.dtype | None = None) -> None:
+        super().__init__(dim, keepdim)
+        self.dtype = dtype
+
+    def reduce(self, a):
+        dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
+        return np.sum(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
 
     def backward(self, g):
-        return (np.broadcast_to(self.kept(g), self.shape),)
+        return (self.spread(g),)
 
 
-class Mean(_Reduction):
-    """z = (1/n) Σᵢ aᵢ;   ∂z/∂aᵢ = 1/n."""
+class NanSum(Sum):
+    """z = Σ of the aᵢ that are not NaN;   ∂z/∂aᵢ = 1, and 0 where aᵢ is NaN."""
+
+    def reduce(self, a):
+        self.nan = np.isnan(a) if a.dtype.kind in "fc" else None
+        dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
+        return np.nansum(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+
+    def backward(self, g):
+        grad = self.spread(g)
+        return (grad if self.nan is None else np.where(self.nan, 0, grad),)
+
+
+class Mean(Sum):
+    """z = (1/n) Σᵢ aᵢ;   ∂z/∂aᵢ = 1/n  (n = 0 gives NaN, as in PyTorch)."""
+
+    def reduce(self, a):
+        dtype = float_type(a.dtype) if self.dtype is None else self.dtype
+        total = np.sum(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return total / self.count
+
+    def backward(self, g):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.spread(g / self.count),)
+
+
+class NanMean(Sum):
+    """z = (1/m) Σ of the m aᵢ that are not NaN;   ∂z/∂aᵢ = 1/m, and 0 where aᵢ is NaN."""
+
+    def reduce(self, a):
+        a = a.astype(float_type(a.dtype) if self.dtype is None else self.dtype, copy=False)
+        self.nan = np.isnan(a)
+        self.m = np.sum(~self.nan, axis=self.dims, keepdims=True)
+        total = np.nansum(a, axis=self.dims, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.dropped(total / self.m.astype(a.dtype))
+
+    def backward(self, g):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.where(self.nan, 0, self.kept(g) / self.m.astype(g.dtype)),)
+
+
+class Prod(Sum):
+    """z = Πᵢ aᵢ;   ∂z/∂aₖ = Π_{i≠k} aᵢ: z/aₖ when no aᵢ is 0; with one zero only that zero's
+    gradient survives (the product of the others), with two or more none does."""
+
+    saved_inputs = None
+
+    def reduce(self, a):
+        self.a = a
+        dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
+        return np.prod(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+
+    def backward(self, g):
+        zero = self.a == 0
+        zeros = np.sum(zero, axis=self.dims, keepdims=True)
+        safe = np.where(zero, 1, self.a)
+        others = np.prod(safe, axis=self.dims, keepdims=True)  # the product of the non-zero aᵢ
+        at_zero = others * (zeros == 1)
+        elsewhere = others * (zeros == 0) / safe
+        return (self.kept(g) * np.where(zero, at_zero, elsewhere),)
+
+
+class Var(Reduction):
+    """z = Σᵢ (aᵢ − ā)² / (n − c), c = 1 by default (Bessel's correction);   ∂z/∂aᵢ = 2(aᵢ − ā)/(n − c).
+
+    n − c ≤ 0 divides by 0 (PyTorch's inf or NaN)."""
 
     saved_inputs = ()
 
-    def reduce(self, a, axes):
-        self.count = int(np.prod([a.shape[i] for i in axes]))
-        if self.count == 0:
-            raise ValueError(f"mean over an empty axis of a tensor of shape {a.shape}")
-        return a.mean(axis=axes, keepdims=self.keepdims)
+    def __init__(self, dim: Dims, keepdim: bool, correction: float) -> None:
+        super().__init__(dim, keepdim)
+        self.correction = correction
+
+    def reduce(self, a):
+        a = a.astype(float_type(a.dtype), copy=False)
+        self.dof = np.asarray(self.count - self.correction, dtype=a.dtype)  # degrees of freedom
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.centered = a - np.sum(a, axis=self.dims, keepdims=True) / self.count
+            squares = np.sum(self.centered * self.centered, axis=self.dims, keepdims=self.keepdim)
+            return squares / np.maximum(self.dof, 0)
 
     def backward(self, g):
-        return (np.broadcast_to(self.kept(g) / self.count, self.shape),)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.kept(g) * self.centered * (2 / self.dof),)
 
 
-class _Extreme(_Reduction):
-    """Max or min; on ties the gradient is shared equally, as torch.amax/amin do."""
+class Std(Var):
+    """σ = √var(a);   ∂σ/∂aᵢ = ∂var/∂aᵢ / 2σ = (aᵢ − ā)/((n − c)·σ), and 0 where σ = 0 (as PyTorch)."""
 
     saves_output = True
 
-    pick = staticmethod(np.max)
-
-    def reduce(self, a, axes):
-        if a.size == 0:
-            raise ValueError(f"{type(self).__name__.lower()} of an empty tensor of shape {a.shape}")
-        self.a = a
-        self.z = self.pick(a, axis=axes, keepdims=True)
-        return (
-            self.z if self.keepdims else self.z.reshape([n for i, n in enumerate(a.shape) if i not in axes])
-        )
+    def reduce(self, a):
+        self.z = np.sqrt(super().reduce(a))
+        return self.z
 
     def backward(self, g):
-        winners = self.a == self.z
-        share = winners / winners.sum(axis=self.axes, keepdims=True)
-        return ((self.kept(g) * share).astype(g.dtype, copy=False),)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return super().backward(np.where(self.z == 0, 0, g / (2 * self.z)))
 
 
-class Max(_Extreme):
-    """z = maxᵢ aᵢ;   ∂z/∂aᵢ = 1 for the arg-max (shared on ties), else 0."""
+class LogSumExp(Reduction):
+    """z = m + ln Σᵢ exp(aᵢ − m) with m = maxᵢ aᵢ (never overflows);   ∂z/∂aᵢ = exp(aᵢ − z) = softmax(a)ᵢ.
 
-    pick = staticmethod(np.max)
+    An empty dim gives −inf; a row of −inf gives −inf (and a NaN gradient, as in PyTorch)."""
 
-
-class Min(_Extreme):
-    """z = minᵢ aᵢ;   ∂z/∂aᵢ = 1 for the arg-min (shared on ties), else 0."""
-
-    pick = staticmethod(np.min)
-
-
-class Var(_Reduction):
-    """z = Σᵢ (aᵢ − ā)² / (n − ddof);   ∂z/∂aᵢ = 2(aᵢ − ā)/(n − ddof)."""
-
-    saved_inputs = ()
-
-    def __init__(self, axis: Axis, keepdims: bool, ddof: int) -> None:
-        super().__init__(axis, keepdims)
-        self.ddof = ddof
-
-    def reduce(self, a, axes):
-        count = int(np.prod([a.shape[i] for i in axes]))
-        self.denominator = count - self.ddof
-        if self.denominator <= 0:
-            raise ValueError(f"var with ddof={self.ddof} needs more than {self.ddof} elements, got {count}")
-        self.centered = a - a.mean(axis=axes, keepdims=True)
-        return (self.centered**2).sum(axis=axes, keepdims=self.keepdims) / self.denominator
-
-    def backward(self, g):
-        return (self.kept(g) * (2 / self.denominator) * self.centered,)
-
-
-class LogSumExp(_Reduction):
-    """z = g' + ln Σᵢ exp(aᵢ − g') with g' = maxᵢ aᵢ (never overflows);   ∂z/∂aᵢ = softmax(a)ᵢ."""
-
+    promote = staticmethod(float_input)
     saves_output = True
 
-    def reduce(self, a, axes):
-        if a.size == 0:
-            raise ValueError(f"logsumexp of an empty tensor of shape {a.shape}")
+    def reduce(self, a):
         self.a = a
-        peak = np.max(a, axis=axes, keepdims=True)
-        peak = np.where(np.isfinite(peak), peak, 0)  # all −inf (or an inf) must not give nan
-        self.z = peak + np.log(np.sum(np.exp(a - peak), axis=axes, keepdims=True))
-        return (
-            self.z if self.keepdims else self.z.reshape([n for i, n in enumerate(a.shape) if i not in axes])
-        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            peak = np.max(a, axis=self.dims, keepdims=True, initial=-np.inf)
+            peak = np.where(np.isfinite(peak), peak, 0)  # all −inf (or an inf) must not give nan
+            self.z = peak + np.log(np.sum(np.exp(a - peak), axis=self.dims, keepdims=True))
+        return self.dropped(self.z)
 
     def backward(self, g):
-        return (self.kept(g) * np.exp(self.a - self.z),)
+        with np.errstate(invalid="ignore"):
+            return (self.kept(g) * np.exp(self.a - self.z),)
 
 
 # ----- the public functions (also bound as Tensor methods) ---------------------------------
-def sum(a: Any, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-    """Σ over `axis` (all axes by default)."""
-    return Sum(pick_axis(axis, dim), keepdims)(a)
+def _dtype(dtype: Any) -> np.dtype | None:
+    return None if dtype is None else to_dtype(dtype)
 
 
-def mean(a: Any, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-    """The average over `axis` (all axes by default)."""
-    return Mean(pick_axis(axis, dim), keepdims)(a)
+def _reduce_to(op: Sum, a: Any) -> Tensor:
+    """Run a sum-like op; asked for an integer result (dtype=), it has nothing to differentiate."""
+    if op.dtype is not None and op.dtype.kind not in "fc" and isinstance(a, Tensor):
+        a = a.detach()
+    return op(a)
 
 
-def max(a: Any, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-    """The largest value over `axis` (values only, like numpy.max and torch.amax)."""
-    return Max(pick_axis(axis, dim), keepdims)(a)
+def _float_dtype(name: str, dtype: Any) -> np.dtype | None:
+    dtype = _dtype(dtype)
+    if dtype is not None and dtype.kind not in "fc":
+        raise DTypeError(f"{name}(): dtype must be a floating-point or complex dtype, got {dtype}")
+    return dtype
 
 
-def min(a: Any, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-    """The smallest value over `axis` (values only, like numpy.min and torch.amin)."""
-    return Min(pick_axis(axis, dim), keepdims)(a)
+def _correction(unbiased: bool | None, correction: float | None, ddof: float | None) -> float:
+    """PyTorch's `correction` (default 1), its older `unbiased` flag, or NumPy's `ddof`: one of them."""
+    given = [x for x in (unbiased, correction, ddof) if x is not None]
+    if len(given) > 1:
+        raise TypeError("pass only one of unbiased, correction and ddof")
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return given[0] if given else 1
 
 
-def var(a: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *, dim: Axis = None) -> Tensor:
-    """The variance over `axis`, dividing by n − ddof (NumPy's default ddof=0; torch.var uses 1)."""
-    return Var(pick_axis(axis, dim), keepdims, ddof)(a)
+def sum(
+    a: Any,
+    dim: Dims = None,
+    keepdim: bool | None = None,
+    *,
+    dtype: Any = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Σ over `dim` (all dims by default); integers and bools sum to int64, `dtype=` casts first."""
+    return _reduce_to(Sum(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _dtype(dtype)), a)
 
 
-def logsumexp(a: Any, axis: Axis = None, keepdims: bool = False, *, dim: Axis = None) -> Tensor:
-    """ln Σ exp(a) over `axis`, computed with the max subtracted first."""
-    return LogSumExp(pick_axis(axis, dim), keepdims)(a)
+def nansum(
+    a: Any,
+    dim: Dims = None,
+    keepdim: bool | None = None,
+    *,
+    dtype: Any = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Σ over `dim` with NaNs counted as zero."""
+    return _reduce_to(NanSum(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _dtype(dtype)), a)
+
+
+def mean(
+    a: Any,
+    dim: Dims = None,
+    keepdim: bool | None = None,
+    *,
+    dtype: Any = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The average over `dim` (all dims by default); integers give the default float dtype."""
+    op = Mean(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _float_dtype("mean", dtype))
+    return op(a)
+
+
+def nanmean(
+    a: Any,
+    dim: Dims = None,
+    keepdim: bool | None = None,
+    *,
+    dtype: Any = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The average of the values that are not NaN over `dim` (NaN where all are)."""
+    op = NanMean(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _float_dtype("nanmean", dtype))
+    return op(a)
+
+
+def prod(
+    a: Any,
+    dim: int | None = None,
+    keepdim: bool | None = None,
+    *,
+    dtype: Any = None,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Π over one dim (all elements by default); integers and bools multiply in int64."""
+    dim = pick_dim(axis, dim)
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"prod(): dim must be an int or None, got {type(dim).__name__}")
+    return _reduce_to(Prod(dim, pick_keepdim(keepdim, keepdims), _dtype(dtype)), a)
+
+
+def var(
+    a: Any,
+    dim: Dims = None,
+    unbiased: bool | None = None,
+    keepdim: bool | None = None,
+    *,
+    correction: float | None = None,
+    ddof: float | None = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The variance over `dim`, Σ(a − ā)²/(n − correction) with PyTorch's default correction=1
+    (`unbiased=False` or NumPy's `ddof=0` give the population variance)."""
+    if isinstance(dim, bool):  # var(False): PyTorch's positional `unbiased`
+        dim, unbiased = None, dim
+    op = Var(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _correction(unbiased, correction, ddof))
+    return op(a)
+
+
+def std(
+    a: Any,
+    dim: Dims = None,
+    unbiased: bool | None = None,
+    keepdim: bool | None = None,
+    *,
+    correction: float | None = None,
+    ddof: float | None = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The standard deviation over `dim`: √var, with var's arguments (correction=1 by default)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    op = Std(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _correction(unbiased, correction, ddof))
+    return op(a)
+
+
+def var_mean(a: Any, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
+    """(var, mean) over the same dims; takes var's arguments."""
+    variance = var(a, *args, **kwargs)
+    return variance, _mean_like_var(a, *args, **kwargs)
+
+
+def std_mean(a: Any, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
+    """(std, mean) over the same dims; takes std's arguments."""
+    deviation = std(a, *args, **kwargs)
+    return deviation, _mean_like_var(a, *args, **kwargs)
+
+
+def _mean_like_var(
+    a: Any,
+    dim: Dims = None,
+    unbiased: bool | None = None,
+    keepdim: bool | None = None,
+    *,
+    correction: float | None = None,
+    ddof: float | None = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """The mean that goes with var(a, …) or std(a, …) called with the same arguments."""
+    return mean(a, None if isinstance(dim, bool) else dim, keepdim, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(
+    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
+) -> Tensor:
+    """ln Σ exp(a) over `dim` (all dims by default, where PyTorch requires one), computed stably."""
+    return LogSumExp(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))(a)
+
+
+def count_nonzero(a: Any, dim: Dims = None, *, axis: Dims = None) -> Tensor:
+    """How many elements are not zero over `dim` (int64; not differentiable)."""
+    data = as_array(a)
+    count = np.count_nonzero(data, axis=reduced_dims(pick_dim(axis, dim), data.ndim))
+    return Tensor(np.asarray(count, dtype=np.int64))
+
+
+def _truth(reduce: Any, a: Any, dim: Dims, keepdim: bool) -> Tensor:
+    data = as_array(a)
+    out = np.asarray(reduce(data, axis=reduced_dims(dim, data.ndim), keepdims=keepdim))
+    return Tensor(out.astype(np.uint8) if data.dtype == np.uint8 else out)  # uint8 stays uint8, as torch
+
+
+def any(
+    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
+) -> Tensor:
+    """Whether any element over `dim` is non-zero (bool; uint8 for uint8 input, as PyTorch)."""
+    return _truth(np.any, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+
+
+def all(
+    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
+) -> Tensor:
+    """Whether every element over `dim` is non-zero (bool; uint8 for uint8 input, as PyTorch)."""
+    return _truth(np.all, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))

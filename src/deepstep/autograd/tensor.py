@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import backend
+from ..errors import DimError, DTypeError, ShapeError
+from .dims import normalize_dim
+from .dtypes import to_dtype
 
 if TYPE_CHECKING:
     from .function import Function
@@ -32,36 +35,68 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        return np.asarray(data, dtype=dtype)
-    if isinstance(data, np.ndarray):
-        return data
-    if isinstance(data, np.generic):
-        return np.asarray(data)
-    array = np.asarray(data)
-    if array.dtype == np.float64:
-        # Python floats are float64 to NumPy; deepstep, like PyTorch, defaults to float32.
-        array = array.astype(backend.get_default_dtype())
-    elif array.dtype == object or array.dtype.kind in "USV":
-        raise TypeError(f"cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}")
+        array = np.asarray(data, dtype=dtype)
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+    else:
+        array = np.asarray(data)
+        if array.dtype == np.float64:
+            # Python floats are float64 to NumPy; deepstep, like PyTorch, defaults to float32.
+            array = array.astype(backend.get_default_dtype())
+    if array.dtype.kind in "OUSVMm":
+        raise DTypeError(f"cannot make a tensor from {type(data).__name__} data of dtype {array.dtype}")
     return array
 
 
 def _check_can_require_grad(dtype: np.dtype) -> None:
     if dtype.kind not in "fc":
-        raise TypeError(
-            f"only floating-point tensors can require gradients, got dtype {dtype}; "
+        raise DTypeError(
+            f"only Tensors of floating-point and complex dtype can require gradients, got dtype {dtype}; "
             "convert first, e.g. tensor.float()"
         )
+
+
+# PyTorch's legacy type names (Tensor.type()), under deepstep's name.
+_TYPE_NAMES = {
+    np.dtype(np.float16): "HalfTensor",
+    np.dtype(np.float32): "FloatTensor",
+    np.dtype(np.float64): "DoubleTensor",
+    np.dtype(np.complex64): "ComplexFloatTensor",
+    np.dtype(np.complex128): "ComplexDoubleTensor",
+    np.dtype(np.int8): "CharTensor",
+    np.dtype(np.int16): "ShortTensor",
+    np.dtype(np.int32): "IntTensor",
+    np.dtype(np.int64): "LongTensor",
+    np.dtype(np.uint8): "ByteTensor",
+    np.dtype(np.bool_): "BoolTensor",
+}
+_TYPES_BY_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 
 
 class Tensor:
     """An n-d array with an optional gradient; ops on it build the graph for backward."""
 
-    __slots__ = ("__weakref__", "_creator", "_hooks", "_version_cell", "data", "grad", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_creator",
+        "_hooks",
+        "_version_cell",
+        "_view_of",
+        "data",
+        "grad",
+        "requires_grad",
+    )
 
-    # NumPy must not swallow a Tensor in `ndarray + tensor`: it defers to our reflected ops.
-    __array_ufunc__ = None
+    # NumPy's protocols (numpy_protocol.py): a ufunc or NumPy function given a Tensor runs the
+    # deepstep op (a Tensor in the graph) where there is one, NumPy on the data otherwise; so
+    # `ndarray + tensor` is a Tensor, as `tensor + ndarray` is.
     __array_priority__ = 1000
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return _numpy_protocol.array_function(func, types, args, kwargs)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         array = as_array(data, dtype)
@@ -73,6 +108,8 @@ class Tensor:
         self._creator: Function | None = None
         self._hooks: list[Callable[[Tensor], Any]] | None = None
         self._version_cell: list[int] | None = None
+        # (base tensor, the view ops that led from it here) when this tensor is a view of another
+        self._view_of: tuple[Tensor, tuple[Function, ...]] | None = None
 
     @staticmethod
     def _from_op(data: np.ndarray, creator: Function | None) -> Tensor:
@@ -84,6 +121,7 @@ class Tensor:
         out._creator = creator
         out._hooks = None
         out._version_cell = None
+        out._view_of = None
         return out
 
     # ----- the version counter: how many in-place writes this memory has had -------------
@@ -134,8 +172,89 @@ class Tensor:
         """The op that made this tensor (None for leaves)."""
         return self._creator
 
+    # ----- PyTorch's questions about size, layout and place ------------------------------
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (a tuple), or the length of one dim (negative dims count from the end)."""
+        if dim is None:
+            return self.data.shape
+        if self.data.ndim == 0:
+            raise DimError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return self.data.shape[normalize_dim(dim, self.data.ndim)]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    ndimension = dim
+
     def numel(self) -> int:
         return int(self.data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements take (numel × element_size, as in PyTorch, even for an expanded view)."""
+        return self.data.size * self.data.itemsize
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps in elements (not NumPy's bytes) between neighbours along each dim, or along one."""
+        strides = tuple(step // self.data.itemsize for step in self.data.strides)
+        if dim is None:
+            return strides
+        if self.data.ndim == 0:
+            raise DimError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[normalize_dim(dim, self.data.ndim)]
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether the elements lie in memory in row-major order without gaps (C order).
+
+        A convolution's output is channels-last memory seen through an NCHW view (DESIGN.md), so it
+        answers False where PyTorch's would answer True."""
+        return bool(self.data.flags.c_contiguous)
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return self.data.__array_interface__["data"][0]
+
+    def storage_offset(self) -> int:
+        """How many elements into the memory of the array it views this tensor starts."""
+        base = self.data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        return (self.data_ptr() - base.__array_interface__["data"][0]) // self.data.itemsize
+
+    @property
+    def device(self) -> backend.device:
+        """Always the CPU: deepstep's arrays are NumPy arrays."""
+        return backend.CPU
+
+    is_cuda = False
+    is_cpu = True
+
+    def cpu(self) -> Tensor:
+        """Itself: the data already lives on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Refused with a DeviceError: deepstep has the CPU only."""
+        raise backend.DeviceError("deepstep computes with NumPy on the CPU only: cuda() is not available")
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self.data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        return self.data.dtype.kind in "ifc"
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -145,26 +264,71 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise ShapeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar: item() needs a "
+                f"tensor with one element, got shape {self.shape}"
+            )
         return self.data.item()
 
-    def numpy(self) -> np.ndarray:
-        """The data as an ndarray (shared, not copied, as torch.Tensor.numpy())."""
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The data as an ndarray, shared, not copied (as torch.Tensor.numpy()).
+
+        Unlike PyTorch, allowed on a tensor that requires grad: deepstep's `.data` is that array
+        anyway, so refusing would protect nothing."""
         return self.data
 
     def tolist(self) -> Any:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if dtype is None:
-            return self.data
-        return self.data.astype(dtype, copy=bool(copy))
+        """np.asarray(t): the data itself; np.array(t) (copy=True): a copy. NumPy 2's rules: a dtype
+        that differs needs a copy, which copy=False refuses with a ValueError."""
+        if dtype is None or self.data.dtype == dtype:
+            return self.data.copy() if copy else self.data
+        if copy is False:
+            raise ValueError(
+                f"Unable to avoid copy while creating an array as requested: the tensor holds "
+                f"{self.data.dtype}, not {np.dtype(dtype)}"
+            )
+        return self.data.astype(dtype)
+
+    def __dlpack__(
+        self, *, stream: Any = None, max_version: Any = None, dl_device: Any = None, copy: bool | None = None
+    ) -> Any:
+        """A DLPack capsule of the data, sharing its memory (torch.from_dlpack(t), np.from_dlpack(t)).
+
+        As in PyTorch, a tensor that requires grad is refused (BufferError: detach() it first).
+        Read-only data (an expanded view) goes out flagged read-only, which DLPack ≥ 1.0 can say;
+        a consumer asking for the older capsule gets NumPy's BufferError. Data with negative strides
+        (from_numpy(a[::-1])) goes out as a contiguous copy, since PyTorch aborts the process on
+        negative strides; with copy=False that is a BufferError."""
+        if self.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        data = self.data
+        if any(step < 0 for step in data.strides):
+            if copy is False:
+                raise BufferError(
+                    "cannot export negative strides without a copy (PyTorch cannot take them); "
+                    "call contiguous() first or allow a copy"
+                )
+            data = data.copy(order="C")
+        return data.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(kDLCPU, 0): the data lives in the CPU's memory."""
+        return self.data.__dlpack_device__()
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (sharing memory and version counter, as in PyTorch)."""
         out = Tensor._from_op(self.data, None)
         out._version_cell = self._shared_version()
         return out
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place: it becomes a leaf that does not require grad."""
+        self._creator = None
+        self.requires_grad = False
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as wanting (or not) a gradient; returns self."""
@@ -211,36 +375,80 @@ class Tensor:
         run_backward(self, grad, retain_graph)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extras = ""
-        if self.data.dtype != backend.get_default_dtype() and self.data.dtype.kind != "i":
-            extras += f", dtype={self.data.dtype}"
+        """PyTorch's format: tensor([1.0000, 2.5000]), the dtype shown unless it is the default
+        float, int64 or bool (an empty tensor shows its size and any non-default dtype)."""
+        data, default = self.data, backend.get_default_dtype()
+        suffixes = []
+        if data.size == 0:
+            body = "[]"
+            if data.ndim != 1:
+                suffixes.append(f"size={data.shape}")
+            if data.dtype != default:
+                suffixes.append(f"dtype={data.dtype}")
+        else:
+            body = _format_array(data)
+            if data.dtype not in (default, np.result_type(default, np.complex64), np.int64, np.bool_):
+                suffixes.append(f"dtype={data.dtype}")
         if self._creator is not None:
-            extras += f", grad_fn={self._creator!r}"
+            suffixes.append(f"grad_fn={self._creator!r}")
         elif self.requires_grad:
-            extras += ", requires_grad=True"
-        return f"tensor({body}{extras})"
+            suffixes.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *suffixes]) + ")"
 
-    # ----- dtype conversion (differentiable, as in PyTorch) ---------------------------
+    # ----- dtype conversion: differentiable between float dtypes, cut to ints and bools ------
+    def to(
+        self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False, **ignored: Any
+    ) -> Tensor:
+        """PyTorch's to(dtype), to(device, dtype), to(other): the tensor in another dtype (itself when
+        nothing changes and copy is False). "cpu" is the one device; others raise a DeviceError."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.data.dtype if dtype is None else dtype
+            elif backend.is_device_like(arg):
+                device = arg
+            else:
+                dtype = arg
+        backend.check_device(device)
+        out = self if dtype is None else _shape.cast(self, to_dtype(dtype))
+        return _creation.clone(out) if copy and out is self else out
+
     def astype(self, dtype: Any) -> Tensor:
-        return _shape.cast(self, dtype)
+        """NumPy's spelling of to(dtype)."""
+        return _shape.cast(self, to_dtype(dtype))
 
-    to = astype
+    def type(self, dtype: Any = None, non_blocking: bool = False, **ignored: Any) -> Any:
+        """With no dtype, the type's name ('deepstep.FloatTensor', PyTorch's legacy names); with one
+        (a dtype or such a name), the tensor converted to it."""
+        if dtype is None:
+            return "deepstep." + _TYPE_NAMES.get(self.data.dtype, f"{self.data.dtype}Tensor")
+        if isinstance(dtype, str) and ".cuda." in dtype:
+            raise backend.DeviceError(
+                f"deepstep computes with NumPy on the CPU only: {dtype} is not available"
+            )
+        if isinstance(dtype, str) and dtype.rpartition(".")[2] in _TYPES_BY_NAME:
+            dtype = _TYPES_BY_NAME[dtype.rpartition(".")[2]]
+        elif isinstance(dtype, str):
+            raise ValueError(f"invalid type: {dtype!r}")
+        return _shape.cast(self, to_dtype(dtype))
 
-    def float(self) -> Tensor:
-        return _shape.cast(self, np.float32)
+    def type_as(self, other: Tensor) -> Tensor:
+        return _shape.cast(self, other.dtype)
 
-    def double(self) -> Tensor:
-        return _shape.cast(self, np.float64)
+    # ----- shapes borrowed from another tensor ---------------------------------------------
+    def view_as(self, other: Tensor) -> Tensor:
+        return _shape.view(self, other.shape)
 
-    def long(self) -> Tensor:
-        return Tensor(self.data.astype(np.int64))
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _shape.reshape(self, other.shape)
 
-    def int(self) -> Tensor:
-        return Tensor(self.data.astype(np.int32))
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _shape.expand(self, other.shape)
 
-    def bool(self) -> Tensor:
-        return Tensor(self.data.astype(bool))
+    def t(self) -> Tensor:
+        """The transpose of a matrix; a vector or a scalar as it is (PyTorch's t(): at most 2-D)."""
+        if self.data.ndim > 2:
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D")
+        return _shape.permute(self, *reversed(range(self.data.ndim)))
 
     # ----- arithmetic ------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -288,25 +496,7 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return _ew.abs(self)
 
-    # ----- comparisons: not differentiable, they give boolean tensors -------------------
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == as_array(other))
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != as_array(other))
-
-    def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < as_array(other))
-
-    def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= as_array(other))
-
-    def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > as_array(other))
-
-    def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= as_array(other))
-
+    # ----- comparisons (==, <, … bound from ops_logic) give boolean tensors ----------------
     # Tensors hash by identity (as in PyTorch), since == is elementwise.
     __hash__ = object.__hash__
 
@@ -329,17 +519,9 @@ class Tensor:
             raise TypeError("only integer tensors of one element can be used as an index")
         return int(self.data.item())
 
-    def any(self) -> Tensor:
-        return Tensor(self.data.any())
-
-    def all(self) -> Tensor:
-        return Tensor(self.data.all())
-
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
-        return Tensor(self.data.argmax(axis=_reduce.pick_axis(axis, dim), keepdims=keepdims))
-
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None) -> Tensor:
-        return Tensor(self.data.argmin(axis=_reduce.pick_axis(axis, dim), keepdims=keepdims))
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """self where condition holds, else other (Tensor.where's argument order; see deepstep.where)."""
+        return _ew.where(condition, self, other)
 
     # ----- indexing --------------------------------------------------------------------
     def __getitem__(self, index: Any) -> Tensor:
@@ -354,6 +536,57 @@ class Tensor:
         return (self[i] for i in range(self.data.shape[0]))
 
 
+def _number_format(values: np.ndarray) -> Callable[[Any], str]:
+    """PyTorch's choice of one format for all the elements shown: floats with 4 decimals, or
+    integral floats as "2.", or scientific notation when the nonzero magnitudes span more than
+    10³ or leave [1e-4, 1e8]; every element padded to one width."""
+    if values.dtype.kind == "c":
+        return str
+    if values.dtype.kind != "f":
+        width = max(len(str(v)) for v in values.ravel().tolist())
+        return lambda v: str(v).rjust(width)
+    magnitudes = np.abs(values[np.isfinite(values) & (values != 0)].astype(np.float64))
+    if magnitudes.size == 0:
+        integral, scientific, width = True, False, 1
+    else:
+        integral = bool(np.all(magnitudes == np.ceil(magnitudes)))
+        low, high = magnitudes.min(), magnitudes.max()
+        scientific = bool(high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4)
+        pattern = "{:.4e}" if scientific else "{:.0f}." if integral else "{:.4f}"
+        width = max(len(pattern.format(v)) for v in values[np.isfinite(values) & (values != 0)].tolist())
+
+    def number(v: Any) -> str:
+        if scientific:
+            text = f"{v:.4e}"
+        elif integral:
+            text = f"{v:.0f}" + ("." if np.isfinite(v) else "")
+        else:
+            text = f"{v:.4f}"
+        return text.rjust(width)
+
+    return number
+
+
+def _format_array(data: np.ndarray) -> str:
+    """The elements as PyTorch prints them: more than 1000 are summarised to the first and last
+    three along each dim, and the format is chosen from the elements shown."""
+    shown = data
+    if data.size > 1000:
+        for axis, n in enumerate(data.shape):
+            if n > 6:
+                shown = np.take(shown, [0, 1, 2, n - 3, n - 2, n - 1], axis=axis)
+    text = np.array2string(
+        data,
+        max_line_width=80,
+        separator=", ",
+        prefix="tensor(",
+        formatter={"all": _number_format(shown)},
+        threshold=1000,
+        edgeitems=3,
+    )
+    return text.replace(", ...,", ",  ...,")  # PyTorch's gap within a row
+
+
 class RemovableHandle:
     """What register_hook returns: remove() takes the hook off again."""
 
@@ -365,7 +598,36 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
+def _converter(name: str, dtype: type) -> Callable[[Tensor], Tensor]:
+    def convert(self: Tensor) -> Tensor:
+        return _shape.cast(self, dtype)
+
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"The tensor as {np.dtype(dtype)} (itself if it is already)."
+    return convert
+
+
+# PyTorch's names for to(dtype): differentiable between floating dtypes, cut from the graph for
+# integers and bools.
+for _name, _dtype in (
+    ("half", np.float16),
+    ("float", np.float32),
+    ("double", np.float64),
+    ("cfloat", np.complex64),
+    ("cdouble", np.complex128),
+    ("char", np.int8),
+    ("short", np.int16),
+    ("int", np.int32),
+    ("long", np.int64),
+    ("byte", np.uint8),
+    ("bool", np.bool_),
+):
+    setattr(Tensor, _name, _converter(_name, _dtype))
+
 # The ops attach themselves as methods below; imported last because they need Tensor.
+# (creation.py and random.py import this module first, so they bind their own methods.)
+from . import creation as _creation  # noqa: E402
+from . import numpy_protocol as _numpy_protocol  # noqa: E402
 from . import ops_activation as _act  # noqa: E402
 from . import ops_elementwise as _ew  # noqa: E402
 from . import ops_index as _index  # noqa: E402
@@ -380,4 +642,4 @@ from . import ops_shape as _shape  # noqa: E402
 for _module in (_ew, _reduce, _shape, _act, _math, _logic, _scan, _index, _linalg, _layout):
     for _name in _module.TENSOR_METHODS:
         setattr(Tensor, _name, getattr(_module, _name))
-del _module, _name
+del _module, _name, _dtype

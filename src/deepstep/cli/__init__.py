@@ -1,5 +1,5 @@
 """The `deepstep` command: `train` (the main job), `autoencoder`, `gan`, `word2vec`, `similar`,
-`analogy`, `selfcheck`."""
+`analogy`, `lm`, `generate`, `export`, `selfcheck`."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _common(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import jobs, text_jobs
+    from . import export_jobs, jobs, lm_jobs, text_jobs
 
     parser = argparse.ArgumentParser(
         prog="deepstep",
@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     gan.set_defaults(run=jobs.gan)
 
     text_jobs.add_commands(commands)
+    lm_jobs.add_commands(commands)
+    export_jobs.add_commands(commands)
 
     check = commands.add_parser("selfcheck", help="gradient-check every op and print a table")
     check.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")

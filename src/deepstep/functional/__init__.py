@@ -1,17 +1,19 @@
-"""Stateless math on tensors: activations, layers, losses, convolution, pooling, normalisation
-(losses take logits). `deepstep.nn.functional` is the same module, as in PyTorch.
+"""Stateless math on tensors: activations, layers, losses, convolution, pooling, normalisation,
+recurrence and attention (losses take logits). `deepstep.nn.functional` is the same module, as in
+PyTorch.
 
 Activations are the autograd ops themselves; every cross-entropy goes through the single
 stable log-softmax of `deepstep.autograd.ops_activation`. Each file below has its `__all__`.
 """
 
+from ..autograd.creation import one_hot
 from ..autograd.ops_activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from ..autograd.ops_layout import pad
 from . import (
     activations,
     attention,
     conv,
     distance,
-    embedding,
     layers,
     losses,
     normalization,
@@ -19,41 +21,45 @@ from . import (
     recurrent,
     resize,
 )
-from .activations import *  # noqa: F403
-from .attention import *  # noqa: F403
-from .conv import *  # noqa: F403
-from .distance import *  # noqa: F403
-from .embedding import *  # noqa: F403
-from .layers import *  # noqa: F403
-from .losses import *  # noqa: F403
-from .normalization import *  # noqa: F403
-from .pooling import *  # noqa: F403
-from .recurrent import *  # noqa: F403
-from .resize import *  # noqa: F403
+from . import embedding as embedding_file  # (the star import below binds `embedding` to the function)
+
+_FILES = (
+    activations,
+    attention,
+    conv,
+    distance,
+    embedding_file,
+    layers,
+    losses,
+    normalization,
+    pooling,
+    recurrent,
+    resize,
+)
+
+from .activations import *  # noqa: E402, F403
+from .attention import *  # noqa: E402, F403
+from .conv import *  # noqa: E402, F403
+from .distance import *  # noqa: E402, F403
+from .embedding import *  # noqa: E402, F403
+from .layers import *  # noqa: E402, F403
+from .losses import *  # noqa: E402, F403
+from .normalization import *  # noqa: E402, F403
+from .pooling import *  # noqa: E402, F403
+from .recurrent import *  # noqa: E402, F403
+from .resize import *  # noqa: E402, F403
 
 __all__ = sorted(
     {
         "leaky_relu",
         "log_softmax",
+        "one_hot",
+        "pad",
         "relu",
         "sigmoid",
         "softmax",
         "softplus",
         "tanh",
-        *(
-            name
-            for module in (
-                activations,
-                conv,
-                distance,
-                embedding,
-                layers,
-                losses,
-                normalization,
-                pooling,
-                resize,
-            )
-            for name in module.__all__
-        ),
+        *(name for file in _FILES for name in file.__all__),
     }
 )

@@ -1,9 +1,13 @@
-"""Convolution and transposed convolution on NCHW images.
+"""Convolution and transposed convolution on N-C-spatial batches: 1-D and 2-D, strided, padded,
+dilated and grouped, as PyTorch's conv1d, conv2d, conv_transpose1d and conv_transpose2d.
 
 Convolution is one matrix product over all windows at once (im2col through a strided view);
 its input gradient adds each window's row of G·Wᵀ back where the window lies (col2im: one
 compiled pass, or one product per kernel position), never a Python loop over pixels or samples.
-A transposed convolution is the same two steps the other way round.
+A transposed convolution is the same two steps the other way round. With groups, the channels
+split into `groups` blocks, each convolved with its own block of filters: the matrices gain a
+leading group axis and every product becomes one batched product. A 1-D convolution is the 2-D
+one over images one pixel high.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .._compiled import kernels
 from ..autograd.function import Function
+from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
-from .windows import check_image, conv_padding, output_size, pair, unpad
+from ..errors import ShapeError
+from .fold import fold, unfold
+from .windows import add_batch, check_image, conv_output_size, conv_padding, ntuple, span, unpad
 
-__all__ = ["conv2d", "conv_transpose2d"]
+# (fold and unfold, im2col as PyTorch exposes it, live in fold.py and are exported from here)
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]
 
 #: An im2col matrix up to this size is built whole and kept for the backward pass; a larger one is
 #: built a few images at a time, in the forward pass and again in the backward pass (and the
@@ -37,24 +45,65 @@ def _batch_chunks(n: int, bytes_per_image: int) -> list[slice]:
     return [slice(start, min(n, start + per)) for start in range(0, n, per)]
 
 
-class Conv2d(Function):
-    """y[n, f] = Σ_c w[f, c] ⋆ x[n, c] + b[f] (cross-correlation, as in every DL library);
-    ∂L/∂W = Σ_windows G · windowᵀ, ∂L/∂x = the windows' gradients G·W scattered back."""
+def _grouped(a: np.ndarray, groups: int) -> np.ndarray:
+    """a (rows, g·m) as (g, rows, m), each group's columns one matrix: a view, so a product written
+    into it fills a."""
+    return a.reshape(a.shape[0], groups, a.shape[1] // groups).transpose(1, 0, 2)
 
-    def __init__(self, stride: tuple[int, int], padding: int | tuple | str) -> None:
-        self.stride, self.padding_spec = stride, padding
+
+def _check_weight(
+    x_shape: tuple, weight: np.ndarray, bias: Any, groups: int, what: str, transposed: bool
+) -> None:
+    """PyTorch's checks of a convolution's weight and bias against its input (shapes as in conv2d's
+    docs: weight (out, in/groups, kh, kw), or (in, out/groups, kh, kw) when transposed)."""
+    if groups <= 0:
+        raise ShapeError(f"{what}: non-positive groups is not supported, got groups={groups}")
+    if weight.ndim != len(x_shape):
+        raise ShapeError(
+            f"{what}: expected a weight of {len(x_shape)} dimensions for input of shape {x_shape}, "
+            f"got weight of shape {weight.shape}"
+        )
+    if not transposed and (weight.shape[0] % groups or weight.shape[0] == 0):
+        raise ShapeError(
+            f"{what}: Given groups={groups}, expected weight to be divisible by {groups} (and non-empty) at "
+            f"dimension 0, but got weight of size {list(weight.shape)} instead"
+        )
+    expected = weight.shape[0] if transposed else weight.shape[1] * groups
+    if x_shape[1] != expected or (transposed and expected % groups):
+        raise ShapeError(
+            f"{what}: input of shape {x_shape} has {x_shape[1]} channels, but the weight of shape "
+            f"{weight.shape} (groups={groups}{', transposed' if transposed else ''}) expects {expected}"
+        )
+    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
+    if bias is not None and np.shape(bias) != (out_channels,):
+        raise ShapeError(
+            f"{what}: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+            f"{out_channels} elements, but got bias of size {list(np.shape(bias))} instead"
+        )
+
+
+class Conv2d(Function):
+    """y[n, f] = Σ_c w[f, c] ⋆ x[n, c] + b[f] (cross-correlation, as in every DL library), c running over
+    the channels of f's group;   ∂L/∂W = Σ_windows G·windowᵀ, ∂L/∂x = the windows' gradients G·W
+    scattered back."""
+
+    def __init__(
+        self,
+        stride: tuple[int, int],
+        padding: int | tuple | str,
+        dilation: tuple[int, int] = (1, 1),
+        groups: int = 1,
+    ) -> None:
+        self.stride, self.padding_spec, self.dilation, self.groups = stride, padding, dilation, groups
 
     def forward(self, x, weight, bias=None):
         check_image(x, "conv2d")
-        if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
-            raise ValueError(
-                f"conv2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of shape "
-                f"{weight.shape} expects {weight.shape[1] if weight.ndim == 4 else '?'}"
-            )
-        f, c, kh, kw = weight.shape
-        self.padding = pad_h, pad_w = conv_padding(self.padding_spec, (kh, kw), self.stride)
-        ho = output_size(x.shape[2], kh, self.stride[0], pad_h, "conv2d", x.shape)
-        wo = output_size(x.shape[3], kw, self.stride[1], pad_w, "conv2d", x.shape)
+        _check_weight(x.shape, weight, bias, self.groups, "conv2d", transposed=False)
+        f, cg, kh, kw = weight.shape
+        groups = self.groups
+        self.padding = pad_h, pad_w = conv_padding(self.padding_spec, (kh, kw), self.stride, self.dilation)
+        ho = conv_output_size(x.shape[2], kh, self.stride[0], pad_h, self.dilation[0], "conv2d", x.shape)
+        wo = conv_output_size(x.shape[3], kw, self.stride[1], pad_w, self.dilation[1], "conv2d", x.shape)
         # Work channels-last: a convolution's output is produced in NHWC memory (below) and the
         # layers after it keep that layout, so here the channels of one pixel lie side by side and
         # im2col copies runs of c floats instead of gathering single ones.
@@ -66,70 +115,106 @@ class Conv2d(Function):
         # gradient (two passes over the output saved)
         self.has_bias = bias is not None
         self.weight = weight
-        self.w_mat = weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, f)  # rows match the columns
-        w_full = np.concatenate([self.w_mat, bias.reshape(1, f)]) if self.has_bias else self.w_mat
-        n, k = x.shape[0], kh * kw * c + self.has_bias
-        self.image_bytes = ho * wo * k * xp.dtype.itemsize  # each image's share of the im2col matrix
+        # per group, rows matching the columns of im2col: (groups, kh·kw·cg, f/groups)
+        self.w_mat = (
+            weight.reshape(groups, f // groups, cg, kh, kw)
+            .transpose(0, 3, 4, 2, 1)
+            .reshape(groups, kh * kw * cg, f // groups)
+        )
+        w_full = self.w_mat
+        if self.has_bias:
+            w_full = np.concatenate([self.w_mat, bias.reshape(groups, 1, f // groups)], axis=1)
+        n, k = x.shape[0], kh * kw * cg + self.has_bias
+        self.image_bytes = ho * wo * groups * k * xp.dtype.itemsize  # each image's share of im2col
+        out = np.empty((n * ho * wo, f), dtype=np.result_type(xp, w_full))
         if n * self.image_bytes <= WHOLE_IM2COL_BYTES:
-            self.cols, self.xp = _im2col(xp, (kh, kw), self.stride, ones=self.has_bias), None
-            out = self.cols @ w_full
+            self.cols, self.xp = self._im2col(xp), None
+            np.matmul(self.cols, w_full, out=_grouped(out, groups))
         else:
             self.cols, self.xp = None, xp  # the columns are built again, chunk by chunk, in backward
-            out = np.empty((n * ho * wo, f), dtype=np.result_type(xp, w_full))
             for part in _batch_chunks(n, self.image_bytes):
-                rows = slice(part.start * ho * wo, part.stop * ho * wo)
-                np.matmul(_im2col(xp[part], (kh, kw), self.stride, ones=self.has_bias), w_full, out=out[rows])
+                rows = out[part.start * ho * wo : part.stop * ho * wo]
+                np.matmul(self._im2col(xp[part]), w_full, out=_grouped(rows, groups))
         return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)  # NCHW view of NHWC memory
 
+    def _im2col(self, xp: np.ndarray) -> np.ndarray:
+        kernel = self.weight.shape[2:]
+        return _im2col(xp, kernel, self.stride, self.dilation, self.groups, ones=self.has_bias)
+
     def backward(self, g):
-        f, c, kh, kw = self.weight.shape
+        f, cg, kh, kw = self.weight.shape
+        groups = self.groups
         ho, wo = g.shape[2:]
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)  # free when g is in NHWC memory, as it usually is
-        k = kh * kw * c
+        k = kh * kw * cg
         grad_w = grad_b = None
         if self.needs_grad(1):
-            # (k, f) for W, and Σ G in the ones column for the bias (colsᵀ·G runs faster in OpenBLAS
-            # than Gᵀ·cols, the same numbers transposed)
+            # (k, f/groups) per group for W, and Σ G in the ones column for the bias (colsᵀ·G runs faster
+            # in OpenBLAS than Gᵀ·cols, the same numbers transposed)
+            g_groups = _grouped(g2, groups)
             if self.cols is not None:
-                both = self.cols.T @ g2
+                both = np.matmul(self.cols.transpose(0, 2, 1), g_groups)
             else:
                 both = 0
                 for part in _batch_chunks(g.shape[0], self.image_bytes):
-                    cols = _im2col(self.xp[part], (kh, kw), self.stride, ones=self.has_bias)
-                    both = both + cols.T @ g2[part.start * ho * wo : part.stop * ho * wo]
-            grad_w = both[:k].reshape(kh, kw, c, f).transpose(3, 2, 0, 1)
-            grad_b = both[k] if self.has_bias else None
+                    cols = self._im2col(self.xp[part])
+                    rows = slice(part.start * ho * wo, part.stop * ho * wo)
+                    both = both + np.matmul(cols.transpose(0, 2, 1), g_groups[:, rows])
+            grad_w = (
+                both[:, :k]
+                .reshape(groups, kh, kw, cg, f // groups)
+                .transpose(0, 4, 3, 1, 2)
+                .reshape(f, cg, kh, kw)
+            )
+            grad_b = both[:, k].reshape(f) if self.has_bias else None
         elif self.has_bias and self.needs_grad(2):
             grad_b = g2.sum(axis=0)
         grad_x = None
         if self.needs_grad(0):
             # each window's gradient G·Wᵀ, added back onto the pixels the window read
-            grad_nhwc = _col2im(g2, self.w_mat.T, self.padded_shape, (ho, wo), (kh, kw), self.stride, g.dtype)
+            w_t = self.w_mat.transpose(0, 2, 1)
+            grad_nhwc = _col2im(
+                g2, w_t, self.padded_shape, (ho, wo), (kh, kw), self.stride, self.dilation, g.dtype
+            )
             grad_x = unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, grad_b if self.needs_grad(2) else None
 
 
-def _im2col(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], ones: bool) -> np.ndarray:
-    """The im2col matrix of a (padded) channels-last batch xp (N, Hp, Wp, C): one row per window
-    position (n, i, j), its columns the window's entries in (kh, kw, c) order, then a column of
-    ones if asked."""
-    (kh, kw), (sh, sw) = kernel, stride
-    windows = sliding_window_view(xp, kernel, axis=(1, 2))[:, ::sh, ::sw]  # (n, ho, wo, c, kh, kw): no copy
+def _im2col(
+    xp: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    groups: int,
+    ones: bool,
+) -> np.ndarray:
+    """The im2col matrices (groups, rows, kh·kw·cg [+ 1]) of a (padded) channels-last batch xp
+    (N, Hp, Wp, C): one row per window position (n, i, j), its columns the window's entries of the
+    group's cg = C/groups channels in (kh, kw, c) order, then a column of ones if asked."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    windows = sliding_window_view(xp, (span(kh, dh), span(kw, dw)), axis=(1, 2))
+    windows = windows[:, ::sh, ::sw, :, ::dh, ::dw]  # (n, ho, wo, c, kh, kw): no copy
     n, ho, wo, c = windows.shape[:4]
-    k = kh * kw * c
-    if c == 1:
-        # one channel (a first layer): the matrix stored column by column, each column an
-        # image-sized copy with contiguous runs (copying row by row would move one float at a time)
-        cols_t = np.empty((k + ones, n, ho, wo), dtype=xp.dtype)
-        np.copyto(cols_t[:k].reshape(kh, kw, n, ho, wo), windows[:, :, :, 0].transpose(3, 4, 0, 1, 2))
-        cols = cols_t.reshape(k + ones, -1).T
+    cg = c // groups
+    windows = windows.reshape(n, ho, wo, groups, cg, kh, kw)  # (splitting an axis: still a view)
+    k = kh * kw * cg
+    if cg == 1:
+        # one channel per group (a first layer, a depthwise one): the matrix stored column by column,
+        # each column an image-sized copy with contiguous runs (copying row by row would move one
+        # float at a time)
+        cols_t = np.empty((groups, k + ones, n * ho * wo), dtype=xp.dtype)
+        np.copyto(
+            cols_t[:, :k].reshape(groups, kh, kw, n, ho, wo),
+            windows[..., 0, :, :].transpose(3, 4, 5, 0, 1, 2),
+        )
+        cols = cols_t.transpose(0, 2, 1)
     else:
-        cols = np.empty((n * ho * wo, k + ones), dtype=xp.dtype)
-        np.copyto(_window_rows(cols, n, ho, wo, kh, kw, c), windows.transpose(0, 1, 2, 4, 5, 3))
+        cols = np.empty((groups, n * ho * wo, k + ones), dtype=xp.dtype)
+        np.copyto(_window_rows(cols, n, ho, wo, kh, kw, cg), windows.transpose(3, 0, 1, 2, 5, 6, 4))
     if ones:
-        cols[:, k] = 1
+        cols[:, :, k] = 1
     return cols
 
 
@@ -140,125 +225,146 @@ def _col2im(
     windows: tuple[int, int],
     kernel: tuple[int, int],
     stride: tuple[int, int],
+    dilation: tuple[int, int],
     dtype: Any,
 ) -> np.ndarray:
-    """The reverse of im2col for the product a·b (one row per window position, its columns in
-    (kh, kw, c) order): each window's row added back where the window lies, into a zero channels-last
-    batch of padded_shape (N, Hp, Wp, C). A convolution's input gradient (a = G, b = Wᵀ) and a
-    transposed convolution's output (a = x, b = W)."""
+    """The reverse of im2col for the products a_g·b_g of each group g (a: (rows, groups·m), one row per
+    window position; b: (groups, m, kh·kw·cg), its columns in (kh, kw, c) order): each window's row
+    added back where the window lies, into a zero channels-last batch of padded_shape (N, Hp, Wp,
+    groups·cg). A convolution's input gradient (a = G, b = Wᵀ) and a transposed convolution's output
+    (a = x, b = W)."""
+    groups = b.shape[0]
     n, c = padded_shape[0], padded_shape[3]
-    (ho, wo), (kh, kw), (sh, sw) = windows, kernel, stride
+    cg = c // groups
+    (ho, wo), (kh, kw), (sh, sw), (dh, dw) = windows, kernel, stride, dilation
     out = np.zeros(padded_shape, dtype=dtype)
     compiled = kernels()
     if compiled is not None and out.dtype in (np.float32, np.float64):
         # with numba: one product for every window, then one compiled pass adding them back, a few
         # images at a time (the products are an im2col matrix's size: see WHOLE_IM2COL_BYTES)
-        image_bytes = ho * wo * b.shape[1] * np.result_type(a, b).itemsize
+        image_bytes = ho * wo * groups * b.shape[2] * np.result_type(a, b).itemsize
         for part in _batch_chunks(n, image_bytes):
-            cols = (a[part.start * ho * wo : part.stop * ho * wo] @ b).astype(dtype, copy=False)
-            compiled.col2im(cols.reshape(-1, ho, wo, kh, kw, c), sh, sw, out[part])
+            rows = a[part.start * ho * wo : part.stop * ho * wo]
+            cols = np.matmul(_grouped(rows, groups), b).astype(dtype, copy=False)
+            windows_of = cols.reshape(groups, part.stop - part.start, ho, wo, kh, kw, cg)
+            for g in range(groups):  # (each group's channels: a strided view of the output, unless one)
+                compiled.col2im(windows_of[g], sh, sw, dh, dw, out[part, :, :, g * cg : (g + 1) * cg])
         return out
     # NumPy: one product per kernel position (i, j), added at once into the strided slice of pixels
     # that position reads (faster than the whole product and a NumPy col2im, which reads the product
     # with a stride)
+    a_groups = _grouped(a, groups)
     for i in range(kh):
         for j in range(kw):
             position = i * kw + j
-            part = a @ b[:, position * c : (position + 1) * c]
-            out[:, i : i + sh * ho : sh, j : j + sw * wo : sw, :] += part.reshape(n, ho, wo, c)
+            part = np.matmul(a_groups, b[:, :, position * cg : (position + 1) * cg])  # (groups, rows, cg)
+            pixels = out[:, i * dh : i * dh + sh * ho : sh, j * dw : j * dw + sw * wo : sw, :]
+            pixels += part.transpose(1, 0, 2).reshape(n, ho, wo, c)
     return out
 
 
-def _window_rows(cols: np.ndarray, n: int, ho: int, wo: int, kh: int, kw: int, c: int) -> np.ndarray:
-    """The first kh·kw·c columns of the im2col matrix as an (n, ho, wo, kh, kw, c) view (a view, never
-    a copy, so that writing into it fills the matrix)."""
-    row, item = cols.strides
+def _window_rows(cols: np.ndarray, n: int, ho: int, wo: int, kh: int, kw: int, cg: int) -> np.ndarray:
+    """The first kh·kw·cg columns of the im2col matrices (groups, rows, k [+ 1]) as a (groups, n, ho,
+    wo, kh, kw, cg) view (a view, never a copy, so that writing into it fills the matrices)."""
+    group, row, item = cols.strides
     return as_strided(
         cols,
-        shape=(n, ho, wo, kh, kw, c),
-        strides=(ho * wo * row, wo * row, row, kw * c * item, c * item, item),
+        shape=(cols.shape[0], n, ho, wo, kh, kw, cg),
+        strides=(group, ho * wo * row, wo * row, row, kw * cg * item, cg * item, item),
     )
-
-
-def conv2d(
-    x: Any, weight: Any, bias: Any = None, stride: int | tuple = 1, padding: int | tuple | str = 0
-) -> Tensor:
-    """2-D convolution of NCHW images with weights (out_channels, in_channels, kh, kw); padding is
-    zeros on each side (an int or a pair), 'valid' (none) or 'same' (stride 1: output size = input
-    size)."""
-    fn = Conv2d(pair(stride, "stride"), padding)
-    return fn(x, weight) if bias is None else fn(x, weight, bias)
 
 
 class ConvTranspose2d(Function):
     """The transpose of conv2d (its gradient with respect to the input, as a layer): each input
-    pixel spreads x[n, c]·w[c, :] over a kh×kw patch of the output, patches `stride` apart,
-    then the border is cropped by `padding`.   y = col2im(X·W);  ∂L/∂X = im2col(G)·Wᵀ,
-    ∂L/∂W = Xᵀ·im2col(G), with X the pixels as rows and W as (c, kh·kw·f)."""
+    pixel spreads x[n, c]·w[c, :] over a kh×kw patch of the output (taps `dilation` apart), patches
+    `stride` apart, then the border is cropped by `padding`.   y = col2im(X·W);  ∂L/∂X = im2col(G)·Wᵀ,
+    ∂L/∂W = Xᵀ·im2col(G), with X the pixels as rows and W as (c, kh·kw·f), per group."""
 
     def __init__(
-        self, stride: tuple[int, int], padding: tuple[int, int], output_padding: tuple[int, int]
+        self,
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        output_padding: tuple[int, int],
+        dilation: tuple[int, int] = (1, 1),
+        groups: int = 1,
     ) -> None:
         self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.dilation, self.groups = dilation, groups
 
     def forward(self, x, weight, bias=None):
         check_image(x, "conv_transpose2d")
-        if weight.ndim != 4 or weight.shape[0] != x.shape[1]:
-            raise ValueError(
-                f"conv_transpose2d: input of shape {x.shape} has {x.shape[1]} channels, but the weight of "
-                f"shape {weight.shape} expects {weight.shape[0] if weight.ndim == 4 else '?'}"
+        _check_weight(x.shape, weight, bias, self.groups, "conv_transpose2d", transposed=True)
+        if any(
+            op >= s and op >= d
+            for op, s, d in zip(self.output_padding, self.stride, self.dilation, strict=True)
+        ):
+            raise ShapeError(
+                f"conv_transpose2d: output padding must be smaller than either stride or dilation, but got "
+                f"output_padding {self.output_padding}, stride {self.stride} and dilation {self.dilation}"
             )
-        for op, s in zip(self.output_padding, self.stride, strict=True):
-            if op >= s:
-                raise ValueError(
-                    f"output_padding {self.output_padding} must be smaller than stride {self.stride}"
-                )
         n, c, h, w = x.shape
-        _, f, kh, kw = weight.shape
-        sh, sw = self.stride
+        _, fg, kh, kw = weight.shape
+        groups = self.groups
+        (sh, sw), (dh, dw), (oph, opw) = self.stride, self.dilation, self.output_padding
         self.in_hw = (h, w)
-        full = ((h - 1) * sh + kh + self.output_padding[0], (w - 1) * sw + kw + self.output_padding[1])
+        full = ((h - 1) * sh + span(kh, dh) + oph, (w - 1) * sw + span(kw, dw) + opw)
         ph, pw = self.padding
         if full[0] - 2 * ph <= 0 or full[1] - 2 * pw <= 0:
-            raise ValueError(
+            raise ShapeError(
                 f"conv_transpose2d: padding {self.padding} crops away the whole output for input {x.shape}"
             )
         # the pixels of x are the rows of a product x·W (one (kh, kw, f) patch per pixel), which
         # col2im adds, patches `stride` apart, into the full output (channels-last, as a conv's)
         self.x2 = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)
         self.weight = weight
-        self.w_mat = weight.transpose(0, 2, 3, 1).reshape(c, kh * kw * f)
+        self.w_mat = (
+            weight.reshape(groups, c // groups, fg, kh, kw)
+            .transpose(0, 1, 3, 4, 2)
+            .reshape(groups, c // groups, kh * kw * fg)
+        )
         dtype = np.result_type(x, weight)
-        out = _col2im(self.x2, self.w_mat, (n, *full, f), (h, w), (kh, kw), self.stride, dtype)
+        out = _col2im(
+            self.x2, self.w_mat, (n, *full, fg * groups), (h, w), (kh, kw), self.stride, self.dilation, dtype
+        )
         out = out[:, ph : full[0] - ph, pw : full[1] - pw]
         if bias is not None:
             out += bias  # along the channels, the last axis in memory
         return out.transpose(0, 3, 1, 2)
 
     def backward(self, g):
-        c, f, kh, kw = self.weight.shape
+        c, fg, kh, kw = self.weight.shape
+        groups = self.groups
         n = g.shape[0]
-        ph, pw = self.padding
+        (ph, pw), (sh, sw), (dh, dw) = self.padding, self.stride, self.dilation
+        h, w = self.in_hw
         # the gradient of the cropped border is zero; each input pixel's patch of the full gradient
-        # is one window, so im2col gives them all, and both gradients are products with it
+        # is one window, so im2col gives them all, and both gradients are products with it (the
+        # rows output_padding added lie beyond every window)
         g_nhwc = g.transpose(0, 2, 3, 1)
         gp = np.pad(g_nhwc, ((0, 0), (ph, ph), (pw, pw), (0, 0))) if ph or pw else g_nhwc
-        h, w = self.in_hw
+        gp = gp[:, : (h - 1) * sh + span(kh, dh), : (w - 1) * sw + span(kw, dw)]
         grad_x = np.empty((n * h * w, c), dtype=np.result_type(g, self.w_mat)) if self.needs_grad(0) else None
+        w_t = self.w_mat.transpose(0, 2, 1)  # (groups, kh·kw·f/groups, c/groups)
         grad_w = grad_b = None
-        image_bytes = h * w * kh * kw * f * gp.dtype.itemsize
+        image_bytes = h * w * kh * kw * fg * groups * gp.dtype.itemsize
         for part in _batch_chunks(n, image_bytes):  # (see WHOLE_IM2COL_BYTES)
-            cols = _im2col(gp[part], (kh, kw), self.stride, ones=False)  # (images·h·w, kh·kw·f)
+            cols = _im2col(gp[part], (kh, kw), self.stride, self.dilation, groups, ones=False)
             rows = slice(part.start * h * w, part.stop * h * w)
             if grad_x is not None:
-                np.matmul(cols, self.w_mat.T, out=grad_x[rows])
+                np.matmul(cols, w_t, out=_grouped(grad_x[rows], groups))
             if self.needs_grad(1):
-                product = cols.T @ self.x2[rows]
+                product = np.matmul(cols.transpose(0, 2, 1), _grouped(self.x2[rows], groups))
                 grad_w = product if grad_w is None else grad_w + product
         if grad_x is not None:
             grad_x = grad_x.reshape(n, h, w, c).transpose(0, 3, 1, 2)
-        if grad_w is not None:
-            grad_w = grad_w.reshape(kh, kw, f, c).transpose(3, 2, 0, 1)
+        if self.needs_grad(1):
+            if grad_w is None:  # an empty batch
+                grad_w = np.zeros((groups, kh * kw * fg, c // groups), dtype=np.result_type(g, self.x2))
+            grad_w = (
+                grad_w.reshape(groups, kh, kw, fg, c // groups)
+                .transpose(0, 4, 3, 1, 2)
+                .reshape(c, fg, kh, kw)
+            )
         if len(self.inputs) == 3 and self.needs_grad(2):
             grad_b = g_nhwc.sum(axis=(0, 1, 2))
         if len(self.inputs) == 2:
@@ -266,16 +372,113 @@ class ConvTranspose2d(Function):
         return grad_x, grad_w, grad_b
 
 
+def _positive(values: tuple[int, ...], name: str, what: str) -> tuple[int, ...]:
+    if min(values) <= 0:
+        raise ShapeError(f"{what}: non-positive {name} is not supported, got {name}={values}")
+    return values
+
+
+def _as_images(a: Any) -> Tensor:
+    """(N, C, L) as (N, C, 1, L): a 1-D signal as an image one pixel high."""
+    return reshape(a, a.shape[0], a.shape[1], 1, a.shape[2])
+
+
+def _convolve(x: Any, weight: Any, bias: Any, spatial: int, what: str, fn: Function) -> Tensor:
+    """Run the 2-D op fn on x (batched or not, 1-D or 2-D), as PyTorch's conv functions do."""
+    x, unbatched = add_batch(x, spatial, what)
+    if np.ndim(weight) != spatial + 2:
+        raise ShapeError(
+            f"{what}: expected a weight of {spatial + 2} dimensions, got weight of shape {np.shape(weight)}"
+        )
+    if spatial == 1:
+        x, weight = _as_images(x), _as_images(weight)
+    out = fn(x, weight) if bias is None else fn(x, weight, bias)
+    if spatial == 1:
+        out = reshape(out, out.shape[0], out.shape[1], out.shape[3])
+    return reshape(out, *out.shape[1:]) if unbatched else out
+
+
+def _conv_args(stride: Any, padding: Any, dilation: Any, spatial: int, what: str) -> tuple:
+    """stride, padding, dilation as 2-D tuples (a 1-D convolution's with height 1 in front)."""
+    stride = _positive(ntuple(stride, spatial, "stride"), "stride", what)
+    dilation = _positive(ntuple(dilation, spatial, "dilation"), "dilation", what)
+    if not isinstance(padding, str):
+        padding = ntuple(padding, spatial, "padding")
+    if spatial == 1:
+        stride, dilation = (1, *stride), (1, *dilation)
+        padding = padding if isinstance(padding, str) else (0, *padding)
+    return stride, padding, dilation
+
+
+def conv2d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple = 1,
+    padding: int | tuple | str = 0,
+    dilation: int | tuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D convolution of (N, C, H, W) images (or one (C, H, W) image) with weights (out_channels,
+    in_channels/groups, kh, kw); padding is zeros on each side (an int or a pair), 'valid' (none) or
+    'same' (stride 1: output size = input size)."""
+    stride, padding, dilation = _conv_args(stride, padding, dilation, 2, "conv2d")
+    return _convolve(input, weight, bias, 2, "conv2d", Conv2d(stride, padding, dilation, groups))
+
+
+def conv1d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple = 1,
+    padding: int | tuple | str = 0,
+    dilation: int | tuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D convolution of (N, C, L) signals (or one (C, L)) with weights (out_channels,
+    in_channels/groups, k): conv2d over images one pixel high."""
+    stride, padding, dilation = _conv_args(stride, padding, dilation, 1, "conv1d")
+    return _convolve(input, weight, bias, 1, "conv1d", Conv2d(stride, padding, dilation, groups))
+
+
+def _transpose_args(padding: Any, output_padding: Any, spatial: int, what: str) -> tuple:
+    padding = ntuple(padding, spatial, "padding")
+    output_padding = ntuple(output_padding, spatial, "output_padding")
+    if min(padding) < 0 or min(output_padding) < 0:
+        raise ShapeError(f"{what}: negative padding is not supported, got {padding} and {output_padding}")
+    return ((0, *padding), (0, *output_padding)) if spatial == 1 else (padding, output_padding)
+
+
 def conv_transpose2d(
-    x: Any,
+    input: Any,
     weight: Any,
     bias: Any = None,
     stride: int | tuple = 1,
     padding: int | tuple = 0,
     output_padding: int | tuple = 0,
+    groups: int = 1,
+    dilation: int | tuple = 1,
 ) -> Tensor:
-    """Transposed convolution with weights (in_channels, out_channels, kh, kw), as torch's."""
-    fn = ConvTranspose2d(
-        pair(stride, "stride"), pair(padding, "padding"), pair(output_padding, "output_padding")
-    )
-    return fn(x, weight) if bias is None else fn(x, weight, bias)
+    """Transposed convolution with weights (in_channels, out_channels/groups, kh, kw), as torch's
+    (note its argument order: groups before dilation)."""
+    stride, _, dilation = _conv_args(stride, 0, dilation, 2, "conv_transpose2d")
+    padding, output_padding = _transpose_args(padding, output_padding, 2, "conv_transpose2d")
+    fn = ConvTranspose2d(stride, padding, output_padding, dilation, groups)
+    return _convolve(input, weight, bias, 2, "conv_transpose2d", fn)
+
+
+def conv_transpose1d(
+    input: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple = 1,
+    padding: int | tuple = 0,
+    output_padding: int | tuple = 0,
+    groups: int = 1,
+    dilation: int | tuple = 1,
+) -> Tensor:
+    """Transposed 1-D convolution with weights (in_channels, out_channels/groups, k)."""
+    stride, _, dilation = _conv_args(stride, 0, dilation, 1, "conv_transpose1d")
+    padding, output_padding = _transpose_args(padding, output_padding, 1, "conv_transpose1d")
+    fn = ConvTranspose2d(stride, padding, output_padding, dilation, groups)
+    return _convolve(input, weight, bias, 1, "conv_transpose1d", fn)

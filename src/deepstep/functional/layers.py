@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -9,8 +11,18 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..errors import ShapeError
 
-__all__ = ["dropout", "linear", "step"]
+__all__ = [
+    "alpha_dropout",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "feature_alpha_dropout",
+    "linear",
+    "step",
+]
 
 
 class Linear(Function):
@@ -27,15 +39,17 @@ class Linear(Function):
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         self.x, self.weight = x, weight
-        y = x @ weight.T
+        # a batch of sequences (B, T, in) is one (B·T, in) matrix: one large product is about twice
+        # as fast as NumPy's batched matmul over B small ones (0.27 against 0.55 ms for GPT's qkv)
+        y = x.reshape(-1, x.shape[-1]) @ weight.T
         if bias is not None:
             y += bias  # y is freshly made: adding in place saves a pass over memory
-        return y
+        return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, g):
         x, weight = self.x, self.weight
         g2 = g.reshape(-1, g.shape[-1])
-        grad_x = g @ weight if self.needs_grad(0) else None
+        grad_x = (g2 @ weight).reshape(x.shape) if self.needs_grad(0) else None
         grad_w = g2.T @ x.reshape(-1, x.shape[-1]) if self.needs_grad(1) else None
         if len(self.inputs) == 2:
             return grad_x, grad_w
@@ -65,30 +79,171 @@ def step(x: Any) -> Tensor:
 
 
 class Dropout(Function):
-    """Inverted dropout: z = x·m/(1 − p), m ~ Bernoulli(1 − p);   ∂z/∂x = m/(1 − p)."""
+    """Dropout and its relatives: z = x·m (+ b) for a random mask m drawn beforehand (and a shift b, for
+    alpha dropout);   ∂z/∂x = m. Inverted dropout's m is 0 or 1/(1 − p); the channel-wise versions
+    draw one m per (sample, channel) and broadcast it over the positions."""
 
     saved_inputs = ()
 
-    def __init__(self, mask: np.ndarray) -> None:
-        self.mask = mask
+    def __init__(self, mask: np.ndarray, shift: np.ndarray | None = None) -> None:
+        self.mask, self.shift = mask, shift
 
     def forward(self, x):
-        return x * self.mask
+        z = x * self.mask
+        if self.shift is not None:
+            z += self.shift  # z is freshly made: adding in place saves a pass over memory
+        return z
 
     def backward(self, g):
         return (g * self.mask,)
 
 
-def dropout(
-    x: Any, p: float = 0.5, training: bool = True, seed: int | np.random.Generator | None = None
+_ALPHA_PRIME = 1.7580993408473766  # −SELU's negative saturation: SELU(x) → −λα as x → −∞
+
+
+def _dropout(
+    x: Any,
+    p: float,
+    training: bool,
+    inplace: bool,
+    seed: int | np.random.Generator | None,
+    noise_shape: Any = None,
+    alpha: bool = False,
 ) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1 − p) (identity when not training)."""
+    """The one body of every dropout: `noise_shape(shape)` gives the shape of the mask (the input's
+    own for elementwise dropout, (N, C, 1, …) for channel-wise dropout)."""
     if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability must lie in [0, 1], got {p}")
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    if not training or p == 0:
+    if not training or p == 0 or data.size == 0:
         return x if isinstance(x, Tensor) else Tensor(data)
+    dtype = data.dtype if data.dtype.kind == "f" else backend.get_default_dtype()
+    shape = data.shape if noise_shape is None else noise_shape(data.shape)
+    shift = None
     if p == 1:
-        return Dropout(np.zeros(data.shape, dtype=data.dtype))(x)
-    keep = backend.as_generator(seed).random(data.shape) >= p
-    return Dropout((keep / (1 - p)).astype(data.dtype))(x)
+        mask = np.zeros(shape, dtype=dtype)
+    else:
+        keep = backend.as_generator(seed).random(shape) >= p
+        if alpha:  # keeps a SELU network's activations at mean 0 and variance 1
+            a = 1 / math.sqrt((_ALPHA_PRIME**2 * p + 1) * (1 - p))
+            mask = (keep * a).astype(dtype)
+            shift = (_ALPHA_PRIME * a * (keep - 1 + p)).astype(dtype)
+        else:
+            mask = (keep / (1 - p)).astype(dtype)
+    op = Dropout(mask, shift)
+    return op.inplace(x) if inplace else op(x)
+
+
+def _per_channel(shape: tuple[int, ...], batched: bool) -> tuple[int, ...]:
+    """The mask shape of channel-wise dropout: (N, C, 1, …, 1) for a batch, (C, 1, …, 1) for one
+    sample, so that each channel of each sample is kept or dropped whole."""
+    lead = 2 if batched else 1
+    if len(shape) < lead:
+        raise ShapeError(f"Feature dropout requires at least 2 dimensions in the input, got shape {shape}")
+    return shape[:lead] + (1,) * (len(shape) - lead)
+
+
+def _ndim(x: Any) -> int:
+    return x.ndim if isinstance(x, Tensor) else np.ndim(x)
+
+
+def _warn_rank(name: str, ndim: int, expected: str) -> None:
+    warnings.warn(
+        f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will result in an error in a "
+        f"future release. To retain the behavior and silence this warning, please use dropout instead. Note "
+        f"that {name} exists to provide channel-wise dropout on {expected} inputs.",
+        stacklevel=3,
+    )
+
+
+def dropout(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1 − p) (identity when not
+    training); the mask comes from `seed` (an int or a Generator) or the library's generator."""
+    return _dropout(input, p, training, inplace, seed)
+
+
+def dropout1d(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> Tensor:
+    """Channel-wise dropout of (N, C, L) or (C, L) input: whole channels zeroed with probability p."""
+    ndim = _ndim(input)
+    if ndim not in (2, 3):
+        raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input")
+    return _dropout(input, p, training, inplace, seed, lambda shape: _per_channel(shape, ndim == 3))
+
+
+def dropout2d(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> Tensor:
+    """Channel-wise dropout of (N, C, H, W) input. As in PyTorch, a 3-D input is taken as (N, C, L)
+    (channel-wise 1-D dropout), with PyTorch's warning."""
+    ndim = _ndim(input)
+    if ndim not in (3, 4):
+        _warn_rank("dropout2d", ndim, "(N, C, H, W)")
+    if ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+            "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+            "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+            "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+            "dropout1d instead.",
+            stacklevel=2,
+        )
+    return _dropout(input, p, training, inplace, seed, lambda shape: _per_channel(shape, True))
+
+
+def dropout3d(
+    input: Any,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> Tensor:
+    """Channel-wise dropout of (N, C, D, H, W) or (C, D, H, W) input."""
+    ndim = _ndim(input)
+    if ndim not in (4, 5):
+        _warn_rank("dropout3d", ndim, "(N, C, D, H, W) or (C, D, H, W)")
+    return _dropout(input, p, training, inplace, seed, lambda shape: _per_channel(shape, ndim == 5))
+
+
+def alpha_dropout(
+    input: Any,
+    p: float = 0.5,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> Tensor:
+    """Dropout for SELU networks: dropped elements are set to SELU's saturation −λα and the result
+    is scaled and shifted (x·m·a + b) so that mean 0 and variance 1 are kept."""
+    return _dropout(input, p, training, inplace, seed, alpha=True)
+
+
+def feature_alpha_dropout(
+    input: Any,
+    p: float = 0.5,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> Tensor:
+    """Alpha dropout of whole channels (one mask entry per sample and channel)."""
+    return _dropout(input, p, training, inplace, seed, lambda shape: _per_channel(shape, True), alpha=True)

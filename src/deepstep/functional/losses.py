@@ -1,9 +1,14 @@
-"""Loss functions. Classification losses take logits; every cross-entropy goes through the one
-stable log-softmax. Each takes `reduction` = "mean" | "sum" | "none", as in PyTorch.
+"""Loss functions, as in PyTorch: each takes `reduction` = "mean" | "sum" | "none" (and the
+deprecated `size_average` / `reduce` pair, where PyTorch still does). This file holds the
+regression losses and the likelihoods of distributions; the classification losses (which take
+logits, every cross-entropy through the one stable log-softmax) and the margin losses live in
+their own files, and are re-exported here.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,288 +16,116 @@ import numpy as np
 
 from ..autograd import ops_elementwise as ew
 from ..autograd.function import Function
-from ..autograd.ops_activation import log_softmax, stable_log_softmax, stable_sigmoid
-from ..autograd.tensor import Tensor, as_array
+from ..autograd.tensor import Tensor
+from ..errors import ValueRangeError
+from . import losses_classification, losses_margin
+from .checks import (
+    REDUCTIONS,
+    as_tensor,
+    check_reduction,
+    legacy_reduction,
+    reduce_losses,
+    same_shape,
+    target_like,
+)
+from .losses_classification import *  # noqa: F403
+from .losses_margin import *  # noqa: F403
 
 __all__ = [
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
+    "gaussian_nll_loss",
     "huber_loss",
+    "kl_div",
     "l1_loss",
     "l1_penalty",
     "mse_loss",
-    "multi_margin_loss",
-    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    *losses_classification.__all__,
+    *losses_margin.__all__,
 ]
-
-REDUCTIONS = ("mean", "sum", "none")
-
-
-# ----- shared checks and the reduction ------------------------------------------------
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(as_array(x))
-
-
-def _target(target: Any, input: Tensor) -> Tensor:
-    """Targets are data: they take the prediction's float dtype (unless they are being learned too)."""
-    if isinstance(target, Tensor) and target.requires_grad:
-        return target
-    array = as_array(target)
-    if input.dtype.kind == "f" and array.dtype != input.dtype:
-        array = array.astype(input.dtype)
-    return Tensor(array)
-
-
-def _check_reduction(reduction: str) -> None:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-
-
-def _reduce(losses: Tensor, reduction: str) -> Tensor:
-    _check_reduction(reduction)
-    if reduction == "mean":
-        if losses.data.size == 0:
-            raise ValueError("the mean loss of an empty batch is undefined")
-        return losses.mean()
-    return losses.sum() if reduction == "sum" else losses
-
-
-def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
-    # PyTorch broadcasts (N, 1) against (N,) with only a warning, a classic silent bug: refuse it.
-    if input.shape != target.shape:
-        raise ValueError(f"{name}: input has shape {input.shape} but target has shape {target.shape}")
-
-
-def check_class_labels(labels: Any, n_samples: int, n_classes: int) -> np.ndarray:
-    """Integer labels in [0, n_classes), one per sample; a clear error otherwise."""
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"class labels must be integers, got dtype {labels.dtype}")
-    if labels.shape != (n_samples,):
-        raise ValueError(f"expected {n_samples} labels (shape ({n_samples},)), got shape {labels.shape}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(
-            f"labels must lie in [0, {n_classes - 1}] for {n_classes} classes, "
-            f"got values from {labels.min()} to {labels.max()}"
-        )
-    return labels
-
-
-def _class_weights(weight: Any, n_classes: int) -> np.ndarray | None:
-    if weight is None:
-        return None
-    weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
-    if weight.shape != (n_classes,):
-        raise ValueError(f"class weights must have shape ({n_classes},), got {weight.shape}")
-    return weight
 
 
 # ----- regression ---------------------------------------------------------------------
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def _weighted(losses: Tensor, weight: Any, input: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
+    """PyTorch 2.13's per-element `weight` of the regression losses: the weighted mean divides by
+    Σw for mse and l1, by the element count for Huber."""
+    if weight is None:
+        return reduce_losses(losses, reduction)
+    weight = target_like(weight, input)
+    if weight.shape != input.shape:
+        raise ValueError(f"Weights and input must have the same size: {weight.shape} and {input.shape}")
+    losses = losses * weight
+    if reduction == "mean" and mean_by_weight:
+        return losses.sum() / weight.sum()
+    return reduce_losses(losses, reduction)
+
+
+def _difference(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    input = as_tensor(input)
+    target = target_like(target, input)
+    same_shape(name, input, target)
+    return input, input - target
+
+
+def mse_loss(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
     """Mean squared error ℓ = (ŷ − y)²;   ∂ℓ/∂ŷ = 2(ŷ − y)."""
-    input = _tensor(input)
-    target = _target(target, input)
-    _same_shape("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    input, diff = _difference("mse_loss", input, target)
+    return _weighted(diff * diff, weight, input, reduction, mean_by_weight=True)
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def l1_loss(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
     """Mean absolute error ℓ = |ŷ − y|;   ∂ℓ/∂ŷ = sign(ŷ − y)."""
-    input = _tensor(input)
-    target = _target(target, input)
-    _same_shape("l1_loss", input, target)
-    return _reduce(ew.abs(input - target), reduction)
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    input, diff = _difference("l1_loss", input, target)
+    return _weighted(ew.abs(diff), weight, input, reduction, mean_by_weight=True)
 
 
-def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """Huber: ½d² where |d| < δ, else δ(|d| − ½δ), d = ŷ − y (quadratic near 0, linear in the tails)."""
-    if delta <= 0:
-        raise ValueError(f"huber_loss needs delta > 0, got {delta}")
-    input = _tensor(input)
-    target = _target(target, input)
-    _same_shape("huber_loss", input, target)
-    diff = input - target
+def _smooth_l1(diff: Tensor, beta: float) -> Tensor:
+    """½d²/β where |d| < β, else |d| − ½β: quadratic near 0, linear in the tails, slope ±1 beyond β."""
     size = ew.abs(diff)
-    return _reduce(ew.where(size.data < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)), reduction)
+    return ew.where(size.data < beta, 0.5 * diff * diff / beta, size - 0.5 * beta)
 
 
-# ----- two classes --------------------------------------------------------------------
-class BinaryCrossEntropy(Function):
-    """ℓ = −[y ln p + (1 − y) ln(1 − p)], each log clamped at −100 as PyTorch does;
-    ∂ℓ/∂p = (p − y) / max(p(1 − p), 1e-12)."""
-
-    def forward(self, p, y):
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError(
-                "binary_cross_entropy needs probabilities in [0, 1]; for logits use "
-                "binary_cross_entropy_with_logits"
-            )
-        self.p, self.y = p, y
-        with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100)
-            log_q = np.maximum(np.log1p(-p), -100)
-        return -(y * log_p + (1 - y) * log_q)
-
-    def backward(self, g):
-        p, y = self.p, self.y
-        return self.to_inputs(g * (p - y) / np.maximum(p * (1 - p), 1e-12), None)
-
-
-def binary_cross_entropy(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy on probabilities p ∈ [0, 1] (prefer the logits version: it is stable)."""
-    input = _tensor(input)
-    target = _target(target, input)
-    _same_shape("binary_cross_entropy", input, target)
-    losses = BinaryCrossEntropy()(input, target.data)
-    return _reduce(losses if weight is None else losses * _target(weight, input), reduction)
-
-
-class BinaryCrossEntropyWithLogits(Function):
-    """ℓ = (1 − y)x + w·softplus(−x) with w = 1 + (pos_weight − 1)y,
-    which is −[y ln σ(x) + (1 − y) ln(1 − σ(x))] for pos_weight = 1;
-    ∂ℓ/∂x = (1 − y) − w(1 − σ(x)), which is σ(x) − y for pos_weight = 1."""
-
-    def forward(self, x, y, pos_weight):
-        self.y = y
-        self.w = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        self.s = stable_sigmoid(x)
-        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # ln(1 + e^(−x)), no overflow
-        return (1 - y) * x + self.w * softplus_neg
-
-    def backward(self, g):
-        return self.to_inputs(g * ((1 - self.y) - self.w * (1 - self.s)), None, None)
-
-
-def binary_cross_entropy_with_logits(
-    input: Any, target: Any, weight: Any = None, reduction: str = "mean", pos_weight: Any = None
+def smooth_l1_loss(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
 ) -> Tensor:
-    """Binary cross-entropy from logits x, computed without ever forming σ(x) and its log."""
-    input = _tensor(input)
-    target = _target(target, input)
-    _same_shape("binary_cross_entropy_with_logits", input, target)
-    if pos_weight is not None:
-        pos_weight = np.asarray(
-            pos_weight.data if isinstance(pos_weight, Tensor) else pos_weight, input.dtype
-        )
-    losses = BinaryCrossEntropyWithLogits()(input, target.data, pos_weight)
-    return _reduce(losses if weight is None else losses * _target(weight, input), reduction)
+    """Smooth L1: ½d²/β where |d| < β, else |d| − ½β, d = ŷ − y (β = 0 is the L1 loss)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise ValueRangeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    input, diff = _difference("smooth_l1_loss", input, target)
+    losses = ew.abs(diff) if beta == 0 else _smooth_l1(diff, beta)
+    return reduce_losses(losses, reduction)
 
 
-# ----- many classes -------------------------------------------------------------------
-class CrossEntropyWithLabels(Function):
-    """ℓᵢ = −wᵧ log softmax(sᵢ)[yᵢ] from logits s;   ∂ℓᵢ/∂sᵢ = wᵧ(softmax(sᵢ) − onehot(yᵢ)).
-    With class weights, "mean" divides by Σᵢ wᵧᵢ, as PyTorch does."""
-
-    def __init__(self, reduction: str, weight: np.ndarray | None) -> None:
-        self.reduction = reduction
-        self.weight = weight
-
-    def forward(self, logits, labels):
-        n = len(labels)
-        rows = np.arange(n)
-        self.rows, self.labels = rows, labels
-        self.log_p = stable_log_softmax(logits, axis=1)
-        losses = -self.log_p[rows, labels]
-        self.sample_weight = None if self.weight is None else self.weight[labels].astype(logits.dtype)
-        if self.sample_weight is not None:
-            losses = losses * self.sample_weight
-        if self.reduction == "none":
-            return losses
-        if self.reduction == "sum":
-            return losses.sum()
-        self.total = len(labels) if self.sample_weight is None else self.sample_weight.sum()
-        return losses.sum() / self.total
-
-    def backward(self, g):
-        grad = np.exp(self.log_p)
-        grad[self.rows, self.labels] -= 1
-        scale = g if self.reduction != "none" else g[:, None]
-        if self.sample_weight is not None:
-            scale = scale * self.sample_weight[:, None]
-        if self.reduction == "mean":
-            scale = scale / self.total
-        grad *= scale
-        return (grad, None)
-
-
-def cross_entropy(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
-    """Cross-entropy from logits (N, C) against integer labels (N,) or target distributions (N, C).
-
-    For labels: ℓᵢ = −log softmax(sᵢ)[yᵢ]; for distributions q: ℓᵢ = −Σⱼ qᵢⱼ log softmax(sᵢ)ⱼ.
-    """
-    _check_reduction(reduction)
-    input = _tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"cross_entropy expects logits of shape (N, C), got {input.shape}")
-    n, n_classes = input.shape
-    target_data = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if target_data.dtype.kind == "f" and target_data.ndim == 1:
-        raise TypeError(
-            f"class labels must be integers, got dtype {target_data.dtype} "
-            f"(probability targets would have shape {input.shape})"
-        )
-    if target_data.dtype.kind == "f":  # probabilities (one-hot or soft labels)
-        if target_data.shape != input.shape:
-            raise ValueError(
-                f"cross_entropy with probability targets needs target shape {input.shape}, "
-                f"got {target_data.shape}"
-            )
-        log_p = log_softmax(input, axis=1)
-        if weight is not None:
-            log_p = log_p * _class_weights(weight, n_classes).astype(input.dtype)
-        losses = -(log_p * _target(target, input)).sum(axis=1)
-        return _reduce(losses, reduction)
-    labels = check_class_labels(target_data, n, n_classes)
-    if reduction == "mean" and n == 0:
-        raise ValueError("the mean loss of an empty batch is undefined")
-    return CrossEntropyWithLabels(reduction, _class_weights(weight, n_classes))(input, labels)
-
-
-def nll_loss(input: Any, target: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood ℓᵢ = −wᵧ·log_probs[i, yᵢ] (the input is already log-probabilities)."""
-    _check_reduction(reduction)
-    input = _tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"nll_loss expects log-probabilities of shape (N, C), got {input.shape}")
-    n, n_classes = input.shape
-    labels = check_class_labels(target, n, n_classes)
-    picked = -input[np.arange(n), labels]
-    class_weight = _class_weights(weight, n_classes)
-    if class_weight is None:
-        return _reduce(picked, reduction)
-    sample_weight = class_weight[labels].astype(input.dtype)
-    losses = picked * sample_weight
-    if reduction == "mean":
-        return losses.sum() / sample_weight.sum()
-    return _reduce(losses, reduction)
-
-
-def multi_margin_loss(
-    input: Any, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None, reduction: str = "mean"
+def huber_loss(
+    input: Any, target: Any, reduction: str = "mean", delta: float = 1.0, weight: Any = None
 ) -> Tensor:
-    """The multiclass SVM hinge of the notes, as PyTorch's multi_margin_loss:
-    ℓᵢ = (1/C) Σ_{j≠yᵢ} max(0, margin − s_yᵢ + s_j)^p   (the notes' sum is C·ℓᵢ with margin 1, p = 1).
-    Its gradient is 1[·>0] for s_j and −count for s_y, which autograd derives from this line."""
-    if p not in (1, 2):
-        raise ValueError(f"multi_margin_loss supports p = 1 or 2, got {p}")
-    input = _tensor(input)
-    if input.ndim != 2:
-        raise ValueError(f"multi_margin_loss expects scores of shape (N, C), got {input.shape}")
-    n, n_classes = input.shape
-    labels = check_class_labels(target, n, n_classes)
-    rows = np.arange(n)
-    true_score = input[rows, labels].reshape(n, 1)
-    hinge = ew.maximum(margin - true_score + input, 0.0)
-    if p == 2:
-        hinge = hinge * hinge
-    class_weight = _class_weights(weight, n_classes)
-    if class_weight is not None:
-        hinge = hinge * class_weight[labels].astype(input.dtype).reshape(n, 1)
-    others = np.ones((n, n_classes), dtype=input.dtype)
-    others[rows, labels] = 0  # the true class is not its own rival
-    return _reduce((hinge * others).sum(axis=1) / n_classes, reduction)
+    """Huber: ½d² where |d| < δ, else δ(|d| − ½δ), d = ŷ − y; that is δ·smooth_l1 with β = δ."""
+    if delta <= 0:
+        raise ValueRangeError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    input, diff = _difference("huber_loss", input, target)
+    return _weighted(delta * _smooth_l1(diff, delta), weight, input, reduction, mean_by_weight=False)
 
 
 def l1_penalty(parameters: Iterable[Tensor]) -> Tensor:
@@ -301,3 +134,124 @@ def l1_penalty(parameters: Iterable[Tensor]) -> Tensor:
     for parameter in parameters:
         total = total + ew.abs(parameter).sum()
     return total if isinstance(total, Tensor) else Tensor(np.asarray(total))
+
+
+# ----- likelihoods of distributions -----------------------------------------------------------
+class KLDivergence(Function):
+    """Pointwise KL divergence ℓ = y(ln y − x) of log-probabilities x from probabilities y (0 where
+    y = 0);   ∂ℓ/∂x = −y,  ∂ℓ/∂y = ln y + 1 − x (NaN at y = 0, as in PyTorch).
+    log_target (y given as ln y = t): ℓ = eᵗ(t − x);   ∂ℓ/∂x = −eᵗ,  ∂ℓ/∂t = eᵗ(t − x + 1)."""
+
+    def __init__(self, log_target: bool) -> None:
+        self.log_target = log_target
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        if self.log_target:
+            self.p = np.exp(y)
+            return self.p * (y - x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # y ln y → 0 as y → 0
+            self.log_y = np.log(y)
+            return np.where(y == 0, 0, y * (self.log_y - x)).astype(self.log_y.dtype, copy=False)
+
+    def backward(self, g):
+        x, y = self.x, self.y
+        p = self.p if self.log_target else y
+        grad_x = -g * p if self.needs_grad(0) else None
+        grad_y = None
+        if self.needs_grad(1):
+            if self.log_target:
+                grad_y = g * p * (y - x + 1)
+            else:
+                grad_y = g * np.where(y == 0, np.nan, self.log_y + 1 - x)
+        return self.to_inputs(grad_x, grad_y)
+
+
+def kl_div(
+    input: Any,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """KL(y ‖ q) summed pointwise, for log-probabilities `input` = ln q and probabilities `target`
+    (log-probabilities with log_target=True). reduction="batchmean" divides the sum by the batch size,
+    the KL divergence of the maths; "mean" divides by the number of elements (PyTorch warns)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction, (*REDUCTIONS, "batchmean"))
+    if reduction == "mean" and size_average is None and reduce is None:
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support size."
+            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            stacklevel=2,
+        )
+    input = as_tensor(input)
+    losses = KLDivergence(log_target)(input, target_like(target, input))
+    if reduction == "batchmean":
+        total = losses.sum()
+        return total / input.shape[0] if input.ndim else total
+    return reduce_losses(losses, reduction)
+
+
+def poisson_nll_loss(
+    input: Any,
+    target: Any,
+    log_input: bool = True,
+    full: bool = False,
+    size_average: bool | None = None,
+    eps: float = 1e-8,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Poisson negative log-likelihood of counts y at rate λ: ℓ = eˣ − y·x for log-rates x
+    (log_input), else λ − y·ln(λ + ε); full=True adds Stirling's y ln y − y + ½ln(2πy) where y > 1."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    input = as_tensor(input)
+    target = target_like(target, input)
+    losses = ew.exp(input) - target * input if log_input else input - target * ew.log(input + eps)
+    if full:
+        counted = target.data > 1  # the approximation of ln y! is only used (and only defined) above 1
+        y = ew.where(counted, target, 1.0)
+        stirling = y * ew.log(y) - y + 0.5 * ew.log(2 * math.pi * y)
+        losses = losses + ew.where(counted, stirling, 0.0)
+    return reduce_losses(losses, reduction)
+
+
+def _gaussian_variance(var: Any, input: Tensor) -> Tensor:
+    """The variance as PyTorch accepts it: a number, input's shape, input's shape without its last
+    dim (one variance per vector), or input's shape with one dim of size 1."""
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        return Tensor(np.full(input.shape, var, dtype=input.dtype))
+    var = target_like(var, input)
+    if np.any(var.data < 0):
+        raise ValueError("var has negative entry/entries")
+    if var.shape == input.shape:
+        return var
+    if input.shape[:-1] == var.shape:
+        return var.reshape(*var.shape, 1)
+    mismatched = [v for i, v in zip(input.shape, var.shape, strict=False) if i != v]
+    if var.ndim == input.ndim and sum(mismatched) == 1:
+        return var
+    raise ValueError(f"var is of incorrect size: {var.shape} for input of shape {input.shape}")
+
+
+def gaussian_nll_loss(
+    input: Any, target: Any, var: Any, full: bool = False, eps: float = 1e-6, reduction: str = "mean"
+) -> Tensor:
+    """Gaussian negative log-likelihood ℓ = ½(ln σ² + (ŷ − y)²/σ²) (+ ½ln 2π when full), with σ²
+    clamped at ε in the value only: the gradient flows to σ² as if unclamped, as in PyTorch."""
+    input = as_tensor(input)
+    var = _gaussian_variance(var, input)
+    check_reduction(reduction)
+    floor = np.maximum(var.data, eps) - var.data  # 0 unless σ² < ε: a constant, not differentiated
+    var = var + floor.astype(var.dtype, copy=False)
+    diff = input - target_like(target, input)
+    losses = 0.5 * (ew.log(var) + diff * diff / var)
+    if full:
+        losses = losses + 0.5 * math.log(2 * math.pi)
+    return reduce_losses(losses, reduction)

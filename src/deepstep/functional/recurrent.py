@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.ops_activation import stable_sigmoid
 from ..autograd.tensor import Tensor
@@ -144,6 +145,10 @@ class RecurrentLayer(Function):
         self.lengths = lengths
 
     def forward(self, x, *rest):
+        with backend.single_threaded_blas():  # many small products: threads cost more than they give
+            return self._forward(x, *rest)
+
+    def _forward(self, x, *rest):
         kind = self.kind
         states, (w_ih, w_hh, *biases) = list(rest[: kind.states]), rest[kind.states :]
         b_ih, b_hh = biases if biases else (None, None)
@@ -182,6 +187,10 @@ class RecurrentLayer(Function):
         return out
 
     def backward(self, g):
+        with backend.single_threaded_blas():
+            return self._backward(g)
+
+    def _backward(self, g):
         kind, steps = self.kind, self.x.shape[0]
         g_out, d_state = g[:steps], [g[steps + j].copy() for j in range(kind.states)]
         d_xw = np.zeros_like(self.acts[..., : kind.gates * self.w_hh.shape[1]])

@@ -42,18 +42,22 @@ def write_archive(
 
 
 def read_archive(
-    path: str | os.PathLike, header_key: str, what: str, names: Iterable[str] | None = None
+    path: str | os.PathLike, header_key: str | None, what: str, names: Iterable[str] | None = None
 ) -> tuple[Any, dict[str, np.ndarray]]:
     """(header, arrays) of a file written by write_archive: every array, or only `names` (none for
-    ()). `what` names the kind of file in the errors: missing, foreign, truncated or corrupt."""
+    ()). `what` names the kind of file in the errors: missing, foreign, truncated or corrupt. With
+    header_key None, any .npz: no header, every array (a header among them, as it is stored)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no {what} at {path}")
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if header_key not in archive.files:
+            if header_key is None:
+                header = None
+            elif header_key not in archive.files:
                 raise ValueError(f"{path} is not a {what} (no {header_key.strip('_')} inside)")
-            header = json.loads(archive[header_key].tobytes().decode("utf-8"))
+            else:
+                header = json.loads(archive[header_key].tobytes().decode("utf-8"))
             wanted = [n for n in archive.files if n != header_key] if names is None else list(names)
             arrays = {name: archive[name] for name in wanted}
     except (

@@ -1,6 +1,9 @@
-"""Saving and loading models: the architecture as JSON, the weights as arrays, in one .npz file.
+"""Saving and loading models: the architecture as JSON, the weights as arrays, in one file.
 
-Nothing in the file is executable: it is read with `allow_pickle=False`, and the
+`model.save("m.npz")` writes an .npz, `model.save("m.safetensors")` a safetensors file whose
+tensors are named as in `state_dict()` (so PyTorch loads them into the same torch.nn module) and
+whose metadata holds the architecture as JSON under "deepstep.model"; other names get the default
+format (formats.py). Nothing in the file is executable: arrays are read without pickle, and the
 architecture names only Module classes already defined in the loading process (deepstep's
 own, or your own once imported). Files are written to a temporary name and renamed, so a
 crash mid-save never leaves a half-written model behind.
@@ -8,6 +11,7 @@ crash mid-save never leaves a half-written model behind.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -16,12 +20,17 @@ import numpy as np
 
 from ..nn.module import Module, module_class
 from .archive import read_archive, write_archive
+from .formats import format_for_name, is_npz_file
+from .safetensors_file import read_json, read_safetensors, write_safetensors
+from .weights import check_state_dict
 
 __all__ = ["load", "save"]
 
 FORMAT = "deepstep-model"
 VERSION = 1
-_ARCHITECTURE_KEY = "__architecture__"
+_ARCHITECTURE_KEY = "__architecture__"  # the header's name in an .npz
+_METADATA_KEY = "deepstep.model"  # and in a safetensors file's metadata
+_WHAT = "deepstep model file"
 
 
 # ----- the architecture as JSON -------------------------------------------------------------
@@ -96,6 +105,8 @@ def save(model: Module, path: str | os.PathLike) -> Path:
     header = {"format": FORMAT, "version": VERSION, "architecture": describe(model)}
     state = model.state_dict()
     _check_rebuilds(model, header["architecture"], state)
+    if format_for_name(path) == "safetensors":
+        return write_safetensors(path, state, {_METADATA_KEY: json.dumps(header)})
     arrays = {f"state/{name}": value for name, value in state.items()}
     return write_archive(path, _ARCHITECTURE_KEY, header, arrays)
 
@@ -114,13 +125,27 @@ def _check_rebuilds(model: Module, architecture: dict[str, Any], state: dict[str
 
 
 def load(path: str | os.PathLike) -> Module:
-    """Rebuild a model saved by `save` (never runs code from the file)."""
-    header, arrays = read_archive(path, _ARCHITECTURE_KEY, "deepstep model file")
-    state = {name[len("state/") :]: value for name, value in arrays.items() if name.startswith("state/")}
-    if header.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a deepstep model file (format {header.get('format')!r})")
+    """Rebuild a model saved by `save`, from an .npz or a safetensors file (never runs code from it)."""
+    header, state = _read(Path(path))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a deepstep model file (its header is {str(header)[:80]!r})")
     if header.get("version", 0) > VERSION:
         raise ValueError(f"{path} was written by a newer deepstep (format version {header['version']})")
     model = build(header["architecture"])
+    check_state_dict(model, state, source=path)
     model.load_state_dict(state)
     return model
+
+
+def _read(path: Path) -> tuple[Any, dict[str, np.ndarray]]:
+    """(header, state dict) of a model file, whichever container it is."""
+    if is_npz_file(path):
+        header, arrays = read_archive(path, _ARCHITECTURE_KEY, _WHAT)
+        return header, {name[len("state/") :]: v for name, v in arrays.items() if name.startswith("state/")}
+    metadata, state = read_safetensors(path, _WHAT)
+    if _METADATA_KEY not in metadata:
+        raise ValueError(
+            f"{path} holds weights but no deepstep architecture (written by another library?): build "
+            "the model in code and load them with deepstep.io.load_weights(model, path)"
+        )
+    return read_json(path, metadata, _METADATA_KEY, _WHAT), state

@@ -6,7 +6,20 @@ Each file below has its `__all__`; `deepstep.nn.functional` is `deepstep.functio
 import sys as _sys
 
 from .. import functional
-from . import activation, containers, conv, embedding, init, layers, losses, module, normalization, rnn, utils
+from . import (
+    activation,
+    containers,
+    conv,
+    embedding,
+    init,
+    layers,
+    losses,
+    module,
+    normalization,
+    rnn,
+    transformer,
+    utils,
+)
 from .activation import *  # noqa: F403
 from .containers import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -16,6 +29,7 @@ from .losses import *  # noqa: F403
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalization import *  # noqa: F403
 from .rnn import *  # noqa: F403
+from .transformer import *  # noqa: F403
 
 # `import deepstep.nn.functional as F` works as `import torch.nn.functional as F` does.
 _sys.modules[__name__ + ".functional"] = functional
@@ -31,7 +45,17 @@ __all__ = sorted(
         "utils",
         *(
             name
-            for file in (activation, containers, conv, embedding, layers, losses, normalization, rnn)
+            for file in (
+                activation,
+                containers,
+                conv,
+                embedding,
+                layers,
+                losses,
+                normalization,
+                rnn,
+                transformer,
+            )
             for name in file.__all__
         ),
     }

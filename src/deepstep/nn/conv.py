@@ -1,43 +1,162 @@
-"""Convolutional layers: Conv2d, ConvTranspose2d, pooling, Upsample, and batch normalisation."""
+"""Convolutional layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (strides, padding with zeros
+or the input's own border, dilation, groups), and batch normalisation. The pooling and resampling
+layers are in pooling.py and exported from here too."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import backend
 from .. import functional as F
+from ..autograd.ops_layout import pad
 from ..autograd.tensor import Tensor
-from ..functional.windows import conv_padding, pair
+from ..functional.windows import conv_padding, ntuple
 from . import init
-from .layers import ReLU, positive_int
+from .layers import positive_int
 from .module import Module, Parameter
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    Fold,
+    LPPool1d,
+    LPPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
-__all__ = ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "Upsample"]
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "Fold",
+    "LPPool1d",
+    "LPPool2d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Unfold",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+]
 
 Seed = int | np.random.Generator | None
 
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
-class _ConvBase(Module):
-    """Weights initialised as PyTorch does: U[−1/√fan_in, 1/√fan_in] (Kaiming-uniform with a = √5)."""
 
-    def _init(self, shape: tuple[int, ...], bias: bool, dtype: Any, seed: Seed, fan_in: int) -> None:
+class _ConvNd(Module):
+    """What every convolution layer holds, with PyTorch's names and checks; weights initialised as
+    PyTorch does: U[−1/√fan_in, 1/√fan_in] (Kaiming-uniform with a = √5), fan_in = weight.shape[1]·k."""
+
+    spatial = 2
+    transposed = False
+
+    def _setup(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        groups: int,
+        bias: bool,
+        padding_mode: str,
+        device: Any,
+        dtype: Any,
+        seed: Seed,
+    ) -> None:
+        name, n = type(self).__name__, self.spatial
+        self.in_channels = positive_int(name, "in_channels", in_channels)
+        self.out_channels = positive_int(name, "out_channels", out_channels)
+        if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+        if self.in_channels % groups:
+            raise ValueError(
+                f"{name}: in_channels must be divisible by groups, got {in_channels} and {groups}"
+            )
+        if self.out_channels % groups:
+            raise ValueError(
+                f"{name}: out_channels must be divisible by groups, got {out_channels} and {groups}"
+            )
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode={padding_mode!r}"
+            )
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"{name}: deepstep runs on the CPU only, got device={device!r}")
+        self.kernel_size = ntuple(kernel_size, n, "kernel_size")
+        self.stride, self.dilation = ntuple(stride, n, "stride"), ntuple(dilation, n, "dilation")
+        self.padding = padding if isinstance(padding, str) else ntuple(padding, n, "padding")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+        conv_padding(padding, self.kernel_size, self.stride, self.dilation)  # errors now, not later
+        self.groups, self.padding_mode = int(groups), padding_mode
         dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
         rng = backend.as_generator(seed)
+        first, second = (self.in_channels, self.out_channels)[:: 1 if self.transposed else -1]
+        shape = (first, second // self.groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), seed=rng)
         self.bias = None
         if bias:
-            bound = 1 / math.sqrt(fan_in)
+            bound = 1 / math.sqrt(shape[1] * math.prod(self.kernel_size))
             self.bias = Parameter(rng.uniform(-bound, bound, self.out_channels).astype(dtype))
 
+    def extra_repr(self) -> str:
+        n = self.spatial
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        )
+        if self.padding != (0,) * n:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            text += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", (0,) * n) != (0,) * n:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
 
-class Conv2d(_ConvBase):
-    """2-D convolution over NCHW images; weight of shape (out_channels, in_channels, kh, kw).
-    padding: zeros on each side (an int or a pair), 'valid' (none) or 'same' (stride 1 only)."""
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W) images; weight of shape (out_channels, in_channels/groups, kh, kw).
+    padding: zeros on each side (an int or a pair), 'valid' (none) or 'same' (stride 1 only), or with
+    padding_mode 'reflect', 'replicate' or 'circular' the input's own border instead of zeros."""
 
     def __init__(
         self,
@@ -46,32 +165,43 @@ class Conv2d(_ConvBase):
         kernel_size: int | tuple,
         stride: int | tuple = 1,
         padding: int | tuple | str = 0,
+        dilation: int | tuple = 1,
+        groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
         seed: Seed = None,
     ) -> None:
-        self.in_channels = positive_int(type(self).__name__, "in_channels", in_channels)
-        self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride, self.padding = stride, padding
-        conv_padding(padding, self.kernel_size, pair(stride, "stride"))  # errors now, not later
-        kh, kw = self.kernel_size
-        self._init(
-            (self.out_channels, self.in_channels, kh, kw), bias, dtype, seed, self.in_channels * kh * kw
-        )
+        args = (stride, padding, dilation, groups, bias, padding_mode, device, dtype, seed)
+        self._setup(in_channels, out_channels, kernel_size, *args)
+
+    def _convolve(self, x: Any, padding: Any) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
     def forward(self, x: Any) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        if self.padding_mode == "zeros":
+            return self._convolve(x, self.padding)
+        # the border first (F.pad's (left, right) pairs, last axis first), then a convolution without
+        pads = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        widths = [width for pair in reversed(pads) for width in pair]
+        return self._convolve(pad(x, widths, mode=self.padding_mode), 0)
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding!r}"
-        )
+
+class Conv1d(Conv2d):
+    """1-D convolution over (N, C, L) signals; weight of shape (out_channels, in_channels/groups, k)."""
+
+    spatial = 1
+
+    def _convolve(self, x: Any, padding: Any) -> Tensor:
+        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_ConvBase):
-    """Transposed convolution (decoders, generators); weight of shape (in_channels, out_channels, kh, kw)."""
+class ConvTranspose2d(_ConvNd):
+    """Transposed convolution (decoders, generators); weight of shape (in_channels, out_channels/groups,
+    kh, kw). forward(x, output_size) picks the output_padding that gives that size, as PyTorch's."""
+
+    transposed = True
 
     def __init__(
         self,
@@ -81,63 +211,56 @@ class ConvTranspose2d(_ConvBase):
         stride: int | tuple = 1,
         padding: int | tuple = 0,
         output_padding: int | tuple = 0,
+        groups: int = 1,
         bias: bool = True,
+        dilation: int | tuple = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
         seed: Seed = None,
     ) -> None:
-        self.in_channels = positive_int(type(self).__name__, "in_channels", in_channels)
-        self.out_channels = positive_int(type(self).__name__, "out_channels", out_channels)
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride, self.padding, self.output_padding = stride, padding, output_padding
-        kh, kw = self.kernel_size
-        self._init(
-            (self.in_channels, self.out_channels, kh, kw), bias, dtype, seed, self.out_channels * kh * kw
-        )
+        if isinstance(padding, str):
+            raise ValueError(
+                f"{type(self).__name__}: padding must be an int or a tuple of ints, got {padding!r}"
+            )
+        args = (stride, padding, dilation, groups, bias, padding_mode, device, dtype, seed)
+        self._setup(in_channels, out_channels, kernel_size, *args)
+        self.output_padding = ntuple(output_padding, self.spatial, "output_padding")
 
-    def forward(self, x: Any) -> Tensor:
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding)
+    def _output_padding(self, x: Any, output_size: Any) -> tuple[int, ...]:
+        if output_size is None:
+            return self.output_padding
+        n, shape = self.spatial, tuple(np.shape(x))
+        sizes = tuple(output_size)[-n:] if len(output_size) in (len(shape), n) else None
+        if sizes is None:
+            raise ValueError(
+                f"{type(self).__name__}: for {len(shape)}D input, output_size must have {n} or {len(shape)} "
+                f"elements (got {len(output_size)})"
+            )
+        smallest = [
+            (size - 1) * s - 2 * p + d * (k - 1) + 1
+            for size, s, p, d, k in zip(
+                shape[-n:], self.stride, self.padding, self.dilation, self.kernel_size, strict=True
+            )
+        ]
+        largest = [low + s - 1 for low, s in zip(smallest, self.stride, strict=True)]
+        if any(not low <= size <= high for size, low, high in zip(sizes, smallest, largest, strict=True)):
+            raise ValueError(
+                f"requested an output size of {list(sizes)}, but valid sizes range from {smallest} to "
+                f"{largest} (for an input of {list(shape[-n:])})"
+            )
+        return tuple(size - low for size, low in zip(sizes, smallest, strict=True))
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-
-
-class MaxPool2d(Module):
-    def __init__(
-        self, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
-    ) -> None:
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-
-    def forward(self, x: Any) -> Tensor:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def fused_with(self, previous: Module) -> Callable[[Any], Tensor] | None:
-        """After a ReLU: F.relu_max_pool2d, the ReLU done on the pooled outputs only (exact, since
-        max commutes with ReLU; a quarter of the work for 2×2 windows)."""
-        if type(self) is MaxPool2d and type(previous) is ReLU:
-            return lambda x: F.relu_max_pool2d(x, self.kernel_size, self.stride, self.padding)
-        return None
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}"
-
-
-class AvgPool2d(MaxPool2d):
-    def forward(self, x: Any) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        args = (self.stride, self.padding, self._output_padding(x, output_size), self.groups, self.dilation)
+        function = F.conv_transpose1d if self.spatial == 1 else F.conv_transpose2d
+        return function(x, self.weight, self.bias, *args)
 
 
-class Upsample(Module):
-    """Nearest-neighbour upsampling by an integer scale factor."""
+class ConvTranspose1d(ConvTranspose2d):
+    """Transposed 1-D convolution; weight of shape (in_channels, out_channels/groups, k)."""
 
-    def __init__(self, scale_factor: int | tuple = 2, mode: str = "nearest") -> None:
-        if mode != "nearest":
-            raise ValueError(f"only mode='nearest' is implemented, got {mode!r}")
-        self.scale_factor, self.mode = scale_factor, mode
-
-    def forward(self, x: Any) -> Tensor:
-        return F.upsample_nearest(x, self.scale_factor)
+    spatial = 1
 
 
 class _BatchNorm(Module):

@@ -66,15 +66,17 @@ CASES: tuple[OpCase, ...] = (
         torch=lambda t, a: a.sum(dim=(0, 2), keepdim=True),
     ),
     OpCase("mean", lambda a: a.mean(axis=1), ((3, 4),), torch=lambda t, a: a.mean(dim=1)),
-    OpCase("max", lambda a: a.max(axis=-1), ((3, 4),), torch=lambda t, a: a.amax(dim=-1)),
-    OpCase("max_all", lambda a: a.max(), ((3, 4),), torch=lambda t, a: a.amax()),
+    OpCase(
+        "max", lambda a: a.max(dim=-1).values, ((3, 4),), "distinct", torch=lambda t, a: a.max(dim=-1).values
+    ),
+    OpCase("max_all", lambda a: a.max(), ((3, 4),), torch=lambda t, a: a.max()),
     OpCase(
         "min",
-        lambda a: a.min(axis=0, keepdims=True),
+        lambda a: a.amin(axis=0, keepdims=True),
         ((3, 4),),
         torch=lambda t, a: a.amin(dim=0, keepdim=True),
     ),
-    OpCase("var", lambda a: a.var(axis=1), ((3, 4),), torch=lambda t, a: a.var(dim=1, correction=0)),
+    OpCase("var", lambda a: a.var(axis=1, ddof=0), ((3, 4),), torch=lambda t, a: a.var(dim=1, correction=0)),
     OpCase(
         "var_ddof1", lambda a: a.var(axis=0, ddof=1), ((3, 4),), torch=lambda t, a: a.var(dim=0, correction=1)
     ),
@@ -88,6 +90,7 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase("transpose", lambda a: a.transpose(2, 0, 1), ((2, 3, 4),), torch=lambda t, a: a.permute(2, 0, 1)),
     OpCase("transpose_swap", lambda a: a.transpose(0, 2), ((2, 3, 4),), torch=lambda t, a: a.transpose(0, 2)),
+    OpCase("transpose_2d", lambda a: a.transpose(0, 1), ((3, 4),), torch=lambda t, a: a.transpose(0, 1)),
     OpCase("T", lambda a: a.T, ((3, 4),), torch=lambda t, a: a.T),
     OpCase("flatten", lambda a: a.flatten(1), ((2, 3, 4),), torch=lambda t, a: a.flatten(1)),
     OpCase("squeeze", lambda a: a.squeeze(1), ((3, 1, 4),), torch=lambda t, a: a.squeeze(1)),
@@ -107,7 +110,7 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase(
         "split",
-        lambda a: ag.split(a, [1, 3], axis=1)[1] * 2,
+        lambda a: ag.split(a, [1, 2, 2], dim=1)[1] * 2,
         ((3, 5),),
         torch=lambda t, a: t.split(a, [1, 2, 2], dim=1)[1] * 2,
     ),
@@ -270,7 +273,7 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase(
         "nll_loss",
-        lambda a: F.nll_loss(ag.log_softmax(a), _LABELS, reduction="sum"),
+        lambda a: F.nll_loss(ag.log_softmax(a, dim=-1), _LABELS, reduction="sum"),
         ((4, 5),),
         torch=lambda t, a: t.nn.functional.nll_loss(
             t.log_softmax(a, dim=-1), t.from_numpy(_LABELS), reduction="sum"

@@ -1,0 +1,143 @@
+"""Compiled kernels (numba, when installed) for normalisation within each sample (layer, RMS, group and
+instance normalisation): each group's moments, then y = γ·x̂ + β, then the backward pass, each one or
+two passes over memory where NumPy needs four to eight (see RowNorm in normalization.py).
+
+The input is seen as blocks (A, P, S): P channels, along which γ and β act, of S positions each, in
+G groups of P/G channels whose statistics are taken together. Layer and RMS normalisation are
+(rows, n, 1) with G = 1, group normalisation (N, C, positions) with G groups, instance normalisation
+the same with G = C. As in deepstep._compiled, each kernel has a loop for S = 1 of its own (LLVM
+vectorises that one over the channels), and sums run in float64 with only 'reassoc' relaxed, so that
+NaN and inf keep their meaning.
+
+Optional: without numba (or with DEEPSTEP_NUMBA=0 in the environment) normalization.py keeps its
+NumPy path, and the tests hold the two to the same results. numba is imported on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+__all__ = ["kernels"]
+
+_kernels: Any = None
+
+
+def kernels() -> Any:
+    """The compiled functions, or None when numba is missing or switched off."""
+    global _kernels
+    if _kernels is None:
+        _kernels = _compile() if os.environ.get("DEEPSTEP_NUMBA", "1") != "0" else False
+    return _kernels or None
+
+
+def _compile() -> Any:
+    try:
+        import numba
+    except ImportError:
+        return False
+    sums = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
+
+    @sums
+    def row_moments(rows, centred, mean, var):  # pragma: no cover - compiled
+        """Each row's mean (0 when not centred) and mean square deviation from it, in two passes
+        (no cancellation); rows (R, n), mean and var (R,)."""
+        count, n = rows.shape
+        for r in range(count):
+            m = 0.0
+            if centred:
+                for i in range(n):
+                    m += rows[r, i]
+                m /= max(n, 1)
+            v = 0.0
+            for i in range(n):
+                d = rows[r, i] - m
+                v += d * d
+            mean[r] = m
+            var[r] = v / max(n, 1)
+
+    @sums
+    def normalise(x, mean, inv_std, gamma, beta, out):  # pragma: no cover - compiled
+        """out = γ·(x − μ)/σ + β on blocks x (A, P, S), μ and 1/σ per group (A, G), γ and β per channel."""
+        blocks, channels, inner = x.shape
+        groups = mean.shape[1]
+        per_group = channels // groups
+        for a in range(blocks):
+            for group in range(groups):
+                mu, inv = mean[a, group], inv_std[a, group]
+                first = group * per_group
+                if inner == 1:
+                    for k in range(per_group):
+                        c = first + k  # (a loop over range(first, last) would not vectorise)
+                        out[a, c, 0] = (x[a, c, 0] - mu) * inv * gamma[c] + beta[c]
+                else:
+                    for k in range(per_group):
+                        c = first + k
+                        scale = inv * gamma[c]
+                        shift = beta[c] - mu * scale
+                        for j in range(inner):
+                            out[a, c, j] = x[a, c, j] * scale + shift
+
+    @sums
+    def normalise_backward(
+        g, x, mean, inv_std, gamma, centred, grad_x, grad_gamma, grad_beta
+    ):  # pragma: no cover
+        """∂L/∂x = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) per group with ĝ = γ·g (no mean(ĝ) term when
+        not centred), and Σ g·x̂, Σ g per channel added into the float64 grad_gamma, grad_beta."""
+        blocks, channels, inner = x.shape
+        groups = mean.shape[1]
+        per_group = channels // groups
+        n = max(per_group * inner, 1)
+        for a in range(blocks):
+            for group in range(groups):
+                mu, inv = mean[a, group], inv_std[a, group]
+                first = group * per_group
+                sum_g = sum_g_x_hat = 0.0
+                if inner == 1:  # three short loops over the channels: each one vectorises
+                    for k in range(per_group):
+                        c = first + k  # (a loop over range(first, last) would not vectorise)
+                        sum_g += gamma[c] * g[a, c, 0]
+                        sum_g_x_hat += gamma[c] * g[a, c, 0] * (x[a, c, 0] - mu)
+                    sum_g_x_hat *= inv
+                    for k in range(per_group):
+                        c = first + k
+                        grad_beta[c] += g[a, c, 0]
+                        grad_gamma[c] += g[a, c, 0] * ((x[a, c, 0] - mu) * inv)
+                else:
+                    for k in range(per_group):
+                        c = first + k
+                        s_g = s_gx = 0.0  # in registers: arrays updated in the loop would not vectorise
+                        for j in range(inner):
+                            s_g += g[a, c, j]
+                            s_gx += g[a, c, j] * (x[a, c, j] - mu)
+                        s_gx *= inv
+                        grad_beta[c] += s_g
+                        grad_gamma[c] += s_gx
+                        sum_g += gamma[c] * s_g
+                        sum_g_x_hat += gamma[c] * s_gx
+                mean_g = sum_g / n if centred else 0.0
+                mean_g_x_hat = sum_g_x_hat / n
+                if inner == 1:
+                    for k in range(per_group):
+                        c = first + k
+                        h = (x[a, c, 0] - mu) * inv
+                        grad_x[a, c, 0] = inv * (gamma[c] * g[a, c, 0] - mean_g - h * mean_g_x_hat)
+                else:
+                    for k in range(per_group):
+                        c = first + k
+                        weight = gamma[c] * inv
+                        for j in range(inner):
+                            h = (x[a, c, j] - mu) * inv
+                            grad_x[a, c, j] = weight * g[a, c, j] - inv * (mean_g + h * mean_g_x_hat)
+
+    return SimpleNamespace(
+        row_moments=row_moments, normalise=normalise, normalise_backward=normalise_backward
+    )
+
+
+def usable(*arrays: np.ndarray) -> bool:
+    """Whether the kernels take these arrays: float32 or float64 alike (float16 stays with NumPy)."""
+    return all(a.dtype == arrays[0].dtype and a.dtype in (np.float32, np.float64) for a in arrays)

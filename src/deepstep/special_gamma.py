@@ -1,0 +1,223 @@
+"""Special functions on arrays beyond the error function: ln Γ, the digamma and polygamma functions,
+the modified Bessel functions I₀ and I₁, and the normal distribution's log-CDF, quantile and the
+scaled erfc. deepstep.special exports them (and gives them a Tensor form).
+
+SciPy's compiled routines are used when SciPy is installed; otherwise NumPy formulas:
+  ln Γ: the standard library's math.lgamma, element by element;
+  ψ⁽ⁿ⁾: the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) − (−1)ⁿ n!/xⁿ⁺¹ up to x ≥ 10, then the asymptotic series
+        of ψ (n = 0) or the Euler–Maclaurin sum of the Hurwitz zeta, ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ n! ζ(n + 1, x);
+        ψ of a negative x by the reflection ψ(1 − x) − π/tan(πx);
+  I₀: numpy.i0;  I₁: its power series for |x| ≤ 25 and the asymptotic series above;
+  Φ⁻¹: the standard library's NormalDist;  ln Φ and e^(x²)·erfc(x): erfc, and asymptotic series in
+        the tails where erfc underflows.
+All return x's floating dtype; PyTorch's values at the poles (ψ(0) = −inf, ln Γ(−inf) = inf).
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import numpy as np
+
+from .special import _python_erfc, _scipy_special
+
+__all__ = ["digamma", "erfcx", "gammaln", "i0", "i1", "log_ndtr", "ndtri", "polygamma"]
+
+# Bernoulli numbers B₂, B₄, …, B₁₆ for the asymptotic series
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+_SHIFT = 10  # the recurrence moves x up to at least this, where the series are exact in double precision
+
+
+def _float64(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.float64) if x.dtype.kind in "biu" else x.astype(np.float64, copy=False)
+
+
+def _like(result: np.ndarray, x: np.ndarray) -> np.ndarray:
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    return np.asarray(result, dtype=dtype)
+
+
+def _use_scipy(use_scipy: bool) -> bool:
+    return use_scipy and _scipy_special is not None
+
+
+# ----- the gamma family ---------------------------------------------------------------------------
+def _lgamma_scalar(v: float) -> float:
+    try:
+        return math.lgamma(v)
+    except ValueError:  # a pole (0, −1, −2, …)
+        return math.inf
+
+
+_python_lgamma = np.frompyfunc(_lgamma_scalar, 1, 1)
+
+
+def gammaln(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """ln |Γ(x)|: inf at the poles 0, −1, −2, … and at ±inf."""
+    x = np.asarray(x)
+    if _use_scipy(use_scipy):
+        out = _scipy_special.gammaln(x)
+    else:
+        out = np.asarray(_python_lgamma(_float64(x)), dtype=np.float64)
+    return _like(np.where(np.isneginf(x), np.inf, out), x)
+
+
+def _digamma_fallback(x: np.ndarray) -> np.ndarray:
+    """ψ(x) by reflection for x < 0, the recurrence to x ≥ 10 and ψ(y) ~ ln y − 1/2y − Σ B₂ₖ/(2k·y²ᵏ)."""
+    with np.errstate(all="ignore"):
+        negative = x < 0
+        y = np.where(negative, 1 - x, x)
+        shift = np.zeros_like(y)
+        for _ in range(_SHIFT):
+            small = y < _SHIFT
+            shift = shift - np.where(small, 1 / y, 0)
+            y = np.where(small, y + 1, y)
+        series = np.log(y) - 0.5 / y
+        for k, b in enumerate(_BERNOULLI, start=1):
+            series = series - b / (2 * k * y ** (2 * k))
+        out = series + shift
+        out = np.where(negative, out - math.pi / np.tan(math.pi * x), out)
+        out = np.where((x <= 0) & (x == np.floor(x)), np.nan, out)  # poles at −1, −2, …
+        out = np.where(x == 0, np.copysign(np.inf, -x), out)  # ψ(0) = −inf, ψ(−0) = inf
+        return np.where(x == np.inf, np.inf, out)
+
+
+def _hurwitz_zeta(s: float, x: np.ndarray) -> np.ndarray:
+    """ζ(s, x) = Σₖ (x + k)⁻ˢ for x > 0: ten terms, then Euler–Maclaurin's tail."""
+    with np.errstate(all="ignore"):
+        total = sum((x + k) ** -s for k in range(_SHIFT))
+        y = x + _SHIFT
+        total = total + y ** (1 - s) / (s - 1) + 0.5 * y**-s
+        rising, power = s, y ** (-s - 1)
+        for j, b in enumerate(_BERNOULLI, start=1):
+            total = total + b / math.factorial(2 * j) * rising * power
+            rising *= (s + 2 * j - 1) * (s + 2 * j)
+            power = power / (y * y)
+        return total
+
+
+def _polygamma_fallback(n: int, x: np.ndarray) -> np.ndarray:
+    """ψ⁽ⁿ⁾(x), n ≥ 1: x moved above 0 by the recurrence, then (−1)ⁿ⁺¹ n! ζ(n + 1, x)."""
+    sign, factorial = (-1.0) ** (n + 1), math.factorial(n)
+    with np.errstate(all="ignore"):
+        lowest = float(np.min(x[np.isfinite(x)], initial=0.0))
+        steps = math.ceil(max(0.0, -lowest)) + 1
+        y, correction = x.copy(), np.zeros_like(x)
+        for _ in range(min(steps, 10_000)):  # ψ⁽ⁿ⁾(y) = ψ⁽ⁿ⁾(y + 1) + (−1)ⁿ⁺¹ n!/yⁿ⁺¹
+            low = y <= 0
+            correction = correction + np.where(low, sign * factorial / y ** (n + 1), 0)
+            y = np.where(low, y + 1, y)
+        out = sign * factorial * _hurwitz_zeta(n + 1, y) + correction
+        out = np.where((x <= 0) & (x == np.floor(x)), np.inf if n % 2 else -np.inf, out)
+        return np.where(np.isposinf(x), 0.0, np.where(np.isneginf(x), np.nan, out))
+
+
+def digamma(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """ψ(x) = d ln Γ(x)/dx: −inf at 0, NaN at the negative integers."""
+    x = np.asarray(x)
+    return polygamma(0, x, use_scipy)
+
+
+def polygamma(n: int, x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """ψ⁽ⁿ⁾(x) = dⁿψ(x)/dxⁿ, the (n + 1)-th derivative of ln Γ (n ≥ 0)."""
+    x = np.asarray(x)
+    if _use_scipy(use_scipy):
+        out = _scipy_special.psi(x) if n == 0 else _scipy_special.polygamma(n, x)
+    else:
+        out = _digamma_fallback(_float64(x)) if n == 0 else _polygamma_fallback(n, _float64(x))
+    return _like(out, x)
+
+
+# ----- the modified Bessel functions ------------------------------------------------------------------
+def i0(x: np.ndarray) -> np.ndarray:
+    """I₀(x) = Σₖ (x/2)²ᵏ/(k!)², the modified Bessel function of order 0 (numpy.i0)."""
+    x = np.asarray(x)
+    return _like(np.i0(_float64(x)), x)
+
+
+def _i1_fallback(x: np.ndarray) -> np.ndarray:
+    magnitude = np.abs(x)
+    with np.errstate(all="ignore"):
+        half = magnitude[..., None] / 2
+        k = np.arange(80)
+        log_terms = (2 * k + 1) * np.log(np.where(half > 0, half, 1)) - np.cumsum(np.log(np.maximum(k, 1)))
+        log_terms = log_terms - np.cumsum(np.log(k + 1))  # − ln k! − ln (k + 1)!
+        series = np.where(magnitude > 0, np.exp(log_terms).sum(axis=-1), 0.0)
+        # I₁(x) ~ eˣ/√(2πx)·Σₖ (−1)ᵏ aₖ/xᵏ with aₖ = Πⱼ₌₁ᵏ (4 − (2j − 1)²)/(8j)
+        term, total = np.ones_like(magnitude), np.ones_like(magnitude)
+        for j in range(1, 12):
+            term = term * -(4 - (2 * j - 1) ** 2) / (8 * j * magnitude)
+            total = total + term
+        asymptotic = np.exp(magnitude) / np.sqrt(2 * math.pi * magnitude) * total
+        return np.sign(x) * np.where(magnitude <= 25, series, asymptotic)
+
+
+def i1(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """I₁(x) = Σₖ (x/2)²ᵏ⁺¹/(k!(k + 1)!) = I₀′(x), the modified Bessel function of order 1."""
+    x = np.asarray(x)
+    if _use_scipy(use_scipy):
+        return _like(_scipy_special.i1(x), x)
+    return _like(_i1_fallback(_float64(x)), x)
+
+
+# ----- the normal distribution ---------------------------------------------------------------------------
+_STANDARD_NORMAL = NormalDist()
+
+
+def _ndtri_scalar(p: float) -> float:
+    if math.isnan(p) or not 0.0 <= p <= 1.0:
+        return math.nan
+    if p in (0.0, 1.0):
+        return math.copysign(math.inf, p - 0.5)
+    return _STANDARD_NORMAL.inv_cdf(p)
+
+
+_python_ndtri = np.frompyfunc(_ndtri_scalar, 1, 1)
+
+
+def ndtri(p: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """Φ⁻¹(p), the standard normal quantile: Φ(ndtri(p)) = p; ±inf at 1 and 0, NaN outside [0, 1]."""
+    p = np.asarray(p)
+    if _use_scipy(use_scipy):
+        return _like(_scipy_special.ndtri(p), p)
+    return _like(np.asarray(_python_ndtri(_float64(p)), dtype=np.float64), p)
+
+
+def _erfc64(x: np.ndarray) -> np.ndarray:
+    return np.asarray(_python_erfc(x), dtype=np.float64)
+
+
+def log_ndtr(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """ln Φ(x), finite far into the left tail (where Φ itself underflows)."""
+    x = np.asarray(x)
+    if _use_scipy(use_scipy):
+        return _like(_scipy_special.log_ndtr(x), x)
+    v = _float64(x)
+    with np.errstate(all="ignore"):
+        # ln Φ(x) = ln(½ erfc(−x/√2)), or ln(1 − ½ erfc(x/√2)) for x > 0, where Φ(x) is near 1
+        direct = np.where(
+            v > 0, np.log1p(-0.5 * _erfc64(v / math.sqrt(2))), np.log(0.5 * _erfc64(-v / math.sqrt(2)))
+        )
+        # ln Φ(x) ~ −x²/2 − ln(−x) − ½ ln 2π + ln(1 − 1/x² + 3/x⁴ − 15/x⁶ + 105/x⁸)
+        z = 1 / (v * v)
+        tail = (
+            -0.5 * v * v
+            - np.log(-v)
+            - 0.5 * math.log(2 * math.pi)
+            + np.log1p(z * (-1 + z * (3 + z * (-15 + 105 * z))))
+        )
+        return _like(np.where(v < -35, tail, direct), x)
+
+
+def erfcx(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """e^(x²)·erfc(x), which stays finite for large x (where erfc underflows): ~ 1/(x√π)."""
+    x = np.asarray(x)
+    if _use_scipy(use_scipy):
+        return _like(_scipy_special.erfcx(x), x)
+    v = _float64(x)
+    with np.errstate(all="ignore"):
+        direct = np.exp(v * v) * _erfc64(v)
+        z = 1 / (2 * v * v)  # e^(x²)erfc(x) ~ 1/(x√π)·(1 − z + 3z² − 15z³ + 105z⁴)
+        tail = (1 + z * (-1 + z * (3 + z * (-15 + 105 * z)))) / (v * math.sqrt(math.pi))
+        return _like(np.where(v > 25, tail, direct), x)
