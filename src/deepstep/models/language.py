@@ -22,8 +22,9 @@ from .. import functional as F
 from ..autograd import ops_shape as shape
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..stable import softmax
 
-__all__ = ["GPT", "CharRNN"]
+__all__ = ["GPT", "CharRNN", "LanguageModel"]
 
 
 def _ids(x: Any) -> np.ndarray:
@@ -42,9 +43,7 @@ def _sample_next(
         k = min(int(top_k), logits.shape[-1])
         kth = np.partition(logits, -k, axis=-1)[:, -k][:, None]
         logits = np.where(logits < kth, -np.inf, logits)
-    logits -= logits.max(axis=-1, keepdims=True)
-    p = np.exp(logits)
-    p /= p.sum(axis=-1, keepdims=True)
+    p = softmax(logits, axis=-1)
     u = rng.random((p.shape[0], 1))
     return np.minimum((p.cumsum(axis=-1) < u).sum(axis=-1), p.shape[-1] - 1)
 
@@ -58,7 +57,42 @@ def _check_sampling(max_new_tokens: int, temperature: float, top_k: int | None) 
         raise ValueError(f"top_k must be ≥ 1, got {top_k}")
 
 
-class CharRNN(nn.Module):
+class LanguageModel(nn.Module):
+    """What CharRNN and GPT share: sampling text one token at a time from next_logits."""
+
+    def next_logits(self, new: np.ndarray, context: np.ndarray, state: Any) -> tuple[np.ndarray, Any]:
+        raise NotImplementedError
+
+    def generate(
+        self,
+        prompt_ids: Any,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """The prompt followed by max_new_tokens sampled ids (B, T + n): each from softmax(logits / τ),
+        among the top_k likeliest when given; the same seed gives the same text."""
+        _check_sampling(max_new_tokens, temperature, top_k)
+        ids = np.atleast_2d(_ids(prompt_ids)).astype(np.int64)
+        if ids.shape[1] == 0:
+            raise ValueError("generate needs a prompt of at least one token")
+        rng = backend.as_generator(seed)
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                new, state = ids, None
+                for _ in range(max_new_tokens):
+                    logits, state = self.next_logits(new, ids, state)
+                    new = _sample_next(logits, temperature, top_k, rng)[:, None]
+                    ids = np.concatenate([ids, new], axis=1)
+        finally:
+            self.train(was_training)
+        return ids
+
+
+class CharRNN(LanguageModel):
     """Embedding → LSTM/GRU (num_layers) → Linear: logits for the next character at each step."""
 
     def __init__(
@@ -88,33 +122,10 @@ class CharRNN(nn.Module):
         out, state = self.rnn(self.embedding(Tensor(_ids(idx))), state)
         return self.head(out), state
 
-    def generate(
-        self,
-        prompt_ids: Any,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> np.ndarray:
-        """The prompt followed by max_new_tokens sampled ids (B, T + n); the same seed, the same text."""
-        _check_sampling(max_new_tokens, temperature, top_k)
-        ids = np.atleast_2d(_ids(prompt_ids)).astype(np.int64)
-        if ids.shape[1] == 0:
-            raise ValueError("generate needs a prompt of at least one token")
-        rng = backend.as_generator(seed)
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                logits, state = self(ids)
-                pieces = [ids]
-                for _ in range(max_new_tokens):
-                    nxt = _sample_next(logits.data[:, -1], temperature, top_k, rng)[:, None]
-                    pieces.append(nxt)
-                    logits, state = self(nxt, state)
-        finally:
-            self.train(was_training)
-        return np.concatenate(pieces, axis=1)
+    def next_logits(self, new: np.ndarray, context: np.ndarray, state: Any) -> tuple[np.ndarray, Any]:
+        """The next token's logits from the ids not yet read (the state carries the rest)."""
+        logits, state = self(new, state)
+        return logits.data[:, -1], state
 
 
 class CausalSelfAttention(nn.Module):
@@ -173,7 +184,7 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_2(x))
 
 
-class GPT(nn.Module):
+class GPT(LanguageModel):
     """A decoder-only Transformer (GPT-2's layout as nanoGPT writes it), logits (B, T, V)."""
 
     def __init__(
@@ -216,32 +227,9 @@ class GPT(nn.Module):
             x = block(x)
         return F.linear(self.ln_f(x), self.wte.weight)
 
-    def generate(
-        self,
-        prompt_ids: Any,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> np.ndarray:
-        """The prompt followed by max_new_tokens sampled ids; the context is cut to block_size."""
-        _check_sampling(max_new_tokens, temperature, top_k)
-        ids = np.atleast_2d(_ids(prompt_ids)).astype(np.int64)
-        if ids.shape[1] == 0:
-            raise ValueError("generate needs a prompt of at least one token")
-        rng = backend.as_generator(seed)
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                for _ in range(max_new_tokens):
-                    logits = self(ids[:, -self.block_size :]).data[:, -1]
-                    ids = np.concatenate(
-                        [ids, _sample_next(logits, temperature, top_k, rng)[:, None]], axis=1
-                    )
-        finally:
-            self.train(was_training)
-        return ids
+    def next_logits(self, new: np.ndarray, context: np.ndarray, state: Any) -> tuple[np.ndarray, Any]:
+        """The next token's logits from the last block_size ids (a Transformer rereads its context)."""
+        return self(context[:, -self.block_size :]).data[:, -1], None
 
     def attention_weights(self, idx: Any, layer: int = 0) -> np.ndarray:
         """The causal attention weights (B, h, T, T) of one layer's heads for a batch of ids."""

@@ -18,10 +18,10 @@ from .. import backend
 from ..autograd import ops_shape as shape
 from ..autograd.creation import zeros
 from ..autograd.tensor import Tensor, as_array
+from ..checks import positive_int
 from ..errors import ShapeError
 from ..functional.layers import dropout as dropout_fn
 from ..functional.recurrent import recurrent_layer
-from .layers import positive_int
 from .module import Module, Parameter
 from .utils.rnn import PackedSequence
 
@@ -45,17 +45,17 @@ class _RecurrentBase(Module):
 
     mode = "RNN_TANH"
 
-    def _build(
+    def __init__(
         self,
         input_size: int,
         hidden_size: int,
-        num_layers: int,
-        bias: bool,
-        batch_first: bool,
-        dropout: float,
-        bidirectional: bool,
-        dtype: Any,
-        seed: Any,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: Any = None,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         name = type(self).__name__
         self.input_size = positive_int(name, "input_size", input_size)
@@ -95,6 +95,11 @@ class _RecurrentBase(Module):
         if self.bias:
             weights += (getattr(self, f"bias_ih_{name}"), getattr(self, f"bias_hh_{name}"))
         return weights
+
+    def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> tuple[Any, Any]:
+        """(output, h_n) — (output, (h_n, c_n)) for the LSTM — from input (L, N, H_in) (or (N, L, H_in)
+        with batch_first, or (L, H_in) unbatched, or a PackedSequence) and the initial states."""
+        return self._run(input, hx, lengths)
 
     def _run(self, x: Any, hx: Any, lengths: Any) -> tuple[Any, Any]:
         packed = isinstance(x, PackedSequence)
@@ -196,12 +201,9 @@ class RNN(_RecurrentBase):
     ) -> None:
         self.nonlinearity = nonlinearity
         self.mode = _rnn_mode(nonlinearity)
-        self._build(
+        super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype, seed
         )
-
-    def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> tuple[Any, Tensor]:
-        return self._run(input, hx, lengths)
 
 
 class LSTM(_RecurrentBase):
@@ -224,12 +226,9 @@ class LSTM(_RecurrentBase):
     ) -> None:
         if proj_size:
             raise NotImplementedError("LSTM with proj_size > 0 is not supported in deepstep")
-        self._build(
+        super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype, seed
         )
-
-    def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> tuple[Any, tuple[Tensor, Tensor]]:
-        return self._run(input, hx, lengths)
 
 
 class GRU(_RecurrentBase):
@@ -237,32 +236,20 @@ class GRU(_RecurrentBase):
 
     mode = "GRU"
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        dtype: Any = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self._build(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype, seed
-        )
-
-    def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> tuple[Any, Tensor]:
-        return self._run(input, hx, lengths)
-
 
 class _CellBase(Module):
     """One time step: weight_ih (G·H, I), weight_hh (G·H, H), bias_ih, bias_hh, as PyTorch's cells."""
 
     mode = "RNN_TANH"
 
-    def _build(self, input_size: int, hidden_size: int, bias: bool, dtype: Any, seed: Any) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        dtype: Any = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
         name = type(self).__name__
         self.input_size = positive_int(name, "input_size", input_size)
         self.hidden_size = positive_int(name, "hidden_size", hidden_size)
@@ -274,6 +261,11 @@ class _CellBase(Module):
         self.weight_hh = _uniform((gates, self.hidden_size), bound, dtype, rng)
         self.bias_ih = _uniform((gates,), bound, dtype, rng) if self.bias else None
         self.bias_hh = _uniform((gates,), bound, dtype, rng) if self.bias else None
+
+    def forward(self, input: Any, hx: Any = None) -> Any:
+        """h' from input (N, H_in) (or (H_in,)) and h (zeros when None); (h', c') for the LSTM cell."""
+        out = self._step(input, hx)
+        return out if self.mode == "LSTM" else out[0]
 
     def _step(self, input: Any, hx: Any) -> tuple[Tensor, ...]:
         x = input if isinstance(input, Tensor) else Tensor(as_array(input))
@@ -324,10 +316,7 @@ class RNNCell(_CellBase):
     ) -> None:
         self.nonlinearity = nonlinearity
         self.mode = _rnn_mode(nonlinearity)
-        self._build(input_size, hidden_size, bias, dtype, seed)
-
-    def forward(self, input: Any, hx: Any = None) -> Tensor:
-        return self._step(input, hx)[0]
+        super().__init__(input_size, hidden_size, bias, dtype, seed)
 
 
 class LSTMCell(_CellBase):
@@ -335,35 +324,8 @@ class LSTMCell(_CellBase):
 
     mode = "LSTM"
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        dtype: Any = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self._build(input_size, hidden_size, bias, dtype, seed)
-
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
-        h, c = self._step(input, hx)
-        return h, c
-
 
 class GRUCell(_CellBase):
     """h' from x and h: gates r, z, n."""
 
     mode = "GRU"
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        dtype: Any = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self._build(input_size, hidden_size, bias, dtype, seed)
-
-    def forward(self, input: Any, hx: Any = None) -> Tensor:
-        return self._step(input, hx)[0]

@@ -21,11 +21,13 @@ from .. import functional as F
 from ..autograd import ops_shape as shape
 from ..autograd.ops_activation import softmax
 from ..autograd.tensor import Tensor, as_array
+from ..checks import positive_int
 from ..errors import ShapeError
 from . import init
-from .layers import Dropout, Linear, positive_int
-from .module import Module, ModuleList, Parameter
+from .layers import Dropout, Linear
+from .module import Module, Parameter
 from .normalization import LayerNorm
+from .sequential import ModuleList
 
 __all__ = [
     "MultiheadAttention",
@@ -207,7 +209,55 @@ def _activation(activation: Any) -> Any:
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: attention, the MLP, the norms, in PyTorch's order."""
+
+    def _build(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int,
+        dropout: float,
+        activation: Any,
+        layer_norm_eps: float,
+        batch_first: bool,
+        norm_first: bool,
+        bias: bool,
+        dtype: Any,
+        seed: Any,
+        cross: bool,
+    ) -> None:
+        rng = backend.as_generator(seed)
+        for name in ("self_attn", "multihead_attn") if cross else ("self_attn",):
+            setattr(
+                self,
+                name,
+                MultiheadAttention(
+                    d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype, seed=rng
+                ),
+            )
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, seed=rng)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, seed=rng)
+        self.norm_first = bool(norm_first)
+        count = 3 if cross else 2  # one norm and one dropout per residual step
+        for i in range(1, count + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for i in range(1, count + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        self.activation = _activation(activation)
+        self._last_dropout = f"dropout{count}"
+
+    def _self_attention(self, x: Tensor, mask: Any, padding: Any) -> Tensor:
+        out = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False)[0]
+        return self.dropout1(out)
+
+    def _feed_forward(self, x: Tensor) -> Tensor:
+        """MLP(x) = W₂·act(W₁x + b₁) + b₂, with dropout inside and after."""
+        return getattr(self, self._last_dropout)(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """x ← x + SelfAttention(x), x ← x + MLP(x), each followed (post-norm) or preceded (norm_first)
     by layer normalisation; MLP(x) = W₂ act(W₁x + b₁) + b₂ with dropout."""
 
@@ -225,27 +275,10 @@ class TransformerEncoderLayer(Module):
         dtype: Any = None,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        rng = backend.as_generator(seed)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype, seed=rng
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, seed=rng)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, seed=rng)
-        self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation(activation)
-
-    def _self_attention(self, x: Tensor, mask: Any, padding: Any) -> Tensor:
-        return self.dropout1(
-            self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False)[0]
-        )
-
-    def _feed_forward(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        self._build(
+            d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
+            bias, dtype, seed, cross=False,
+        )  # fmt: skip
 
     def forward(
         self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None, is_causal: bool = False
@@ -258,7 +291,7 @@ class TransformerEncoderLayer(Module):
         return self.norm2(x + self._feed_forward(x))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention on the target, attention from the target to the memory (the encoder's
     output), then the MLP; each a residual step with layer normalisation (post- or pre-norm)."""
 
@@ -276,38 +309,16 @@ class TransformerDecoderLayer(Module):
         dtype: Any = None,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        rng = backend.as_generator(seed)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype, seed=rng
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout, bias, batch_first=batch_first, dtype=dtype, seed=rng
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, seed=rng)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, seed=rng)
-        self.norm_first = bool(norm_first)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation)
-
-    def _self_attention(self, x: Tensor, mask: Any, padding: Any) -> Tensor:
-        return self.dropout1(
-            self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False)[0]
-        )
+        self._build(
+            d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
+            bias, dtype, seed, cross=True,
+        )  # fmt: skip
 
     def _cross_attention(self, x: Tensor, memory: Tensor, mask: Any, padding: Any) -> Tensor:
         out = self.multihead_attn(
             x, memory, memory, attn_mask=mask, key_padding_mask=padding, need_weights=False
-        )[0]
-        return self.dropout2(out)
-
-    def _feed_forward(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        )
+        return self.dropout2(out[0])
 
     def forward(
         self,

@@ -27,6 +27,8 @@ def clip_grad_norm_(
     dtype = np.result_type(*grads)
     if norm_type == np.inf:
         total = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
+    elif norm_type == 2:  # Σ g·g as one BLAS dot product per gradient, no temporary arrays
+        total = float(np.sqrt(sum(float(np.dot(flat, flat)) for flat in (g.reshape(-1) for g in grads))))
     else:
         total = float(
             sum(np.sum(np.abs(g.astype(np.float64)) ** norm_type) for g in grads) ** (1.0 / norm_type)
@@ -41,7 +43,11 @@ def clip_grad_norm_(
     if coefficient < 1:
         for p in params:
             if p.grad is not None:
-                p.grad.data = p.grad.data * np.asarray(coefficient, dtype=p.grad.dtype)
+                g = p.grad.data
+                if g.flags.writeable:  # in place, as PyTorch's g.mul_(c)
+                    np.multiply(g, np.asarray(coefficient, dtype=g.dtype), out=g)
+                else:
+                    p.grad.data = g * np.asarray(coefficient, dtype=g.dtype)
     return Tensor(np.asarray(total, dtype=dtype))
 
 
