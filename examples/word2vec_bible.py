@@ -3,7 +3,8 @@
 Skip-gram with negative sampling (the notes' model) learns from nothing but which words appear near
 which. Words used alike end up near each other: people with people, places with places, metals
 with metals — which the picture shows on the vectors' first two principal components.
-Run: python examples/word2vec_bible.py [--corpus ../shared/data/text/kjv.txt.gz] [--out bible.png]
+Run: python examples/word2vec_bible.py [--corpus FILE] [--out bible.png]; without --corpus it trains on
+the King James Bible that ships with deepstep (deepstep.text.kjv_sentences()).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deepstep.text import Word2Vec
+from deepstep.text import Word2Vec, kjv_sentences
 
-KJV = Path(__file__).resolve().parents[2] / "shared" / "data" / "text" / "kjv.txt.gz"
 GROUPS = {
     "people": ["moses", "aaron", "david", "solomon", "abraham", "isaac", "jacob", "joseph"],
     "places": ["egypt", "jerusalem", "babylon", "samaria", "assyria", "canaan", "damascus", "zion"],
@@ -35,8 +35,9 @@ def same_group_neighbours(wv, groups: dict[str, list[str]]) -> float:
     return float(np.mean([group_of[words[i]] == group_of[words[j]] for i, j in enumerate(nearest)]))
 
 
-def main(corpus: str | Path = KJV, out: str | None = None, workers: int = 2, seed: int = 1) -> dict:
-    model = Word2Vec(corpus_file=corpus, sg=1, vector_size=100, window=5, min_count=5, epochs=5,
+def main(corpus: str | Path | None = None, out: str | None = None, workers: int = 2, seed: int = 1) -> dict:
+    data = {"corpus_file": corpus} if corpus is not None else {"sentences": kjv_sentences()}
+    model = Word2Vec(**data, sg=1, vector_size=100, window=5, min_count=5, epochs=5,
                      workers=workers, seed=seed, progress=out is not None)  # fmt: skip
     wv = model.wv
     result = {
@@ -61,7 +62,7 @@ def main(corpus: str | Path = KJV, out: str | None = None, workers: int = 2, see
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=str(KJV))
+    parser.add_argument("--corpus", help="a corpus file, one sentence per line (default: the bundled Bible)")
     parser.add_argument("--out", default="word2vec_bible.png")
     args = parser.parse_args()
     main(args.corpus, args.out)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a seeded generator, and torch (the test-only oracle)."""
+"""Shared fixtures: a seeded generator, torch (the test-only oracle), and the King James Bible as a
+word2vec corpus."""
 
 from __future__ import annotations
 
@@ -18,3 +19,18 @@ def torch():
 
     torch.set_num_threads(1)
     return torch
+
+
+@pytest.fixture(scope="session")
+def kjv_sentences() -> list[list[str]]:
+    """The bundled King James Bible as word2vec's sentences (deepstep.text.kjv_sentences): it ships with
+    the package, so the tests that train on it run in a fresh clone too."""
+    from deepstep.text import kjv_sentences
+
+    return kjv_sentences()
+
+
+@pytest.fixture(scope="session")
+def kjv_lines(kjv_sentences) -> list[str]:
+    """The same corpus as text lines, one sentence each (what a corpus file holds)."""
+    return [" ".join(words) + "\n" for words in kjv_sentences]

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import deepstep as ds
-from deepstep import _compiled
+import deepstep.functional as F
+from deepstep.autograd.activation_kernels import flat
+from deepstep.functional import batch_norm_kernels
+from kernel_paths import KERNEL_USERS, compiled_available, numpy_paths
 
 
 def _relu_grad(monkeypatch, x: np.ndarray, g: np.ndarray, compiled: bool) -> np.ndarray:
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     t = ds.Tensor(x, requires_grad=True)
     ds.relu(t).backward(ds.Tensor(g))
     monkeypatch.undo()
@@ -20,7 +27,7 @@ def _relu_grad(monkeypatch, x: np.ndarray, g: np.ndarray, compiled: bool) -> np.
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_backward_compiled_equals_numpy_in_every_layout(monkeypatch, dtype):
-    if _compiled.kernels() is None:
+    if not compiled_available():
         pytest.skip("numba not installed")
     rng = np.random.default_rng(0)
     base = rng.normal(size=(4, 6, 5, 3)).astype(dtype)
@@ -41,24 +48,32 @@ def test_relu_backward_compiled_equals_numpy_in_every_layout(monkeypatch, dtype)
 
 def test_flat_views_only_dense_arrays():
     a = np.arange(24.0).reshape(2, 3, 4)
-    assert np.shares_memory(_compiled.flat(a), a)
-    assert np.shares_memory(_compiled.flat(a.transpose(2, 0, 1)), a)
-    assert _compiled.flat(a[:, :, ::2]) is None
+    assert np.shares_memory(flat(a), a)
+    assert np.shares_memory(flat(a.transpose(2, 0, 1)), a)
+    assert flat(a[:, :, ::2]) is None
 
 
-def test_switched_off_by_the_environment(monkeypatch):
-    monkeypatch.setattr(_compiled, "_kernels", None)
-    monkeypatch.setenv("DEEPSTEP_NUMBA", "0")
-    assert _compiled.kernels() is None
-    monkeypatch.setattr(_compiled, "_kernels", None)
-    monkeypatch.delenv("DEEPSTEP_NUMBA")
-    pytest.importorskip("numba")
-    assert _compiled.kernels() is not None
+def test_switched_off_by_the_environment():
+    """DEEPSTEP_NUMBA=0 keeps every kernel module's kernels() at None, in a fresh process (each
+    module builds its kernels once, on first use)."""
+    modules = [module.__name__ for module, _ in KERNEL_USERS]
+    script = (
+        "import importlib, sys; "
+        f"users = [importlib.import_module(m) for m in {modules!r}]; "
+        f"names = {[name for _, name in KERNEL_USERS]!r}; "
+        "print(sum(getattr(u, n)() is not None for u, n in zip(users, names)))"
+    )
+    for value, expected in (("0", "0"), ("1", str(len(modules)))):
+        if value == "1":
+            pytest.importorskip("numba")
+        env = {**os.environ, "DEEPSTEP_NUMBA": value}
+        result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+        assert result.stdout.strip() == expected, result.stderr
 
 
 def _batch_norm_run(monkeypatch, x, g, training, compiled):
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     rng = np.random.default_rng(1)
     channels = x.shape[1]
     t = ds.Tensor(x, requires_grad=True)
@@ -76,7 +91,7 @@ def test_batch_norm_compiled_equals_numpy_in_every_layout(monkeypatch, dtype, tr
     """Output, the three gradients and the running statistics, for image input stored NCHW and
     channels-last (with gradients in either layout), sequences, plain (N, C) and a strided slice
     (not a dense block: the NumPy path)."""
-    if _compiled.kernels() is None:
+    if not compiled_available():
         pytest.skip("numba not installed")
     rng = np.random.default_rng(0)
     base = (rng.normal(size=(6, 5, 4, 3)) * 3 + 2).astype(dtype)
@@ -102,7 +117,7 @@ def test_batch_norm_compiled_equals_numpy_in_every_layout(monkeypatch, dtype, tr
 
 
 def test_batch_norm_uses_the_kernels_on_dense_blocks_only(monkeypatch):
-    compiled = _compiled.kernels()
+    compiled = batch_norm_kernels.kernels()
     if compiled is None:
         pytest.skip("numba not installed")
     calls = []
@@ -119,13 +134,13 @@ def test_batch_norm_uses_the_kernels_on_dense_blocks_only(monkeypatch):
 
 def test_batch_norm_of_mixed_precision_has_numpys_dtypes_on_both_paths(monkeypatch):
     """float32 images through float64 γ and β: the output and gradients promote as NumPy would."""
-    if _compiled.kernels() is None:
+    if not compiled_available():
         pytest.skip("numba not installed")
     x = np.random.default_rng(3).normal(size=(4, 3, 5, 5)).astype(np.float32)
     results = []
     for compiled in (True, False):
         if not compiled:
-            monkeypatch.setattr(_compiled, "_kernels", False)
+            numpy_paths(monkeypatch)
         t = ds.Tensor(x, requires_grad=True)
         w, b = ds.Tensor(np.full(3, 1.5), requires_grad=True), ds.Tensor(np.zeros(3), requires_grad=True)
         out = ds.functional.batch_norm(t, None, None, w, b, training=True)
@@ -155,3 +170,83 @@ def test_compiled_gelu_holds_to_the_exact_erf_in_float32():
     exact = x * exact_cdf
     assert np.all(np.abs(out - exact) <= 1e-6 * np.abs(exact) + 2e-7 * np.abs(x))  # x·(Φ's error)
     np.testing.assert_array_equal(out[x <= -6], 0.0)  # Φ rounds to 0 far in the tail, as float32 erf does
+
+
+# ----- fused and compiled ops of the MLP step ---------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_linear_relu_equals_linear_then_relu_bit_for_bit(monkeypatch, dtype, with_bias, compiled):
+    """Values and all three gradients, for a batch of rows and a batch of sequences, with exact zeros
+    and NaN among the pre-activations (NaN passes its gradient through ReLU, as in PyTorch)."""
+    if compiled and not compiled_available():
+        pytest.skip("numba not installed")
+    if not compiled:
+        numpy_paths(monkeypatch)
+    rng = np.random.default_rng(4)
+    w, b = rng.normal(size=(5, 4)).astype(dtype), rng.normal(size=5).astype(dtype)
+    for shape in ((7, 4), (3, 2, 4)):
+        x = rng.normal(size=shape).astype(dtype)
+        x.reshape(-1, 4)[0] = 0.0  # exact zeros: ReLU'(0) = 0
+        x.reshape(-1, 4)[1, 2] = np.nan
+        g = rng.normal(size=(*shape[:-1], 5)).astype(dtype)
+        results = []
+        for fused in (True, False):
+            tensors = [ds.Tensor(a, requires_grad=True) for a in ((x, w, b) if with_bias else (x, w))]
+            args = (*tensors, None) if not with_bias else tensors
+            out = F.linear_relu(*args) if fused else F.relu(F.linear(*args))
+            out.backward(ds.Tensor(g))
+            results.append([out.numpy(), *(t.grad.numpy() for t in tensors)])
+        for ours, reference in zip(*results, strict=True):
+            assert ours.dtype == reference.dtype == dtype
+            np.testing.assert_array_equal(ours, reference)
+
+
+def test_linear_relu_passes_gradcheck_and_equals_torch(torch):
+    rng = np.random.default_rng(5)
+    arrays = [rng.normal(size=s) for s in ((6, 3), (4, 3), (4,))]
+    tensors = [ds.Tensor(a, requires_grad=True) for a in arrays]
+    assert ds.autograd.gradcheck(F.linear_relu, *tensors)
+    out = F.linear_relu(*tensors)
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    expected = torch.relu(torch.nn.functional.linear(*theirs))
+    g = rng.normal(size=out.shape)
+    out.backward(ds.Tensor(g))
+    expected.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    for ours, reference in zip(tensors, theirs, strict=True):
+        np.testing.assert_allclose(ours.grad.numpy(), reference.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_compiled_cross_entropy_equals_the_numpy_path(monkeypatch, dtype, reduction):
+    """Loss and gradient to rounding (the sums run in another order), with logits as large as 1e4, a
+    row of −inf and a NaN giving NaN as on the NumPy path."""
+    if not compiled_available():
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(9, 5)).astype(dtype) * 3
+    logits[1] = [1e4, -1e4, 0, 5, 1e4]
+    labels = rng.integers(0, 5, 9)
+    results = []
+    for compiled in (True, False):
+        if not compiled:
+            numpy_paths(monkeypatch)
+        x = ds.Tensor(logits, requires_grad=True)
+        loss = F.cross_entropy(x, labels, reduction=reduction)
+        loss.backward(ds.ones(loss.shape))
+        results.append((loss.numpy(), x.grad.numpy()))
+    tolerance = {"rtol": 2e-6, "atol": 1e-7} if dtype == np.float32 else {"rtol": 1e-13, "atol": 1e-15}
+    for ours, reference in zip(*results, strict=True):
+        assert ours.dtype == reference.dtype == dtype
+        np.testing.assert_allclose(ours, reference, **tolerance)
+    monkeypatch.undo()
+    for bad in (np.full(5, -np.inf), np.array([0, np.nan, 1, 2, 3])):
+        edge = logits.copy()
+        edge[2] = bad
+        x = ds.Tensor(edge, requires_grad=True)
+        losses = F.cross_entropy(x, labels, reduction="none")
+        losses.sum().backward()
+        assert np.isnan(losses.numpy()[2]) and np.isnan(x.grad.numpy()[2]).all()
+        assert np.isfinite(np.delete(losses.numpy(), 2)).all()

@@ -10,6 +10,7 @@ import torch
 import deepstep as ds
 import deepstep.functional as F
 from deepstep import nn
+from kernel_paths import compiled_available, numpy_paths
 
 
 def _copy_into(ours: nn.Module, theirs: torch.nn.Module) -> None:
@@ -194,12 +195,10 @@ def _channels_last(a: np.ndarray) -> np.ndarray:
 def test_max_pool_on_channels_last_input_equals_torch(monkeypatch, compiled, dtype, shape, kernel):
     """Both paths (compiled with numba, and NumPy): values, ties (ReLU zeros), uncovered rows and
     columns, and gradients arriving NCHW (through Flatten) or NHWC."""
-    from deepstep import _compiled
-
-    if compiled and _compiled.kernels() is None:
+    if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     rng = np.random.default_rng(0)
     a = np.maximum(rng.normal(size=shape), 0).astype(dtype)  # half zeros: many ties
     x = ds.Tensor(_channels_last(a), requires_grad=True)
@@ -219,12 +218,10 @@ def test_max_pool_on_channels_last_input_equals_torch(monkeypatch, compiled, dty
 @pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("kernel, stride", [(2, None), (3, 1)])
 def test_max_pool_lets_nan_win_like_torch(monkeypatch, compiled, kernel, stride):
-    from deepstep import _compiled
-
-    if compiled and _compiled.kernels() is None:
+    if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     a = np.zeros((1, 2, 6, 6), np.float32)
     a[0, 0, 1, 1] = a[0, 0, 0, 3] = 7.0
     a[0, 0, 1, 0] = a[0, 0, 1, 3] = np.nan
@@ -249,13 +246,12 @@ def test_conv2d_gradients_on_both_paths_equal_torch(
     position without it; both equal PyTorch (float64, channels-last and plain input), for several
     channels and for one (whose im2col matrix is stored column by column), with and without bias,
     with the im2col matrix whole and built one image at a time (as for large batches)."""
-    from deepstep import _compiled
     from deepstep.functional import conv
 
-    if compiled and _compiled.kernels() is None:
+    if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     if chunked:  # one image at a time
         monkeypatch.setattr(conv, "WHOLE_IM2COL_BYTES", 0)
         monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
@@ -298,12 +294,10 @@ def test_relu_max_pool_equals_relu_then_max_pool(monkeypatch, compiled, dtype, k
     """The fused op against the two ops it replaces, bit for bit: values and gradients, for
     windows with positive maxima, with only negatives, with ties at zero and with NaN; for
     channels-last and plain input and gradients in both layouts; and against PyTorch without NaN."""
-    from deepstep import _compiled
-
-    if compiled and _compiled.kernels() is None:
+    if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     rng = np.random.default_rng(2)
     a = rng.normal(size=(3, 4, 9, 8)).astype(dtype)
     a[0, 0] = -np.abs(a[0, 0])  # every window negative
@@ -378,13 +372,12 @@ def test_conv_transpose2d_on_both_paths_equals_torch(
     """The output (x·W added back by col2im: compiled, or one product per kernel position) and both
     gradients (products with the im2col matrix of the output gradient) equal PyTorch's, float64,
     for plain and channels-last input, whole and one image at a time."""
-    from deepstep import _compiled
     from deepstep.functional import conv
 
-    if compiled and _compiled.kernels() is None:
+    if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     if chunked:
         monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
     (c, f), rng = channels, np.random.default_rng(5)
@@ -401,12 +394,10 @@ def test_conv_transpose2d_on_both_paths_equals_torch(
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_conv2d_same_and_valid_padding_equal_torch(monkeypatch, compiled, kernel, padding):
     """'same' with odd and even kernels (the odd zero at the end, as PyTorch puts it) and 'valid'."""
-    from deepstep import _compiled
-
-    if compiled and _compiled.kernels() is None:
+    if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     rng = np.random.default_rng(8)
     a, w, b = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, *kernel)), rng.normal(size=4)
     _layer_equals_torch(F.conv2d, torch.nn.functional.conv2d, a, w, b, {"padding": padding}, rng)

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 import deepstep as ds
 import deepstep.functional as F
-from deepstep import _compiled, nn
+from deepstep import nn
+from kernel_paths import compiled_available, numpy_paths
 
 
 def _channels_last(a: np.ndarray) -> np.ndarray:
@@ -24,10 +25,10 @@ def _channels_last(a: np.ndarray) -> np.ndarray:
 @pytest.fixture(params=[True, False], ids=["compiled", "numpy"])
 def path(request, monkeypatch):
     """Each test runs with the numba kernels and with the NumPy reference paths."""
-    if request.param and _compiled.kernels() is None:
+    if request.param and not compiled_available():
         pytest.skip("numba not installed")
     if not request.param:
-        monkeypatch.setattr(_compiled, "_kernels", False)
+        numpy_paths(monkeypatch)
     return request.param
 
 

@@ -65,7 +65,7 @@ def test_linear_classifiers_succeed_on_blobs_and_fail_on_xor(timed, tmp_path):
     for model in ("perceptron", "logistic regression", "linear SVM"):
         assert accuracy["blobs"][model] > 0.95, model
         assert accuracy["two moons"][model] > 0.8, model
-        assert accuracy["XOR"][model] < 0.7, model  # no straight line separates XOR
+        assert accuracy["XOR"][model] < 0.8, model  # a line gets 3 quadrants of 4 right at best: 0.75
     assert accuracy["XOR"]["MLP 2-8-2"] > 0.95  # one hidden layer does
     assert (tmp_path / "linear.png").stat().st_size > 50_000
 
@@ -73,8 +73,6 @@ def test_linear_classifiers_succeed_on_blobs_and_fail_on_xor(timed, tmp_path):
 def test_word2vec_on_the_bible_groups_words_by_use(timed, tmp_path):
     pytest.importorskip("numba")
     example = _load("word2vec_bible")
-    if not example.KJV.exists():
-        pytest.skip(f"{example.KJV} not found")
     result = example.main(out=str(tmp_path / "bible.png"), workers=1)  # one worker: repeatable
     # 32 words in 4 groups: by chance a nearest neighbour is in the same group about 23% of the time
     assert result["same-group nearest neighbour"] >= 0.8

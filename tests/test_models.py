@@ -77,8 +77,11 @@ def test_gan_trains_both_players_and_moves_its_samples_toward_the_data(mnist, tm
     before = gan.sample(256, seed=1)
     history = gan.fit(x[:12800], epochs=2, batch_size=128, seed=0)
     after = gan.sample(256, seed=1)
-    assert len(history["d_loss"]) == len(history["g_loss"]) == 200
-    assert np.all(np.isfinite(history["d_loss"])) and np.all(np.isfinite(history["g_loss"]))
+    # the common loop: fit's History, each epoch's mean losses and every step's (100 batches an epoch)
+    assert len(history.steps["d_loss"]) == len(history.steps["g_loss"]) == 200
+    assert np.all(np.isfinite(history.steps["d_loss"])) and np.all(np.isfinite(history.steps["g_loss"]))
+    assert len(history["d_loss"]) == 2
+    assert history["g_loss"][1] == pytest.approx(np.mean(history.steps["g_loss"][100:]))
     assert after.shape == (256, 28, 28) and after.min() >= 0 and after.max() <= 1
     # MNIST is mostly black (mean 0.13); an untrained generator is grey (about 0.5)
     data_mean = x[:12800].mean()

@@ -169,3 +169,43 @@ def test_state_that_decays_into_subnormal_floats_is_flushed_to_zero(name):
         for value in opt.state[id(p)].values():
             if isinstance(value, np.ndarray) and opt._steps % opt.flush_every == 0:
                 assert not np.any((np.abs(value) < tiny) & (value != 0))
+
+
+# ----- the compiled update ----------------------------------------------------------------------------
+COMPILED_CONFIGS = [
+    ("Adam", {"lr": 0.01}),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1, "eps": 1e-6}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.2, "amsgrad": True}),
+]
+
+
+def _train(name, kwargs, dtype, steps=30):
+    """Parameters after `steps` steps on fixed random gradients (several shapes, a scalar's among them,
+    one parameter strided: that one stays on the NumPy path)."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in ((4, 3), (3,), (2, 2, 2), ())]
+    arrays.append(rng.standard_normal((3, 4)).astype(dtype).T)
+    params = [ds.Tensor(a, requires_grad=True) for a in arrays]
+    opt = getattr(optim, name)(params, **kwargs)
+    for _ in range(steps):
+        for p in params:
+            p.grad = ds.Tensor(rng.standard_normal(p.shape).astype(dtype))
+        opt.step()
+    return [p.numpy().copy() for p in params]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "kwargs"), COMPILED_CONFIGS, ids=lambda c: str(c))
+def test_compiled_update_equals_the_numpy_path_bit_for_bit(monkeypatch, name, kwargs, dtype):
+    from deepstep.optim import kernels
+    from kernel_paths import numpy_paths
+
+    if kernels.kernels() is None:
+        pytest.skip("numba is not installed")
+    compiled = _train(name, kwargs, dtype)
+    numpy_paths(monkeypatch)
+    reference = _train(name, kwargs, dtype)
+    for a, b in zip(compiled, reference, strict=True):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +12,11 @@ from deepstep.cli import main
 from deepstep.io.word2vec_format import looks_binary
 from deepstep.text import KeyedVectors
 
-KJV = Path(__file__).resolve().parents[2] / "shared" / "data" / "text" / "kjv.txt.gz"
-
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    if not KJV.exists():
-        pytest.skip(f"{KJV} not found (the shared data folder)")
+def corpus(tmp_path_factory, kjv_lines) -> Path:
     path = tmp_path_factory.mktemp("corpus") / "kjv_part.txt"
-    with gzip.open(KJV, "rt", encoding="utf-8") as file:
-        path.write_text("".join(islice(file, 8000)), encoding="utf-8")
+    path.write_text("".join(kjv_lines[:8000]), encoding="utf-8")
     return path
 
 

@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +15,6 @@ import pytest
 pytest.importorskip("numba")
 from deepstep.text import Callback, KeyedVectors, LineSentence, Word2Vec
 
-KJV = Path(__file__).resolve().parents[2] / "shared" / "data" / "text" / "kjv.txt.gz"
 QUERIES = [
     "god", "king", "moses", "david", "jerusalem", "son", "father", "water", "gold", "sword", "israel",
     "egypt", "heaven", "fire", "bread", "priest", "house", "city", "land", "servant",
@@ -24,11 +22,8 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def kjv() -> list[list[str]]:
-    if not KJV.exists():
-        pytest.skip(f"{KJV} not found (the shared data folder)")
-    with gzip.open(KJV, "rt", encoding="utf-8") as file:
-        return [line.split() for line in file]
+def kjv(kjv_sentences) -> list[list[str]]:
+    return kjv_sentences
 
 
 @pytest.fixture(scope="module")
@@ -266,13 +261,10 @@ print(json.dumps([before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, mo
 """
 
 
-def test_corpus_file_trains_in_constant_memory(tmp_path):
+def test_corpus_file_trains_in_constant_memory(tmp_path, kjv_lines):
     """A 50 MB corpus file (9 million words) is streamed: peak memory grows by far less than the
     file, where reading it into lists of words would take about ten times its size."""
-    if not KJV.exists():
-        pytest.skip(f"{KJV} not found")
-    with gzip.open(KJV, "rb") as file:
-        text = file.read()
+    text = "".join(kjv_lines).encode()
     path = tmp_path / "big.txt"
     with open(path, "wb") as file:
         for _ in range(12):

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .._compiled import flat, kernels
+from .. import stable
 from ..errors import DTypeError
+from .activation_kernels import flat, kernels
 from .dims import normalize_dim, pick_dim
 from .dtypes import float_input, to_dtype
 from .function import Function
@@ -30,19 +31,6 @@ TENSOR_METHODS = (
 )
 
 
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1/(1 + e⁻ˣ), written with e^(−|x|) ≤ 1 so that nothing overflows."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-def stable_log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    """log softmax(x) = x − g' − ln Σ exp(x − g'), g' = max x: the one log-softmax every
-    cross-entropy in deepstep goes through."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
 class Sigmoid(Function):
     """σ(x) = 1/(1 + e⁻ˣ);   σ'(x) = σ(x)(1 − σ(x))."""
 
@@ -51,7 +39,7 @@ class Sigmoid(Function):
     saves_output = True
 
     def forward(self, x):
-        self.s = stable_sigmoid(x)
+        self.s = stable.sigmoid(x)
         return self.s
 
     def backward(self, g):
@@ -73,6 +61,24 @@ class Tanh(Function):
         return (g * (1 - self.t * self.t),)
 
 
+def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """ReLU(x) = max(0, x) (into `out` when given: a fused op clips its fresh result in place)."""
+    return np.maximum(x, 0, out=out)
+
+
+def relu_backward(g: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """ReLU'·g from the output z = ReLU(x): g where z > 0, else 0 (not z > 0: NaN passes its gradient, as
+    in PyTorch). One compiled pass when g and z share a dense layout, instead of a compare and a select."""
+    compiled = kernels()
+    if compiled is not None and g.dtype == z.dtype in _COMPILED_DTYPES and g.strides == z.strides:
+        out = np.empty_like(z)
+        views = [flat(a) for a in (g, z, out)]
+        if all(v is not None for v in views):
+            compiled.relu_backward(*views)
+            return out
+    return np.where(z <= 0, 0, g)
+
+
 class ReLU(Function):
     """ReLU(x) = max(0, x);   ReLU'(x) = 1 for x > 0, else 0."""
 
@@ -82,22 +88,11 @@ class ReLU(Function):
     def forward(self, x):
         if x.dtype == bool:
             raise DTypeError("Boolean inputs not supported for relu")
-        self.z = np.maximum(x, 0)
+        self.z = relu_forward(x)
         return self.z
 
     def backward(self, g):
-        compiled = kernels()
-        if (
-            compiled is not None
-            and g.dtype == self.z.dtype in _COMPILED_DTYPES
-            and g.strides == self.z.strides
-        ):
-            out = np.empty_like(self.z)
-            views = [flat(a) for a in (g, self.z, out)]
-            if all(v is not None for v in views):  # one compiled pass instead of a compare and a multiply
-                compiled.relu_backward(*views)
-                return (out,)
-        return (np.where(self.z <= 0, 0, g),)  # not z > 0: nan passes its gradient, as in PyTorch
+        return (relu_backward(g, self.z),)
 
 
 class LeakyReLU(Function):
@@ -130,9 +125,8 @@ class Softplus(Function):
     def forward(self, x):
         bx = self.beta * x
         self.linear = bx > self.threshold
-        # max(βx, 0) + ln(1 + e^(−|βx|)) is ln(1 + e^(βx)) without overflow.
-        smooth = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / self.beta
-        self.s = stable_sigmoid(bx)
+        smooth = stable.softplus(bx) / self.beta
+        self.s = stable.sigmoid(bx)
         return np.where(self.linear, x, smooth).astype(x.dtype, copy=False)
 
     def backward(self, g):
@@ -201,7 +195,7 @@ class Softmax(_AlongDim):
     """softmax(x)ᵢ = e^(xᵢ − g') / Σⱼ e^(xⱼ − g');   ∂L/∂x = s ⊙ (∂L/∂s − Σ ∂L/∂s ⊙ s)."""
 
     def along(self, x):
-        return np.exp(stable_log_softmax(x, self.axis))
+        return stable.softmax(x, self.axis)
 
     def backward(self, g):
         s = self.z
@@ -212,7 +206,7 @@ class LogSoftmax(_AlongDim):
     """log softmax(x);   ∂L/∂x = ∂L/∂z − softmax(x) Σ ∂L/∂z."""
 
     def along(self, x):
-        return stable_log_softmax(x, self.axis)
+        return stable.log_softmax(x, self.axis)
 
     def backward(self, g):
         return (g - np.exp(self.z) * g.sum(axis=self.axis, keepdims=True),)

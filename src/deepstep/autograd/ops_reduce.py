@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import stable
 from ..errors import DTypeError
 from . import ops_order
 from .dims import Dims, pick_dim, pick_keepdim
@@ -191,10 +192,7 @@ class LogSumExp(Reduction):
 
     def reduce(self, a):
         self.a = a
-        with np.errstate(invalid="ignore", divide="ignore"):
-            peak = np.max(a, axis=self.dims, keepdims=True, initial=-np.inf)
-            peak = np.where(np.isfinite(peak), peak, 0)  # all −inf (or an inf) must not give nan
-            self.z = peak + np.log(np.sum(np.exp(a - peak), axis=self.dims, keepdims=True))
+        self.z = stable.logsumexp(a, self.dims, keepdims=True)
         return self.dropped(self.z)
 
     def backward(self, g):

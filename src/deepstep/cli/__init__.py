@@ -7,8 +7,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
-
 
 def _selfcheck(args: argparse.Namespace) -> int:
     from ..selfcheck import run_selfcheck
@@ -17,12 +15,14 @@ def _selfcheck(args: argparse.Namespace) -> int:
 
 
 def _common(
-    parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float, output: str | None
+    parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float | str, output: str | None
 ) -> None:
+    """The options every training command shares; lr is a number, or words saying where it comes from."""
     parser.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"(default {epochs})")
     parser.add_argument("--batch-size", type=int, default=batch_size, help=f"(default {batch_size})")
-    parser.add_argument("--lr", type=float, default=lr, help=f"learning rate (default {lr})")
+    default_lr = lr if isinstance(lr, float) else None
+    parser.add_argument("--lr", type=float, default=default_lr, help=f"learning rate (default {lr})")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, metavar="N", help="train on the first N training images only")
     default = output or "runs/DATASET-MODEL, e.g. runs/mnist-mlp"
@@ -35,6 +35,7 @@ def _common(
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import nn, optim
     from . import export_jobs, jobs, lm_jobs, text_jobs
 
     parser = argparse.ArgumentParser(
@@ -57,15 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="MLP hidden layer sizes (default 256 128)",
     )
-    train.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    train.add_argument("--optimizer", choices=jobs.OPTIMIZERS, default="adam")
+    names = ", ".join(sorted(nn.ACTIVATIONS))
+    train.add_argument(
+        "--activation",
+        choices=sorted(nn.ACTIVATIONS),
+        default="relu",
+        metavar="NAME",
+        help=f"{names} (default relu)",
+    )
+    train.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam")
     train.add_argument(
         "--validation-split",
         type=float,
         default=0.1,
         help="training data held out for the validation curve (default 0.1)",
     )
-    _common(train, epochs=5, batch_size=128, lr=1e-3, output=None)  # one folder per dataset and model
+    lrs = ", ".join(f"{name} {lr:g}" for name, (_, lr) in sorted(optim.OPTIMIZERS.items()))
+    _common(train, epochs=5, batch_size=128, lr=f"the optimizer's: {lrs}", output=None)  # a folder per model
     train.set_defaults(run=jobs.train)
 
     autoencoder = commands.add_parser("autoencoder", help="train an autoencoder; compare it with PCA")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,28 @@ import numpy as np
 
 from .resume import EpochCheckpoint, Resumable
 
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+
+def positive_problem(args: argparse.Namespace, *names: str) -> str | None:
+    """What is wrong (one line) when a count or size given on the command line is not a positive
+    integer, or the learning rate not a positive number; None when all is well."""
+    from ..checks import positive_int
+
+    try:
+        for name in names:
+            if getattr(args, name) is not None:
+                positive_int(None, f"--{name.replace('_', '-')}", getattr(args, name))
+    except ValueError as error:
+        return str(error)
+    lr = getattr(args, "lr", None)
+    if lr is not None and not (lr > 0 and math.isfinite(lr)):
+        return f"--lr must be a positive number, got {lr}"
+    return None
+
+
+def _check_positive(job: str, args: argparse.Namespace, *names: str) -> None:
+    problem = positive_problem(args, *names)
+    if problem:
+        raise SystemExit(f"deepstep {job}: {problem}")
 
 
 def _load(dataset: str, limit: int | None) -> tuple:
@@ -21,8 +43,6 @@ def _load(dataset: str, limit: int | None) -> tuple:
     loader = datasets.load_mnist if dataset == "mnist" else datasets.load_fashion_mnist
     (x, y), test = loader()
     if limit is not None:
-        if limit <= 0:
-            raise SystemExit(f"--limit must be positive, got {limit}")
         x, y = x[:limit], y[:limit]
     seconds = time.perf_counter() - started
     print(f"{dataset}: {len(x)} training and {len(test[0])} test images ({seconds:.1f} s to load)")
@@ -38,13 +58,6 @@ def _run_folder(job: str, args: argparse.Namespace, *own: str) -> tuple[Path, di
     return output, {"job": job, **{name: getattr(args, name) for name in (*own, *shared)}}
 
 
-def _optimizer(name: str, parameters: Any, lr: float) -> Any:
-    from .. import optim
-
-    classes = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmsprop": optim.RMSprop}
-    return classes[name](parameters, lr=lr)
-
-
 def _picture(path: Path, draw: Any) -> None:
     """draw(path) if matplotlib is there (the `plot` extra); say so if not."""
     try:
@@ -58,16 +71,19 @@ def _picture(path: Path, draw: Any) -> None:
 def _fit(
     model: Any,
     x: np.ndarray,
-    y: np.ndarray,
+    y: np.ndarray | None,
     args: argparse.Namespace,
     output: Path,
     settings: dict[str, Any],
     validation: dict[str, Any],
+    steps: tuple[str, ...] = (),
 ) -> tuple[Resumable, int]:
-    """model.fit with a checkpoint per epoch; returns the Resumable and an exit status."""
+    """model.fit (the one training loop, whatever the model) with a checkpoint and a line per epoch;
+    `steps` names the logs whose every step the checkpoint keeps too. Returns the Resumable and an
+    exit status."""
     from ..train import CSVLogger
 
-    resumable = Resumable(output, model, {"optimizer": model.optimizer}, settings, args.restart)
+    resumable = Resumable(output, model, model.optimizers, settings, args.restart)
     if resumable.epoch >= args.epochs:
         print(f"already trained for {resumable.epoch} epochs (raise --epochs to train on)")
         return resumable, 0
@@ -81,7 +97,7 @@ def _fit(
             batch_size=args.batch_size,
             callbacks=[  # the log first, the checkpoint last: an epoch is saved only once it is complete
                 CSVLogger(output / "history.csv", append=resumable.epoch > 0),
-                EpochCheckpoint(resumable),
+                EpochCheckpoint(resumable, args.epochs, steps),
             ],
             verbose=0 if args.quiet else 1,
             seed=args.seed + resumable.epoch,
@@ -97,9 +113,9 @@ def train(args: argparse.Namespace) -> int:
     """An MLP (or the small CNN) on MNIST or Fashion-MNIST: model, history, curves, test accuracy."""
     from .. import backend, nn
     from ..models import MLP, SmallCNN
+    from ..optim import make_optimizer
 
-    if args.epochs <= 0 or args.batch_size <= 0 or args.lr <= 0:
-        raise SystemExit("deepstep train: --epochs, --batch-size and --lr must be positive")
+    _check_positive("train", args, "epochs", "batch_size", "limit")
     if args.output is None:  # an MLP's checkpoint must not be resumed into a CNN, and vice versa
         args.output = f"runs/{args.dataset}-{args.model}"
     backend.manual_seed(args.seed)
@@ -114,10 +130,11 @@ def train(args: argparse.Namespace) -> int:
         x, x_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
         description = f"{'-'.join(map(str, sizes))} MLP, {args.activation}"
     model.compile(
-        optimizer=_optimizer(args.optimizer, model.parameters(), args.lr),
+        optimizer=make_optimizer(args.optimizer, model.parameters(), args.lr),
         loss="cross_entropy",
         metrics=["accuracy"],
     )
+    args.lr = model.optimizer.param_groups[0]["lr"]  # the optimizer's default when --lr is not given
     print(
         f"model: {description}, {model.num_parameters():,} parameters, {args.optimizer} lr={args.lr}, "
         f"batch {args.batch_size}, {args.epochs} epochs"
@@ -147,13 +164,15 @@ def autoencoder(args: argparse.Namespace) -> int:
     """An autoencoder on MNIST: test reconstruction error next to PCA's with as many components."""
     from .. import backend
     from ..models import Autoencoder
+    from ..optim import make_optimizer
 
+    _check_positive("autoencoder", args, "epochs", "batch_size", "limit", "latent")
     backend.manual_seed(args.seed)
     (x, _), (x_test, y_test) = _load(args.dataset, args.limit)
     flat, flat_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
     model = Autoencoder(args.kind, latent_dim=args.latent)
     inputs, inputs_test = (flat, flat_test) if args.kind == "dense" else (x[:, None], x_test[:, None])
-    model.compile(optimizer=_optimizer("adam", model.parameters(), args.lr), loss="mse")
+    model.compile(optimizer=make_optimizer("adam", model.parameters(), args.lr), loss="mse")
     output, settings = _run_folder("autoencoder", args, "kind", "latent")
     _, status = _fit(model, inputs, inputs, args, output, settings, {})
     if status:
@@ -177,49 +196,27 @@ def autoencoder(args: argparse.Namespace) -> int:
 
 
 def gan(args: argparse.Namespace) -> int:
-    """A GAN on MNIST: samples and both players' losses, one checkpoint per epoch."""
+    """A GAN on MNIST: samples and both players' losses (every step), one checkpoint per epoch."""
     from .. import backend
     from ..models import GAN
 
+    _check_positive("gan", args, "epochs", "batch_size", "limit", "latent")
     backend.manual_seed(args.seed)
     (x, _), _ = _load(args.dataset, args.limit)
     model = GAN(latent_dim=args.latent)
-    d_optimizer, g_optimizer = model.optimizers(args.lr)
+    model.compile(lr=args.lr)
     output, settings = _run_folder("gan", args, "latent")
-    resumable = Resumable(
-        output, model, {"discriminator": d_optimizer, "generator": g_optimizer}, settings, args.restart
-    )
-    try:
-        while resumable.epoch < args.epochs:
-            history = model.fit(
-                x,
-                epochs=1,
-                batch_size=args.batch_size,
-                seed=args.seed + resumable.epoch,
-                verbose=0 if args.quiet else 1,
-                epoch_label=(resumable.epoch, args.epochs),
-            )
-            logs = {
-                "d_loss": float(np.mean(history["d_loss"])),
-                "g_loss": float(np.mean(history["g_loss"])),
-                "d_steps": history["d_loss"],
-                "g_steps": history["g_loss"],
-            }
-            resumable.add_epoch(logs)
-            print(
-                f"epoch {resumable.epoch}/{args.epochs}: discriminator loss {logs['d_loss']:.4f}, "
-                f"generator loss {logs['g_loss']:.4f}"
-            )
-    except KeyboardInterrupt:
-        return resumable.interrupted()
+    resumable, status = _fit(model, x, None, args, output, settings, {}, steps=("d_loss", "g_loss"))
+    if status:
+        return status
     model.save(output / "model.npz")
     print(f"wrote {output / 'model.npz'}")
     if not args.no_plot:
         from .. import viz
 
         steps = {
-            name: [v for epoch in resumable.history.get(key, []) for v in epoch]
-            for name, key in (("d_loss", "d_steps"), ("g_loss", "g_steps"))
+            key: [v for epoch in resumable.history.get(f"{key}_steps", []) for v in epoch]
+            for key in ("d_loss", "g_loss")
         }
         samples = model.sample(48, seed=args.seed)
         rows = [samples[i * 12 : (i + 1) * 12] for i in range(4)]

@@ -136,14 +136,12 @@ def _estimate(model: Any, stream: Any, batches: int, batch_size: int, seed: int)
 
 
 def _check(args: argparse.Namespace) -> str | None:
-    for name in ("steps", "block_size", "batch_size", "eval_every", "eval_batches", "heads"):
-        if getattr(args, name) <= 0:
-            return f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}"
-    for name in ("layers", "width"):
-        if getattr(args, name) is not None and getattr(args, name) <= 0:
-            return f"--{name} must be a positive integer, got {getattr(args, name)}"
-    if not (args.lr > 0 and math.isfinite(args.lr)):
-        return f"--lr must be a positive number, got {args.lr}"
+    from .jobs import positive_problem
+
+    counts = ("steps", "block_size", "batch_size", "eval_every", "eval_batches", "heads", "layers", "width")
+    problem = positive_problem(args, *counts)
+    if problem:
+        return problem
     if not 0 <= args.dropout < 1:
         return f"--dropout must lie in [0, 1), got {args.dropout}"
     if args.warmup < 0:

@@ -65,10 +65,22 @@ class Resumable:
 
 
 class EpochCheckpoint(Callback):
-    """fit() callback: record each finished epoch in the Resumable (which saves a checkpoint)."""
+    """fit() callback: record each finished epoch in the Resumable (which saves a checkpoint) and say
+    so in one line. `steps` names the logs whose value at every step is kept too, under
+    "{name}_steps" (the GAN's losses, for their picture)."""
 
-    def __init__(self, resumable: Resumable) -> None:
-        self.resumable = resumable
+    def __init__(self, resumable: Resumable, epochs: int, steps: tuple[str, ...] = ()) -> None:
+        self.resumable, self.epochs, self.steps = resumable, epochs, steps
+
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
+        self.recorded = 0  # steps of this fit already in the checkpoint
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        self.resumable.add_epoch(dict(logs or {}))
+        record: dict[str, Any] = dict(logs or {})
+        taken = self.recorded
+        for name in self.steps:
+            values = self.model.history.steps.get(name, [])
+            record[f"{name}_steps"], self.recorded = values[taken:], len(values)
+        self.resumable.add_epoch(record)
+        summary = ", ".join(f"{key} {value:.4g}" for key, value in (logs or {}).items())
+        print(f"epoch {self.resumable.epoch}/{self.epochs}: {summary}", flush=True)

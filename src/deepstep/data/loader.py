@@ -14,15 +14,13 @@ import numpy as np
 
 from .. import backend
 from ..autograd.tensor import Tensor
+from ..checks import positive_int
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "check_batch_size"]
+__all__ = ["DataLoader", "Dataset", "TensorDataset"]
 
 
-def check_batch_size(batch_size: Any) -> int:
-    """A batch size must be a positive integer; a ValueError says what came instead."""
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
+def _is_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray | Tensor)
 
 
 class Dataset:
@@ -57,23 +55,39 @@ class TensorDataset(Dataset):
 class DataLoader:
     """Iterate over a dataset in batches of `batch_size`, reshuffled each epoch when `shuffle`.
 
-    Yields tuples of Tensors (no gradient). A TensorDataset is batched by slicing its arrays;
-    any other Dataset by stacking its examples.
+    DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, seed=None) as PyTorch's
+    (its positional batch_size too); DataLoader(X, Y, batch_size=4) batches arrays directly, as
+    over TensorDataset(X, Y). Yields tuples of Tensors (no gradient). A TensorDataset is batched by
+    slicing its arrays; any other dataset (anything with __len__ and __getitem__) by stacking its
+    examples. The last batch may be smaller unless drop_last.
     """
 
     def __init__(
         self,
-        dataset: Dataset,
-        batch_size: int = 1,
+        dataset: Any,
+        *more: Any,
+        batch_size: int | None = None,
         shuffle: bool = False,
         drop_last: bool = False,
         seed: int | np.random.Generator | None = None,
     ) -> None:
-        batch_size = check_batch_size(batch_size)
+        arrays = list(more)
+        if arrays and not _is_array(arrays[-1]):  # PyTorch's DataLoader(dataset, 32)
+            if batch_size is not None:
+                raise TypeError("DataLoader got batch_size twice (by position and by name)")
+            batch_size = arrays.pop()
+        if _is_array(dataset):
+            dataset = TensorDataset(dataset, *arrays)
+        elif arrays or not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(
+                "DataLoader takes a dataset (anything with __len__ and __getitem__) or arrays "
+                f"(X, Y, …), then batch_size; got {type(dataset).__name__} and {len(arrays)} more"
+            )
+        batch_size = positive_int(None, "batch_size", 1 if batch_size is None else batch_size)
         if len(dataset) == 0:
             raise ValueError("the dataset is empty: there is nothing to load")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
         # A private generator: reshuffling draws from it, so the order depends on the seed alone.

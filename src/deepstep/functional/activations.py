@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, stable
 from ..autograd.dims import normalize_dim
 from ..autograd.dtypes import float_input, promote_arrays
 from ..autograd.function import Function
-from ..autograd.ops_activation import implicit_softmax_dim, leaky_relu, softmax, stable_sigmoid
+from ..autograd.ops_activation import implicit_softmax_dim, leaky_relu, softmax
 from ..autograd.ops_elementwise import neg
 from ..autograd.ops_shape import cast
 from ..autograd.tensor import Tensor
@@ -58,11 +58,6 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_CUBIC = 0.044715
-
-
-def stable_softplus(x: np.ndarray) -> np.ndarray:
-    """ln(1 + eˣ) = max(x, 0) + ln(1 + e^(−|x|)), which never overflows."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _apply(op: Function, x: Any, inplace: bool) -> Tensor:
@@ -115,7 +110,7 @@ class SiLU(_FloatUnary):
     """SiLU(x) = x·σ(x) (the swish);   SiLU'(x) = σ(x)(1 + x(1 − σ(x)))."""
 
     def forward(self, x):
-        self.x, self.s = x, stable_sigmoid(x)
+        self.x, self.s = x, stable.sigmoid(x)
         return x * self.s
 
     def backward(self, g):
@@ -128,12 +123,12 @@ class Mish(_FloatUnary):
 
     def forward(self, x):
         self.x = x
-        self.t = np.tanh(stable_softplus(x))
+        self.t = np.tanh(stable.softplus(x))
         return x * self.t
 
     def backward(self, g):
         t = self.t
-        return (g * (t + self.x * stable_sigmoid(self.x) * (1 - t * t)),)
+        return (g * (t + self.x * stable.sigmoid(self.x) * (1 - t * t)),)
 
 
 # ----- the ELU family ------------------------------------------------------------------------
@@ -246,7 +241,7 @@ class LogSigmoid(_FloatUnary):
     saves_output = True
 
     def forward(self, x):
-        self.y = -stable_softplus(-x)
+        self.y = stable.log_sigmoid(x)
         return self.y
 
     def backward(self, g):
@@ -297,7 +292,7 @@ class GLU(_FloatUnary):
                 f"Halving dimension must be even, but dimension {self.axis} is size {x.shape[self.axis]}"
             )
         self.a, b = np.split(x, 2, axis=self.axis)
-        self.s = stable_sigmoid(b)
+        self.s = stable.sigmoid(b)
         return self.a * self.s
 
     def backward(self, g):

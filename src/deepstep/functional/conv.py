@@ -2,8 +2,8 @@
 dilated and grouped, as PyTorch's conv1d, conv2d, conv_transpose1d and conv_transpose2d.
 
 Convolution is one matrix product over all windows at once (im2col through a strided view);
-its input gradient adds each window's row of G·Wᵀ back where the window lies (col2im: one
-compiled pass, or one product per kernel position), never a Python loop over pixels or samples.
+its input gradient adds each window's row of G·Wᵀ back where the window lies (windows.col2im),
+never a Python loop over pixels or samples.
 A transposed convolution is the same two steps the other way round. With groups, the channels
 split into `groups` blocks, each convolved with its own block of filters: the matrices gain a
 leading group axis and every product becomes one batched product. A 1-D convolution is the 2-D
@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
-from .._compiled import kernels
 from ..autograd.function import Function
 from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from .fold import fold, unfold
-from .windows import add_batch, check_image, conv_output_size, conv_padding, ntuple, span, unpad
+from .windows import add_batch, check_image, col2im, conv_output_size, conv_padding, ntuple, span, unpad
 
 # (fold and unfold, im2col as PyTorch exposes it, live in fold.py and are exported from here)
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]
@@ -173,7 +172,7 @@ class Conv2d(Function):
         if self.needs_grad(0):
             # each window's gradient G·Wᵀ, added back onto the pixels the window read
             w_t = self.w_mat.transpose(0, 2, 1)
-            grad_nhwc = _col2im(
+            grad_nhwc = _product_col2im(
                 g2, w_t, self.padded_shape, (ho, wo), (kh, kw), self.stride, self.dilation, g.dtype
             )
             grad_x = unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
@@ -218,7 +217,7 @@ def _im2col(
     return cols
 
 
-def _col2im(
+def _product_col2im(
     a: np.ndarray,
     b: np.ndarray,
     padded_shape: tuple[int, ...],
@@ -228,38 +227,23 @@ def _col2im(
     dilation: tuple[int, int],
     dtype: Any,
 ) -> np.ndarray:
-    """The reverse of im2col for the products a_g·b_g of each group g (a: (rows, groups·m), one row per
-    window position; b: (groups, m, kh·kw·cg), its columns in (kh, kw, c) order): each window's row
-    added back where the window lies, into a zero channels-last batch of padded_shape (N, Hp, Wp,
-    groups·cg). A convolution's input gradient (a = G, b = Wᵀ) and a transposed convolution's output
-    (a = x, b = W)."""
+    """The products a_g·b_g of each group g (a: (rows, groups·m), one row per window position; b:
+    (groups, m, kh·kw·cg), its columns in (kh, kw, c) order), each window's row added back where the
+    window lies (col2im) into a zero channels-last batch of padded_shape (N, Hp, Wp, groups·cg). A
+    convolution's input gradient (a = G, b = Wᵀ) and a transposed convolution's output (a = x, b = W).
+    A few images at a time: the products are an im2col matrix's size (see WHOLE_IM2COL_BYTES)."""
     groups = b.shape[0]
     n, c = padded_shape[0], padded_shape[3]
     cg = c // groups
-    (ho, wo), (kh, kw), (sh, sw), (dh, dw) = windows, kernel, stride, dilation
+    (ho, wo), (kh, kw) = windows, kernel
     out = np.zeros(padded_shape, dtype=dtype)
-    compiled = kernels()
-    if compiled is not None and out.dtype in (np.float32, np.float64):
-        # with numba: one product for every window, then one compiled pass adding them back, a few
-        # images at a time (the products are an im2col matrix's size: see WHOLE_IM2COL_BYTES)
-        image_bytes = ho * wo * groups * b.shape[2] * np.result_type(a, b).itemsize
-        for part in _batch_chunks(n, image_bytes):
-            rows = a[part.start * ho * wo : part.stop * ho * wo]
-            cols = np.matmul(_grouped(rows, groups), b).astype(dtype, copy=False)
-            windows_of = cols.reshape(groups, part.stop - part.start, ho, wo, kh, kw, cg)
-            for g in range(groups):  # (each group's channels: a strided view of the output, unless one)
-                compiled.col2im(windows_of[g], sh, sw, dh, dw, out[part, :, :, g * cg : (g + 1) * cg])
-        return out
-    # NumPy: one product per kernel position (i, j), added at once into the strided slice of pixels
-    # that position reads (faster than the whole product and a NumPy col2im, which reads the product
-    # with a stride)
-    a_groups = _grouped(a, groups)
-    for i in range(kh):
-        for j in range(kw):
-            position = i * kw + j
-            part = np.matmul(a_groups, b[:, :, position * cg : (position + 1) * cg])  # (groups, rows, cg)
-            pixels = out[:, i * dh : i * dh + sh * ho : sh, j * dw : j * dw + sw * wo : sw, :]
-            pixels += part.transpose(1, 0, 2).reshape(n, ho, wo, c)
+    image_bytes = ho * wo * groups * b.shape[2] * np.result_type(a, b).itemsize
+    for part in _batch_chunks(n, image_bytes):
+        rows = a[part.start * ho * wo : part.stop * ho * wo]
+        products = np.matmul(_grouped(rows, groups), b).astype(dtype, copy=False)
+        windows_of = products.reshape(groups, part.stop - part.start, ho, wo, kh, kw, cg)
+        for g in range(groups):  # (each group's channels: a strided view of the output, unless one)
+            col2im(windows_of[g], out[part, :, :, g * cg : (g + 1) * cg], stride, dilation)
     return out
 
 
@@ -323,7 +307,7 @@ class ConvTranspose2d(Function):
             .reshape(groups, c // groups, kh * kw * fg)
         )
         dtype = np.result_type(x, weight)
-        out = _col2im(
+        out = _product_col2im(
             self.x2, self.w_mat, (n, *full, fg * groups), (h, w), (kh, kw), self.stride, self.dilation, dtype
         )
         out = out[:, ph : full[0] - ph, pw : full[1] - pw]

@@ -16,7 +16,7 @@ from ..autograd.function import Function
 from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from .windows import ntuple, scatter_windows, span, unpad, window_view
+from .windows import col2im, ntuple, span, unpad, window_view
 
 __all__ = ["fold", "unfold"]
 
@@ -48,8 +48,10 @@ def _columns(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple) -> n
 def _add_back(cols: np.ndarray, padded_shape: tuple, kernel: tuple, stride: tuple, dilation: tuple, blocks):
     """col2im: the columns (N, C·kh·kw, L) added where their windows lie in a zero padded batch."""
     n, c = padded_shape[:2]
-    windows = cols.reshape(n, c, *kernel, *blocks).transpose(0, 1, 4, 5, 2, 3)
-    return scatter_windows(windows, padded_shape, stride, dilation)
+    windows = cols.reshape(n, c, *kernel, *blocks).transpose(0, 4, 5, 2, 3, 1)  # (n, ho, wo, kh, kw, c)
+    out = np.zeros(padded_shape, dtype=cols.dtype)
+    col2im(windows, out.transpose(0, 2, 3, 1), stride, dilation)
+    return out
 
 
 class Unfold(Function):

@@ -9,13 +9,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import stable
 from ..autograd import ops_elementwise as ew
 from ..autograd.dtypes import float_type
 from ..autograd.function import Function
-from ..autograd.ops_activation import log_softmax, stable_log_softmax, stable_sigmoid
+from ..autograd.ops_activation import log_softmax
 from ..autograd.tensor import Tensor
+from ..checks import class_labels, integer_labels
 from ..errors import ClassLabelError, DTypeError, ShapeError, ValueRangeError
-from .activations import stable_softplus
 from .checks import (
     as_tensor,
     broadcasts_to,
@@ -25,6 +26,9 @@ from .checks import (
     same_shape,
     target_like,
 )
+from .loss_kernels import kernels
+
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 __all__ = [
     "binary_cross_entropy",
@@ -95,11 +99,11 @@ class BinaryCrossEntropyWithLogits(Function):
     def forward(self, x, y, pos_weight=None):
         self.x, self.y, self.pos_weight = x, y, pos_weight
         self.w = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        self.softplus_neg = stable_softplus(-x)  # ln(1 + e^(−x)), without overflow
+        self.softplus_neg = stable.softplus(-x)  # ln(1 + e^(−x)), without overflow
         return (1 - y) * x + self.w * self.softplus_neg
 
     def backward(self, g):
-        grad_x = g * ((1 - self.y) - self.w * stable_sigmoid(-self.x)) if self.needs_grad(0) else None
+        grad_x = g * ((1 - self.y) - self.w * stable.sigmoid(-self.x)) if self.needs_grad(0) else None
         grad_y = None
         if self.needs_grad(1):
             grad_y = g * (
@@ -143,8 +147,7 @@ def _class_labels(target: Any, input: Tensor, ignore_index: int | None = None) -
     """Integer labels, one per sample (and per position of a K-dimensional input), in [0, C)
     or equal to ignore_index: PyTorch's errors otherwise (with the expected range in the message)."""
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if labels.dtype.kind not in "iu":
-        raise DTypeError(f"class labels must be integers, got dtype {labels.dtype}")
+    integer_labels(labels)
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     if input.ndim == 1:
         if labels.size != 1 or labels.ndim > 1:
@@ -160,16 +163,7 @@ def _class_labels(target: Any, input: Tensor, ignore_index: int | None = None) -
             )
         if labels.shape != expected:
             raise ShapeError(f"Expected target size {list(expected)}, got {list(labels.shape)}")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):  # two reductions, no mask
-        out_of_range = (labels < 0) | (labels >= n_classes)
-        if ignore_index is not None:
-            out_of_range &= labels != ignore_index
-        if out_of_range.any():
-            raise ClassLabelError(
-                f"Target {labels[out_of_range].flat[0]} is out of bounds: class labels must lie in "
-                f"[0, {n_classes - 1}] for {n_classes} classes"
-            )
-    return labels
+    return class_labels(labels, n_classes, ignore_index)
 
 
 def _class_weights(weight: Any, n_classes: int, dtype: np.dtype) -> np.ndarray | None:
@@ -280,7 +274,14 @@ class CrossEntropyWithLabels(_LabelLoss):
 
     def forward(self, logits, labels):
         self.find_labels(labels, logits.shape, logits.dtype)
-        self.log_p = stable_log_softmax(logits, axis=1)
+        self.grad = None
+        compiled = kernels()
+        if compiled is not None and self._plain(logits):
+            # each sample's loss and softmax − onehot in one pass over its row (see loss_kernels)
+            losses, self.grad = np.empty(logits.shape[0], logits.dtype), np.empty_like(logits)
+            compiled.cross_entropy(logits, self.index[1], losses, self.grad)
+            return self.reduce(losses)
+        self.log_p = stable.log_softmax(logits, axis=1)
         losses = -self.at_labels(self.log_p)
         if self.w is not None:
             losses *= self.w
@@ -296,7 +297,16 @@ class CrossEntropyWithLabels(_LabelLoss):
             losses = (1 - eps) * losses + (eps / logits.shape[1]) * smooth
         return self.reduce(losses)
 
+    def _plain(self, logits: np.ndarray) -> bool:
+        """(N, C) float logits, every label kept, no class weights, no smoothing: the compiled case."""
+        return (
+            logits.ndim == 2 and self.w is None and self.smoothing == 0 and logits.dtype in _COMPILED_DTYPES
+        )
+
     def backward(self, g):
+        if self.grad is not None:
+            self.grad *= self.scale(g)
+            return (self.grad, None)
         grad = np.exp(self.log_p)  # softmax
         eps = self.smoothing
         w = 1.0 if self.w is None else np.expand_dims(self.w, 1)

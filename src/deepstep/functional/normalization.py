@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import _compiled
 from ..autograd.dtypes import float_type
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_array
 from ..backend import in_layout_of
 from ..errors import DTypeError, ShapeError, ValueRangeError
+from .batch_norm_kernels import channel_blocks
+from .batch_norm_kernels import kernels as batch_norm_kernels
 from .normalization_kernels import kernels, usable
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm", "rms_norm"]
@@ -50,7 +51,7 @@ class BatchNorm(Function):
             return out
         compiled, blocks = _compiled_blocks(x)
         if compiled is not None:
-            # one pass for the mean, one for the variance, one writing x̂ and y (see _compiled.py)
+            # one pass for the mean, one for the variance, one writing x̂ and y (see batch_norm_kernels)
             mean, var = np.empty(x.shape[1]), np.empty(x.shape[1])
             compiled.channel_moments(blocks, mean, var)
             self.mean, self.var = (_per_channel_shape(v, x).astype(x.dtype) for v in (mean, var))
@@ -61,8 +62,8 @@ class BatchNorm(Function):
             compiled.batch_norm_forward(
                 blocks,
                 *(v.ravel() for v in vectors),
-                _compiled.channel_blocks(self.x_hat),
-                _compiled.channel_blocks(out),
+                channel_blocks(self.x_hat),
+                channel_blocks(out),
             )
             return out
         m = x.size // x.shape[1]
@@ -84,7 +85,7 @@ class BatchNorm(Function):
         need_x, need_gamma, need_beta = self.needs_grad(0), self.needs_grad(1), self.needs_grad(2)
         scale = self.gamma * self.inv_std
         compiled, g_blocks = _compiled_blocks(g) if self.batch_stats else (None, None)
-        x_hat_blocks = _compiled.channel_blocks(x_hat) if compiled is not None else None
+        x_hat_blocks = channel_blocks(x_hat) if compiled is not None else None
         if x_hat_blocks is None or x_hat_blocks.shape != g_blocks.shape:
             compiled = None
         if compiled is not None:
@@ -107,7 +108,7 @@ class BatchNorm(Function):
                     g_blocks,
                     x_hat_blocks,
                     *(v.ravel() for v in (scale, b, c)),
-                    _compiled.channel_blocks(grad_x),
+                    channel_blocks(grad_x),
                 )
             else:
                 grad_x = g * scale
@@ -118,10 +119,10 @@ class BatchNorm(Function):
 
 def _compiled_blocks(a: np.ndarray) -> tuple[Any, Any]:
     """The compiled kernels and a's (A, C, B) blocks, when numba is there and a is a dense float array."""
-    compiled = _compiled.kernels()
+    compiled = batch_norm_kernels()
     if compiled is None or a.dtype not in (np.float32, np.float64):
         return None, None
-    blocks = _compiled.channel_blocks(a)
+    blocks = channel_blocks(a)
     return (compiled, blocks) if blocks is not None else (None, None)
 
 

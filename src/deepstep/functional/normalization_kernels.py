@@ -5,7 +5,7 @@ two passes over memory where NumPy needs four to eight (see RowNorm in normaliza
 The input is seen as blocks (A, P, S): P channels, along which γ and β act, of S positions each, in
 G groups of P/G channels whose statistics are taken together. Layer and RMS normalisation are
 (rows, n, 1) with G = 1, group normalisation (N, C, positions) with G groups, instance normalisation
-the same with G = C. As in deepstep._compiled, each kernel has a loop for S = 1 of its own (LLVM
+the same with G = C. As in batch_norm_kernels, each kernel has a loop for S = 1 of its own (LLVM
 vectorises that one over the channels), and sums run in float64 with only 'reassoc' relaxed, so that
 NaN and inf keep their meaning.
 
@@ -15,30 +15,18 @@ NumPy path, and the tests hold the two to the same results. numba is imported on
 
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from ..jit import compiled
+
 __all__ = ["kernels"]
 
-_kernels: Any = None
 
-
-def kernels() -> Any:
-    """The compiled functions, or None when numba is missing or switched off."""
-    global _kernels
-    if _kernels is None:
-        _kernels = _compile() if os.environ.get("DEEPSTEP_NUMBA", "1") != "0" else False
-    return _kernels or None
-
-
-def _compile() -> Any:
-    try:
-        import numba
-    except ImportError:
-        return False
+@compiled
+def kernels(numba: Any) -> Any:
     sums = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
 
     @sums

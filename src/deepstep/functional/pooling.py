@@ -13,18 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from .._compiled import NO_MAXIMUM, kernels
 from ..autograd.function import Function
 from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
 from ..backend import in_layout_of
 from ..errors import DTypeError, ShapeError
+from .pooling_kernels import NO_MAXIMUM, kernels
 from .windows import (
     add_batch,
     check_image,
     check_pool_args,
+    col2im,
     ntuple,
-    scatter_windows,
     span,
     unpad,
     window_view,
@@ -111,7 +111,7 @@ class MaxPool2d(Function):
         self.compiled = None
         channels_last = x.transpose(0, 2, 3, 1).flags.c_contiguous and x.dtype in (np.float32, np.float64)
         if self.tiled and channels_last and (compiled := kernels()) is not None:
-            # channels-last input (after a convolution): one compiled pass (see _compiled.py)
+            # channels-last input (after a convolution): one compiled pass (see pooling_kernels.py)
             out = np.empty((n, ho, wo, c), dtype=x.dtype)
             self.argmax = np.empty(out.shape, dtype=np.uint8)
             compiled.max_pool_forward(x.transpose(0, 2, 3, 1), kh, kw, self.relu, out, self.argmax)
@@ -224,9 +224,7 @@ class MaxPool2d(Function):
             return (grad,)
         onehot = (np.arange(kh * kw) == self.argmax[..., None]) * g[..., None]
         grad_windows = onehot.reshape(*g.shape, kh, kw)
-        return (
-            unpad(scatter_windows(grad_windows, self.padded_shape, self.stride, self.dilation), self.pads),
-        )
+        return (unpad(_add_windows(grad_windows, self.padded_shape, self.stride, self.dilation), self.pads),)
 
 
 class AvgPool2d(Function):
@@ -292,7 +290,17 @@ class AvgPool2d(Function):
     def backward(self, g):
         kh, kw = self.kernel
         share = np.broadcast_to((g / self.divisor)[..., None, None], (*g.shape, kh, kw))
-        return (unpad(scatter_windows(share, self.padded_shape, self.stride), self.pads),)
+        return (unpad(_add_windows(share, self.padded_shape, self.stride), self.pads),)
+
+
+def _add_windows(
+    windows: np.ndarray, padded_shape: tuple, stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)
+) -> np.ndarray:
+    """Each window's gradient (N, C, Ho, Wo, kh, kw) added back where it was taken, into a zero NCHW
+    batch of padded_shape (col2im, on NHWC views of both)."""
+    out = np.zeros(padded_shape, dtype=windows.dtype)
+    col2im(windows.transpose(0, 2, 3, 4, 5, 1), out.transpose(0, 2, 3, 1), stride, dilation)
+    return out
 
 
 class MaxUnpool2d(Function):

@@ -1,6 +1,6 @@
 """Windows over N-C-spatial arrays: the argument checks and the window arithmetic shared by convolution
-and pooling (sliding-window views, output sizes, scattering window gradients back, padding, a batch
-axis for unbatched input).
+and pooling (sliding-window views, output sizes, col2im — the one that adds window gradients back —,
+padding, a batch axis for unbatched input).
 
 A window of kernel size k and dilation d reads k entries d apart, so it spans d·(k − 1) + 1 pixels;
 windows start `stride` apart. Without ceil_mode the number of windows along an axis of size n with p
@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
+from .windows_kernels import kernels
 
 __all__ = [
     "adaptive_output_size",
@@ -26,12 +27,12 @@ __all__ = [
     "check_adaptive_input",
     "check_image",
     "check_pool_args",
+    "col2im",
     "conv_output_size",
     "conv_padding",
     "ntuple",
     "pair",
     "pool_output_size",
-    "scatter_windows",
     "span",
     "unpad",
     "window_view",
@@ -171,20 +172,31 @@ def conv_padding(
     return tuple((p, p) for p in sizes)
 
 
-def scatter_windows(
-    grad_windows: np.ndarray,
-    padded_shape: tuple,
-    stride: tuple[int, int],
-    dilation: tuple[int, int] = (1, 1),
+def col2im(
+    windows: np.ndarray, out: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)
 ) -> np.ndarray:
-    """col2im: add each window's gradient (N, C, Ho, Wo, kh, kw) back where the window was taken."""
-    _, _, ho, wo, kh, kw = grad_windows.shape
-    out = np.zeros(padded_shape, dtype=grad_windows.dtype)
+    """im2col's transpose: out (N, Hp, Wp, C) += each window's values windows (N, Ho, Wo, kh, kw, C)
+    where the window lies (windows `stride` apart, their taps `dilation` apart); returns out.
+
+    The shapes are index orders, not memory orders: an NCHW batch is passed as its NHWC view
+    (x.transpose(0, 2, 3, 1)). When the channels are innermost in memory (a convolution's
+    channels-last batch) and numba is there, one compiled pass (windows_kernels); otherwise one
+    strided add per kernel position (kh·kw of them, never a loop over pixels)."""
+    _, ho, wo, kh, kw, _ = windows.shape
     (sh, sw), (dh, dw) = stride, dilation
-    for i in range(kh):  # kh·kw kernel positions: each one a strided slice of the whole batch
+    compiled = kernels()
+    if (
+        compiled is not None
+        and out.dtype == windows.dtype
+        and out.dtype in (np.float32, np.float64)
+        and out.strides[-1] == out.itemsize
+    ):
+        compiled.col2im(windows, sh, sw, dh, dw, out)
+        return out
+    for i in range(kh):
         for j in range(kw):
             rows, cols = slice(i * dh, i * dh + sh * ho, sh), slice(j * dw, j * dw + sw * wo, sw)
-            out[:, :, rows, cols] += grad_windows[:, :, :, :, i, j]
+            out[:, rows, cols] += windows[:, :, :, i, j]
     return out
 
 

@@ -1,20 +1,16 @@
 """Files: models saved as JSON architecture + arrays (no pickle), written atomically, in .npz or
 safetensors (chosen by the file name, see formats.py).
 
-Importing this layer gives every Module `save(path)` and `load_weights(path)` methods;
-`deepstep.load(path)` reads a saved model back, `load_state_dict_file(path)` the weights in any
-safetensors file (PyTorch's included) or deepstep file.
+`deepstep.load(path)` reads a saved model back (Module.save writes one, through `save` here),
+`load_weights(model, path)` loads the weights in any safetensors file (PyTorch's included) or
+deepstep file into a model (Module.load_weights), `load_state_dict_file(path)` gives them as arrays.
 """
 
-from ..nn.module import Module
 from .archive import atomic_write, read_archive, write_archive
 from .checkpoint import load_checkpoint, save_checkpoint
 from .formats import DEFAULT_FORMAT
 from .model_file import load, save
 from .weights import load_state_dict_file, load_weights
-
-Module.save = save  # type: ignore[attr-defined]
-Module.load_weights = load_weights  # type: ignore[attr-defined]
 
 __all__ = [
     "DEFAULT_FORMAT",

@@ -112,8 +112,11 @@ def save(model: Module, path: str | os.PathLike) -> Path:
 
 
 def _check_rebuilds(model: Module, architecture: dict[str, Any], state: dict[str, np.ndarray]) -> None:
-    """Refuse to save what load could not rebuild: a model changed after it was constructed."""
-    rebuilt = {name: value.shape for name, value in build(architecture).state_dict().items()}
+    """Refuse to save what load could not rebuild: a model changed after it was constructed, in its
+    parameters (ModuleList.append, say) or in a setting (model.scale = 5.0 where the constructor
+    said 3.0), since the file records only the constructor's arguments."""
+    twin = build(architecture)
+    rebuilt = {name: value.shape for name, value in twin.state_dict().items()}
     saved = {name: value.shape for name, value in state.items()}
     if rebuilt != saved:
         differences = sorted(set(rebuilt.items()) ^ set(saved.items()))[:6]
@@ -122,6 +125,51 @@ def _check_rebuilds(model: Module, architecture: dict[str, Any], state: dict[str
             f"it was built, e.g. by ModuleList.append): its parameters differ in {differences}. "
             "Save model.state_dict() with numpy.savez and rebuild the model in code instead."
         )
+    changed = _changed_settings(model, twin)
+    if changed:
+        raise ValueError(
+            f"{type(model).__name__} cannot be rebuilt from its constructor arguments: "
+            f"{'; '.join(changed[:6])}. Give such settings to the constructor (they are what the file "
+            "records), or save model.state_dict() and rebuild the model in code."
+        )
+
+
+_RUNTIME = frozenset({"training", "stop_training", "history"})  # set by train() and fit, not settings
+_MISSING = object()
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, tuple | list):
+        return all(_plain(item) for item in value)
+    return value is None or isinstance(value, bool | int | float | str | np.generic)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Equal settings: NumPy scalars equal to Python numbers (a file stores them as such), NaN equal to
+    NaN, but True not equal to 1."""
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool | np.bool_) != isinstance(b, bool | np.bool_) or b is _MISSING:
+        return False
+    return bool(a == b) or (a != a and b != b)
+
+
+def _changed_settings(model: Module, twin: Module) -> list[str]:
+    """The public plain settings (numbers, strings, tuples of them) of each module that differ from
+    those of the same module rebuilt from its constructor's arguments."""
+    changed = []
+    for (name, module), (_, rebuilt) in zip(model.named_modules(), twin.named_modules(), strict=False):
+        fresh = vars(rebuilt)
+        for attribute, value in vars(module).items():
+            private = attribute.startswith("_") or attribute in _RUNTIME
+            if private or attribute in module._buffers or not _plain(value):  # buffers: saved as weights
+                continue
+            other = fresh.get(attribute, _MISSING)
+            if not _equal(value, other):
+                where = f"{name}.{attribute}" if name else attribute
+                was = "is not set" if other is _MISSING else f"gives {other!r}"
+                changed.append(f"{where} is {value!r} but the constructor {was}")
+    return changed
 
 
 def load(path: str | os.PathLike) -> Module:

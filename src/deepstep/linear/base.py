@@ -8,6 +8,7 @@ so that sample weights of 2 are the same as repeating a sample.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "pip install 'deepstep[linear]'"
     ) from error
 
+from ..checks import positive_int
+from ..stable import flush_subnormal
 from .solvers import Solution, minimize
 
 __all__ = [
@@ -37,17 +40,6 @@ __all__ = [
 ]
 
 FLOATS = [np.float64, np.float32]
-
-
-def flush_subnormal(a: np.ndarray) -> np.ndarray:
-    """Set values below the smallest normal float to 0, in place (and return the array).
-
-    Products with subnormal operands run many times slower on x86, and such values carry no
-    information here (probabilities of 1e-40, or weights that L-BFGS left at 1e-45 instead of 0).
-    """
-    if a.dtype.kind == "f":
-        np.copyto(a, 0, where=np.abs(a) < np.finfo(a.dtype).tiny)
-    return a
 
 
 def affine(w: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -84,8 +76,38 @@ def l2_penalty(w: np.ndarray, strength: float) -> tuple[float, np.ndarray]:
     return 0.5 * strength * float(np.sum(w[:-1] ** 2)), grad
 
 
+def warn_unless_converged(
+    estimator: BaseEstimator,
+    converged: bool,
+    unit: str = "iterations",
+    advice: str = "raise max_iter or scale the features (StandardScaler)",
+) -> None:
+    """scikit-learn's ConvergenceWarning when a fit used up max_iter before its stopping test held."""
+    if not converged:
+        warnings.warn(
+            f"{type(estimator).__name__} did not converge in max_iter={estimator.max_iter} {unit}; {advice}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+class L1Prox:
+    """The L1 penalty λ‖w‖₁ over the weights (not the bias), kept out of the smooth loss: after each
+    gradient step its proximal map, soft-thresholding w ← sign(w)·max(|w| − ελ, 0)."""
+
+    def __init__(self, strength: float) -> None:
+        self.strength = strength
+
+    def __call__(self, w: np.ndarray, lr: float) -> None:
+        core = w[:-1]
+        np.copyto(core, np.sign(core) * np.maximum(np.abs(core) - lr * self.strength, 0))
+
+    def value(self, w: np.ndarray) -> float:
+        return self.strength * float(np.abs(w[:-1]).sum())
+
+
 class LinearModel(BaseEstimator):
-    """Shared machinery. Subclasses give `loss_and_grad(w, X, y, sample_weight)` and `_initial(X)`."""
+    """Shared machinery. Subclasses give `loss_and_grad(w, X, y, sample_weight, penalty)`."""
 
     def _validate(self, X: Any, y: Any | None = None, reset: bool = True) -> Any:
         """X alone (at predict time), or X and y for fit, checked the way scikit-learn checks them."""
@@ -94,9 +116,19 @@ class LinearModel(BaseEstimator):
         return validate_data(self, X, y, dtype=FLOATS, y_numeric=not isinstance(self, ClassifierMixin))
 
     def _validate_for_fit(self, X: Any, y: Any) -> Any:
+        self._check_stopping()
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         return self._validate(X, y)
+
+    def _check_stopping(self) -> None:
+        """max_iter and n_iter_no_change are positive integers, tol is ≥ 0 (or None where it may be)."""
+        positive_int(None, "max_iter", self.max_iter)
+        if hasattr(self, "n_iter_no_change"):
+            positive_int(None, "n_iter_no_change", self.n_iter_no_change)
+        tol = getattr(self, "tol", 0.0)
+        if tol is not None and not tol >= 0:
+            raise ValueError(f"tol must be a non-negative number or None, got {tol!r}")
 
     def _minimize(
         self,
@@ -104,10 +136,13 @@ class LinearModel(BaseEstimator):
         y: np.ndarray,
         sample_weight: np.ndarray,
         w0: np.ndarray,
-        prox: Any = None,
+        prox: L1Prox | None = None,
         **options: Any,
     ) -> Solution:
-        """Run the chosen solver on loss_and_grad restricted to mini-batches when it asks for rows."""
+        """Run the chosen solver on loss_and_grad restricted to mini-batches when it asks for rows.
+
+        The estimator's settings (solver, max_iter, tol, n_iter_no_change, learning_rate, batch_size,
+        random_state) go to the solver; `options` overrides them."""
 
         # the penalty's strength belongs to the whole training set, also when the loss is taken on a batch
         penalty = self._penalty_strength(float(sample_weight.sum()))
@@ -121,6 +156,7 @@ class LinearModel(BaseEstimator):
             "solver": self.solver,
             "max_iter": self.max_iter,
             "tol": self.tol,
+            "n_iter_no_change": getattr(self, "n_iter_no_change", 5),
             "learning_rate": getattr(self, "learning_rate", 0.1),
             "batch_size": getattr(self, "batch_size", 32),
             "rng": np.random.default_rng(self.random_state if isinstance(self.random_state, int) else None),

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from .base import (
-    ConvergenceWarning,
     LinearModel,
     RegressorMixin,
     affine,
@@ -23,6 +22,7 @@ from .base import (
     check_is_fitted,
     check_sample_weight,
     l2_penalty,
+    warn_unless_converged,
     weights_of,
 )
 
@@ -53,6 +53,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
         solver: str = "normal",
         max_iter: int = 1000,
         tol: float = 1e-6,
+        n_iter_no_change: int = 5,
         learning_rate: float | str = "auto",
         batch_size: int = 32,
         random_state: int | None = None,
@@ -60,6 +61,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.random_state = random_state
@@ -93,12 +95,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
             # a mini-batch step this large is too noisy; a tenth of it is stable for SGD with momentum
             settings["learning_rate"] = step if self.solver == "gd" else step * 0.1
         solution = self._minimize(X, y, s, np.zeros(X.shape[1] + 1), **settings)
-        if not solution.converged:
-            warnings.warn(
-                f"{type(self).__name__} did not converge in {self.max_iter} iterations",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        warn_unless_converged(self, solution.converged)
         self.coef_, self.intercept_ = solution.w[:-1].copy(), float(solution.w[-1])
         self.n_iter_ = solution.n_iter
         return self
@@ -148,11 +145,12 @@ class Ridge(_LeastSquares):
         solver: str = "normal",
         max_iter: int = 1000,
         tol: float = 1e-6,
+        n_iter_no_change: int = 5,
         learning_rate: float | str = "auto",
         batch_size: int = 32,
         random_state: int | None = None,
     ) -> None:
-        super().__init__(solver, max_iter, tol, learning_rate, batch_size, random_state)
+        super().__init__(solver, max_iter, tol, n_iter_no_change, learning_rate, batch_size, random_state)
         self.alpha = alpha
 
     @property

@@ -4,7 +4,16 @@ Every solver takes `loss_and_grad(w, rows)`: the loss and its hand-derived gradi
 rows given (all rows when None). Full-batch gradient descent ("gd"), mini-batch stochastic
 gradient descent with momentum ("sgd", reshuffled each epoch) and Adam ("adam") reuse the
 optimizers of deepstep.optim; L-BFGS comes from SciPy. A `prox` step, when given, follows
-each update (soft-thresholding for the L1 penalty).
+each update (soft-thresholding for the L1 penalty), and its penalty joins the loss they monitor.
+
+Each stops on a convergence test, as scikit-learn's estimators do, and reports `converged=False`
+only when max_iter iterations (epochs, for mini-batches) ran out first:
+- L-BFGS: the largest gradient component is below tol (scikit-learn's `tol` for lbfgs), or a step
+  lowers the objective by less than SciPy's ftol ≈ 2·10⁻⁹ of it (the test that ends it on the
+  hinge, whose gradient does not vanish at the minimum);
+- gradient descent: the loss (an epoch's mean, for mini-batches) has not fallen below its best
+  by tol·max(1, |best|) for n_iter_no_change iterations in a row (`Plateau`, scikit-learn's rule).
+`auto_solver` picks by the data's size: L-BFGS while an epoch holds few mini-batches, Adam after.
 """
 
 from __future__ import annotations
@@ -12,16 +21,57 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from .. import optim
 from ..autograd.tensor import Tensor
+from ..data.loader import DataLoader
 
-__all__ = ["SOLVERS", "Solution", "minimize"]
+__all__ = ["MINIBATCH_FROM", "SOLVERS", "Plateau", "Solution", "auto_solver", "minimize"]
 
 SOLVERS = ("lbfgs", "gd", "sgd", "adam")
+# From this many samples on, "auto" trains by mini-batches. Measured on MNIST with the hinge loss: on
+# 10,000 images Adam (40 batches of 256 an epoch) reaches its plateau in 60–150 epochs, 4–8 s, and 91%
+# test accuracy, while L-BFGS needs over 1,000 iterations (39 s) for 88.8%; below, an epoch holds too
+# few steps (digits, 1,347 samples: 6) and L-BFGS converges in 100–2,000 iterations of a few ms.
+MINIBATCH_FROM = 10_000
 LossAndGrad = Callable[[np.ndarray, np.ndarray | None], tuple[float, np.ndarray]]
+
+
+class Prox(Protocol):
+    """A penalty g kept out of the smooth loss: prox(w, ε) applies its proximal map in place after a
+    step of size ε; value(w) is g(w), added to the loss for the stopping test."""
+
+    def __call__(self, w: np.ndarray, lr: float) -> None: ...
+
+    def value(self, w: np.ndarray) -> float: ...
+
+
+def auto_solver(n_samples: int) -> str:
+    """The solver "auto" stands for: "lbfgs" below MINIBATCH_FROM samples, mini-batch "adam" from there."""
+    return "lbfgs" if n_samples < MINIBATCH_FROM else "adam"
+
+
+class Plateau:
+    """scikit-learn's stopping rule for (stochastic) gradient descent: stop once the loss has not fallen
+    below best − tol·max(1, |best|) for n_iter_no_change consecutive checks. tol=None never stops."""
+
+    def __init__(self, tol: float | None, n_iter_no_change: int) -> None:
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.best = np.inf
+        self.stale = 0
+
+    def reached(self, loss: float) -> bool:
+        """Record one iteration's loss; True when the run should stop."""
+        if self.tol is None:
+            return False
+        improved = self.best == np.inf or loss < self.best - self.tol * max(1.0, abs(self.best))
+        self.stale = 0 if improved else self.stale + 1
+        self.best = min(self.best, loss)
+        return self.stale >= self.n_iter_no_change
 
 
 @dataclass
@@ -40,11 +90,12 @@ def minimize(
     solver: str = "lbfgs",
     max_iter: int = 100,
     tol: float = 1e-4,
+    n_iter_no_change: int = 5,
     learning_rate: float = 0.1,
     batch_size: int = 32,
     momentum: float = 0.9,
     rng: np.random.Generator | None = None,
-    prox: Callable[[np.ndarray, float], None] | None = None,
+    prox: Prox | None = None,
 ) -> Solution:
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
@@ -53,14 +104,16 @@ def minimize(
             raise ValueError("L-BFGS cannot handle the L1 penalty; use solver 'gd', 'sgd' or 'adam'")
         return _lbfgs(loss_and_grad, w0, max_iter, tol)
     if solver == "gd":
-        return _gradient_descent(loss_and_grad, w0, max_iter, tol, learning_rate, prox)
+        return _gradient_descent(
+            loss_and_grad, w0, max_iter, Plateau(tol, n_iter_no_change), learning_rate, prox
+        )
     return _minibatch(
         loss_and_grad,
         w0,
         n_samples,
         solver,
         max_iter,
-        tol,
+        Plateau(tol, n_iter_no_change),
         learning_rate,
         batch_size,
         momentum,
@@ -87,21 +140,21 @@ def _lbfgs(loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, tol: float
 
 
 def _gradient_descent(
-    loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, tol: float, lr: float, prox
+    loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, plateau: Plateau, lr: float, prox
 ) -> Solution:
-    """w ← w − ε∇L(w) on the whole training set, until the loss changes by less than tol."""
+    """w ← w − ε∇L(w) on the whole training set, until the loss stops falling (the plateau test)."""
     w = Tensor(w0.copy(), requires_grad=True)
     optimizer = optim.SGD([w], lr=lr)
-    previous = np.inf
     for iteration in range(1, max_iter + 1):
         loss, grad = loss_and_grad(w.data, None)
+        if prox is not None:
+            loss += prox.value(w.data)  # the whole objective f + g, which proximal steps lower
         w.grad = Tensor(grad)
         optimizer.step()
         if prox is not None:
             prox(w.data, lr)
-        if abs(previous - loss) < tol * max(1.0, abs(loss)):
+        if plateau.reached(loss):
             return Solution(w.data, iteration, True, loss)
-        previous = loss
     return Solution(w.data, max_iter, False, loss)
 
 
@@ -111,36 +164,28 @@ def _minibatch(
     n_samples,
     solver,
     max_iter,
-    tol,
+    plateau: Plateau,
     lr,
     batch_size,
     momentum,
     rng,
     prox,
-    patience: int = 5,
 ) -> Solution:
-    """Epochs of mini-batch updates on a fresh permutation; stop when the epoch loss has not improved
-    by tol for `patience` epochs (as scikit-learn's n_iter_no_change)."""
+    """Epochs of mini-batch updates on a fresh permutation (the DataLoader's, over the row indices),
+    until the epoch's mean loss stops falling."""
     w = Tensor(w0.copy(), requires_grad=True)
     optimizer = optim.Adam([w], lr=lr) if solver == "adam" else optim.SGD([w], lr=lr, momentum=momentum)
-    best, stale = np.inf, 0
+    batches = DataLoader(range(n_samples), batch_size=batch_size, shuffle=True, seed=rng)
     for epoch in range(1, max_iter + 1):
-        order = rng.permutation(n_samples)
         total = 0.0
-        for start in range(0, n_samples, batch_size):
-            rows = order[start : start + batch_size]
+        for rows in batches.batch_indices():
             loss, grad = loss_and_grad(w.data, rows)
             w.grad = Tensor(grad)
             optimizer.step()
             if prox is not None:
                 prox(w.data, lr)
             total += loss * len(rows)
-        epoch_loss = total / n_samples
-        if epoch_loss > best - tol:
-            stale += 1
-            if stale >= patience:
-                return Solution(w.data, epoch, True, epoch_loss)
-        else:
-            stale = 0
-        best = min(best, epoch_loss)
+        epoch_loss = total / n_samples + (prox.value(w.data) if prox is not None else 0.0)
+        if plateau.reached(epoch_loss):
+            return Solution(w.data, epoch, True, epoch_loss)
     return Solution(w.data, max_iter, False, epoch_loss)

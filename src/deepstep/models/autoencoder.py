@@ -55,6 +55,11 @@ class Autoencoder(nn.Module):
                 nn.Sigmoid(),
             )
 
+    def example_input(self) -> np.ndarray:
+        """A batch of one image as the encoder takes it, for summary()."""
+        size, dtype = self.image_size, next(iter(self.parameters())).dtype
+        return np.zeros((1, size * size) if self.kind == "dense" else (1, 1, size, size), dtype=dtype)
+
     def _as_input(self, x: Any) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
         n, size = x.shape[0], self.image_size

@@ -4,6 +4,12 @@ discriminator D tells them from real ones.
 Each step: D ascends log D(x) + log(1 − D(G(z))) (binary cross-entropy on logits, real = 1,
 fake = 0); then G takes the non-saturating step, maximising log D(G(z)) (cross-entropy with
 target 1), whose gradient stays strong while D still wins easily (Goodfellow et al., 2014).
+
+The GAN trains with the common loop: `fit(images, epochs=…, batch_size=…)` draws the batches from a
+DataLoader and hands each to `train_step` below, the one thing a GAN does differently; fit keeps
+its progress bar, NaN check, callbacks and History (the epochs' mean losses, and each step's in
+`history.steps`). `compile(lr, betas, seed)` makes the two players' optimizers; a GAN comes
+compiled with the DCGAN settings (Adam, lr 2·10⁻⁴, β₁ = 0.5).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from .. import backend, nn, optim
 from .. import functional as F
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..train.loop import Progress
+from ..train.compiling import Compiled
 
 __all__ = ["GAN"]
 
@@ -42,9 +48,13 @@ class GAN(nn.Module):
             nn.LeakyReLU(0.2),
             nn.Linear(hidden, 1),
         )
+        self.compile()
 
     def forward(self, z: Any) -> Tensor:
         return self.generator(z)
+
+    def example_input(self) -> np.ndarray:
+        return np.zeros((1, self.latent_dim), dtype=self._dtype())
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """n generated images (n, H, W) in [0, 1], from z ~ N(0, I)."""
@@ -56,74 +66,68 @@ class GAN(nn.Module):
     def _dtype(self) -> np.dtype:
         return next(iter(self.parameters())).dtype
 
-    def optimizers(
-        self, lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999)
-    ) -> tuple[optim.Adam, optim.Adam]:
-        """The two players' Adam optimizers (discriminator, generator), made on first use and kept."""
-        if not hasattr(self, "_optimizers"):
-            made = (
-                optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas),
-                optim.Adam(self.generator.parameters(), lr=lr, betas=betas),
-            )
-            object.__setattr__(self, "_optimizers", made)
-        return self._optimizers
-
-    def fit(  # type: ignore[override] - a GAN trains two players, not one loss
+    def compile(  # type: ignore[override] - two players, each with its own Adam and loss
         self,
-        x: Any,
-        epochs: int = 1,
-        batch_size: int = 128,
         lr: float = 2e-4,
         betas: tuple[float, float] = (0.5, 0.999),
-        seed: int | None = None,
-        callbacks: Any = None,
-        verbose: int = 0,
-        epoch_label: tuple[int, int] | None = None,
-    ) -> dict[str, list[float]]:
-        """Alternate D and G steps over the images x (values in [0, 1]); returns the per-step losses
-        {"d_loss": [...], "g_loss": [...]} (the optimizers persist across calls, so training resumes)."""
-        images = np.asarray(x.data if isinstance(x, Tensor) else x, dtype=self._dtype())
-        if images.ndim < 2 or images[0].size != self.image_size**2:
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        """Fresh Adam optimizers for the discriminator and the generator (model.optimizers), and the
+        generator of the noise z (seed; None draws from the library-wide one, which
+        deepstep.manual_seed seeds)."""
+        self._noise = None if seed is None else backend.as_generator(seed)
+        self._compiled = Compiled(
+            {
+                "discriminator": optim.Adam(self.discriminator.parameters(), lr=lr, betas=betas),
+                "generator": optim.Adam(self.generator.parameters(), lr=lr, betas=betas),
+            }
+        )
+
+    def check_data(self, x: np.ndarray, y: np.ndarray | None = None) -> None:
+        """Images of image_size² pixels with values in [0, 1]."""
+        if x.ndim < 2 or x[0].size != self.image_size**2:
             size = self.image_size
-            raise ValueError(f"GAN expects images of {size}×{size} pixels, got shape {images.shape}")
-        if not (np.isfinite(images).all() and images.min() >= 0 and images.max() <= 1):
-            raise ValueError("GAN expects finite pixel values in [0, 1]")
-        real_all = images.reshape(len(images), -1) * 2 - 1  # to the generator's tanh range
-        d_optimizer, g_optimizer = self.optimizers(lr, betas)
-        rng = backend.as_generator(seed) if seed is not None else np.random.default_rng()
-        history: dict[str, list[float]] = {"d_loss": [], "g_loss": []}
-        ones = np.ones((batch_size, 1), dtype=self._dtype())
-        zeros = np.zeros((batch_size, 1), dtype=self._dtype())
-        first, total = epoch_label or (0, epochs)
-        for epoch in range(epochs):
-            progress = Progress(verbose, first + epoch, total, len(real_all) // batch_size)
-            order = rng.permutation(len(real_all))
-            for start in range(0, len(order) - batch_size + 1, batch_size):
-                real = real_all[order[start : start + batch_size]]
-                z = rng.standard_normal((batch_size, self.latent_dim)).astype(self._dtype())
-                # the discriminator: real → 1, fake → 0 (the fakes detached: this step trains D only)
-                fake = self.generator(z)
-                d_real = F.binary_cross_entropy_with_logits(self.discriminator(real), ones)
-                d_fake = F.binary_cross_entropy_with_logits(self.discriminator(fake.detach()), zeros)
-                d_loss = d_real + d_fake
-                d_optimizer.zero_grad()
-                d_loss.backward()
-                d_optimizer.step()
-                # the generator, non-saturating: make D call its fakes real
-                g_loss = F.binary_cross_entropy_with_logits(self.discriminator(fake), ones)
-                g_optimizer.zero_grad()
-                self.discriminator.zero_grad()
-                g_loss.backward()
-                g_optimizer.step()
-                d_value, g_value = d_loss.item(), g_loss.item()
-                if not (np.isfinite(d_value) and np.isfinite(g_value)):
-                    raise FloatingPointError(f"GAN losses became non-finite (D {d_value}, G {g_value})")
-                history["d_loss"].append(d_value)
-                history["g_loss"].append(g_value)
-                progress.update(len(history["d_loss"]) - 1, {"d_loss": d_value, "g_loss": g_value})
-            progress.close(
-                {"d_loss": float(np.mean(history["d_loss"])), "g_loss": float(np.mean(history["g_loss"]))}
-            )
-            for callback in callbacks or []:
-                callback(self, history)
-        return history
+            raise ValueError(f"GAN expects images of {size}×{size} pixels, got shape {x.shape}")
+        if x.min() < 0 or x.max() > 1:
+            raise ValueError(f"GAN expects pixel values in [0, 1], got values from {x.min()} to {x.max()}")
+
+    def _noise_for(self, n: int) -> np.ndarray:
+        noise = self._noise if self._noise is not None else backend.default_generator()
+        return noise.standard_normal((n, self.latent_dim)).astype(self._dtype())
+
+    def discriminator_loss(self, real: Any, fake: Any) -> Tensor:
+        """−log D(x) − log(1 − D(G(z))): binary cross-entropy on logits, real → 1, fake → 0."""
+        real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
+        return F.binary_cross_entropy_with_logits(
+            real_logits, np.ones(real_logits.shape, self._dtype())
+        ) + F.binary_cross_entropy_with_logits(fake_logits, np.zeros(fake_logits.shape, self._dtype()))
+
+    def generator_loss(self, fake: Any) -> Tensor:
+        """−log D(G(z)), the non-saturating loss: make D call the fakes real."""
+        logits = self.discriminator(fake)
+        return F.binary_cross_entropy_with_logits(logits, np.ones(logits.shape, self._dtype()))
+
+    def train_step(self, batch: tuple[Any, ...]) -> dict[str, float]:
+        """One discriminator step, then one generator step, on a batch of real images."""
+        images = batch[0]
+        real = images.reshape(images.shape[0], -1) * 2 - 1  # to the generator's tanh range
+        fake = self.generator(self._noise_for(images.shape[0]))
+        d_optimizer, g_optimizer = self.optimizers["discriminator"], self.optimizers["generator"]
+        d_loss = self.discriminator_loss(real, fake.detach())  # detached: this step trains D only
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        g_loss = self.generator_loss(fake)
+        g_optimizer.zero_grad()
+        self.discriminator.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}
+
+    def test_step(self, batch: tuple[Any, ...]) -> dict[str, float]:
+        """Both players' losses on a batch of real images and as many fakes, without a step."""
+        images = batch[0]
+        real = images.reshape(images.shape[0], -1) * 2 - 1
+        fake = self.generator(self._noise_for(images.shape[0]))
+        d_loss, g_loss = self.discriminator_loss(real, fake), self.generator_loss(fake)
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item()}

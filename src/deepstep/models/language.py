@@ -63,6 +63,10 @@ class LanguageModel(nn.Module):
     def next_logits(self, new: np.ndarray, context: np.ndarray, state: Any) -> tuple[np.ndarray, Any]:
         raise NotImplementedError
 
+    def example_input(self) -> np.ndarray:
+        """A batch of one context of token ids, for summary(): block_size long (a GPT's), or 8."""
+        return np.zeros((1, getattr(self, "block_size", 8)), dtype=np.int64)
+
     def generate(
         self,
         prompt_ids: Any,

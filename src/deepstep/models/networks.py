@@ -6,25 +6,18 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from .. import nn
 from ..autograd.tensor import Tensor
+from ..checks import one_of
 
-__all__ = ["ACTIVATIONS", "MLP", "SmallCNN"]
-
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "leaky_relu": nn.LeakyReLU,
-    "step": nn.Step,
-    "identity": nn.Identity,
-}
+__all__ = ["MLP", "SmallCNN"]
 
 
 def activation_module(name: str) -> nn.Module:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; use one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+    """A fresh activation module by its name in nn.ACTIVATIONS."""
+    return one_of("activation", name, nn.ACTIVATIONS)()
 
 
 class MLP(nn.Module):
@@ -76,6 +69,7 @@ class SmallCNN(nn.Module):
             raise ValueError(f"SmallCNN pads to keep the size: kernel_size must be odd, got {kernel_size}")
         first, second = channels
         pad = kernel_size // 2
+        self.in_channels, self.image_size = in_channels, image_size
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, first, kernel_size, padding=pad),
             nn.ReLU(),
@@ -85,6 +79,11 @@ class SmallCNN(nn.Module):
             nn.MaxPool2d(2),
         )
         self.classifier = nn.Linear(second * (image_size // 4) ** 2, num_classes)
+
+    def example_input(self) -> np.ndarray:
+        """A batch of one image (1, C, H, W), for summary()."""
+        dtype = self.classifier.weight.dtype
+        return np.zeros((1, self.in_channels, self.image_size, self.image_size), dtype=dtype)
 
     def forward(self, x: Any) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)

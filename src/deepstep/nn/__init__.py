@@ -15,8 +15,10 @@ from . import (
     layers,
     losses,
     module,
+    names,
     normalization,
     rnn,
+    sequential,
     transformer,
     utils,
 )
@@ -26,9 +28,11 @@ from .conv import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .layers import *  # noqa: F403
 from .losses import *  # noqa: F403
-from .module import Module, ModuleList, Parameter, Sequential
+from .module import Module, Parameter
+from .names import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .rnn import *  # noqa: F403
+from .sequential import ModuleList, Sequential
 from .transformer import *  # noqa: F403
 
 # `import deepstep.nn.functional as F` works as `import torch.nn.functional as F` does.
@@ -52,6 +56,7 @@ __all__ = sorted(
                 embedding,
                 layers,
                 losses,
+                names,
                 normalization,
                 rnn,
                 transformer,

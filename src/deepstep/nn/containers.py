@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from .module import Container, Module, Parameter, check_child_name, check_module
+from .module import Module, Parameter
+from .sequential import Container, check_child_name, check_module
 
 __all__ = ["ModuleDict", "ParameterDict", "ParameterList"]
 

@@ -13,9 +13,9 @@ from .. import backend
 from .. import functional as F
 from ..autograd.ops_layout import pad
 from ..autograd.tensor import Tensor
+from ..checks import positive_int
 from ..functional.windows import conv_padding, ntuple
 from . import init
-from .layers import positive_int
 from .module import Module, Parameter
 from .pooling import (
     AdaptiveAvgPool1d,
@@ -97,8 +97,7 @@ class _ConvNd(Module):
         name, n = type(self).__name__, self.spatial
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
-        if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+        groups = positive_int(name, "groups", groups)
         if self.in_channels % groups:
             raise ValueError(
                 f"{name}: in_channels must be divisible by groups, got {in_channels} and {groups}"

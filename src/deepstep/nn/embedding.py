@@ -8,17 +8,12 @@ import numpy as np
 
 from .. import backend
 from ..autograd.tensor import Tensor, as_array
+from ..checks import non_negative_int
 from ..functional.embedding import embedding, embedding_bag
 from . import init
 from .module import Module, Parameter
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _size(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"Embedding needs a non-negative integer {name}, got {value!r}")
-    return int(value)
 
 
 class _Table(Module):
@@ -34,8 +29,8 @@ class _Table(Module):
         dtype: Any,
         seed: int | np.random.Generator | None,
     ) -> None:
-        self.num_embeddings = _size("num_embeddings", num_embeddings)
-        self.embedding_dim = _size("embedding_dim", embedding_dim)
+        self.num_embeddings = non_negative_int("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = non_negative_int("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise AssertionError("Padding_idx must be within num_embeddings")

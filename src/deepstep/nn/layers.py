@@ -12,6 +12,7 @@ from .. import backend
 from .. import functional as F
 from ..autograd.ops_shape import flatten, unflatten
 from ..autograd.tensor import Tensor
+from ..checks import positive_int
 from . import init
 from .activation import ReLU  # noqa: F401 (nn/pooling.py imports ReLU from here)
 from .module import Module, Parameter
@@ -32,13 +33,6 @@ __all__ = [
     "Step",
     "Unflatten",
 ]
-
-
-def positive_int(owner: str, name: str, value: Any) -> int:
-    """A size argument must be a positive integer; a ValueError names the layer and the argument."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{owner} needs a positive integer {name}, got {value!r}")
-    return int(value)
 
 
 class Linear(Module):

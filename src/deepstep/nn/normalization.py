@@ -15,7 +15,7 @@ from .. import backend
 from .. import functional as F
 from ..autograd.ops_shape import squeeze, unsqueeze
 from ..autograd.tensor import Tensor
-from .layers import positive_int
+from ..checks import positive_int
 from .module import Module, Parameter
 
 __all__ = [

@@ -1,11 +1,13 @@
 """Optimizers and learning-rate schedules in the torch.optim style."""
 
 from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+from .names import OPTIMIZERS, make_optimizer
 from .optimizer import Optimizer
 from .rules import SGD, Adam, AdamW, RMSprop
 from .schedules import CosineAnnealingLR, ExponentialLR, InverseTimeLR, LambdaLR, LRScheduler, StepLR
 
 __all__ = [
+    "OPTIMIZERS",
     "SGD",
     "Adam",
     "AdamW",
@@ -19,4 +21,5 @@ __all__ = [
     "StepLR",
     "clip_grad_norm_",
     "clip_grad_value_",
+    "make_optimizer",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.tensor import Tensor
+from ..stable import flush_subnormal
 
 __all__ = ["Optimizer"]
 
@@ -82,8 +83,8 @@ class Optimizer:
         """
         for state in self.state.values():
             for value in state.values():
-                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                    np.copyto(value, 0, where=np.abs(value) < np.finfo(value.dtype).tiny)
+                if isinstance(value, np.ndarray):
+                    flush_subnormal(value)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

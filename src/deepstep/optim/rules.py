@@ -13,9 +13,18 @@ from typing import Any
 
 import numpy as np
 
+from .kernels import kernels
 from .optimizer import Optimizer
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _dense(*arrays: np.ndarray) -> bool:
+    """Whether a compiled update takes these: contiguous float32 or float64 arrays of one dtype."""
+    dtype = arrays[0].dtype
+    return dtype in _FLOATS and all(a.dtype == dtype and a.flags.c_contiguous for a in arrays)
 
 
 def _scratch(state: dict[str, Any], param: np.ndarray) -> np.ndarray:
@@ -76,7 +85,8 @@ class Adam(Optimizer):
     """Kingma & Ba: m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,
     θ ← θ − ε·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + δ)   (bias-corrected first and second moments).
 
-    `weight_decay` adds λθ to the gradient (L2, as torch.optim.Adam); AdamW decouples it.
+    `weight_decay` adds λθ to the gradient (L2, as torch.optim.Adam); AdamW decouples it. With numba,
+    each parameter's update is one compiled pass (kernels.py), bit for bit the NumPy formulas below.
     """
 
     decoupled = False
@@ -115,12 +125,38 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
         t = state["step"]
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        highest = state["max_exp_avg_sq"] if group["amsgrad"] else param.reshape(-1)[:0]
+        compiled = kernels()
+        if compiled is not None and _dense(param, grad, m, v, highest):
+            # the same operations in one compiled pass (optim/kernels.py), the scalars in param's dtype
+            decoupled = self.decoupled
+            constants = (
+                0 if decoupled else decay,
+                1 - lr * decay if decoupled else 1,
+                beta2,
+                1 - beta1,
+                1 - beta2,
+                math.sqrt(bias_correction2),
+                eps,
+                lr / bias_correction1,
+            )
+            compiled.adam(
+                param.reshape(-1),
+                grad.reshape(-1),
+                m.reshape(-1),
+                v.reshape(-1),
+                highest.reshape(-1),
+                np.array(constants, dtype=param.dtype),
+            )
+            return
         if decay:
             if self.decoupled:
                 param *= 1 - lr * decay
             else:
                 grad = grad + decay * param
-        m, v = state["exp_avg"], state["exp_avg_sq"]
         # Every line below works in place (out=): the update makes no new arrays, which on a
         # 200k-parameter layer is 3–4× faster than the same formulas written with temporaries.
         scratch = _scratch(state, param)
@@ -133,8 +169,6 @@ class Adam(Optimizer):
         np.add(v, scratch, out=v)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
         np.sqrt(v, out=scratch)  # √(v / (1 − β₂ᵗ)) + δ
         np.divide(scratch, math.sqrt(bias_correction2), out=scratch)
         np.add(scratch, eps, out=scratch)

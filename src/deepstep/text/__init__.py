@@ -6,7 +6,7 @@ streams, the bundled King James Bible).
 """
 
 from .chars import CharTokenizer, TokenStream, load_kjv, read_corpus
-from .corpus import LineSentence
+from .corpus import LineSentence, kjv_sentences
 from .keyed_vectors import KeyedVectors
 from .sgns import sgns_loss_and_grad
 from .vocab import Vocabulary
@@ -20,6 +20,7 @@ __all__ = [
     "TokenStream",
     "Vocabulary",
     "Word2Vec",
+    "kjv_sentences",
     "load_kjv",
     "read_corpus",
     "sgns_loss_and_grad",

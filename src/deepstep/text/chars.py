@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..checks import positive_int
 from ..io.archive import atomic_write
 
 __all__ = ["CharTokenizer", "TokenStream", "load_kjv", "read_corpus"]
@@ -112,8 +113,7 @@ class TokenStream:
 
     def __init__(self, ids: Any, block_size: int) -> None:
         self.ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-        if not isinstance(block_size, (int, np.integer)) or block_size < 1:
-            raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+        positive_int(None, "block_size", block_size)
         if len(self.ids) < block_size + 1:
             raise ValueError(
                 f"the corpus has {len(self.ids)} tokens, fewer than block_size + 1 = {block_size + 1}: "

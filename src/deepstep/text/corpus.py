@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 from collections.abc import Iterable, Iterator
 from itertools import repeat
 from pathlib import Path
@@ -13,10 +14,30 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_WORDS_IN_BATCH", "JobSource", "LineSentence", "check_corpus", "check_sentence", "jobs"]
+__all__ = [
+    "MAX_WORDS_IN_BATCH",
+    "JobSource",
+    "LineSentence",
+    "check_corpus",
+    "check_sentence",
+    "jobs",
+    "kjv_sentences",
+]
 
 MAX_WORDS_IN_BATCH = 10_000  # words per job and at most per sentence, as in word2vec and gensim
 _BLOCK_CHARS = 1 << 20
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCE_END = re.compile(r"[.?!]")
+
+
+def kjv_sentences() -> list[list[str]]:
+    """The bundled King James Bible as word2vec reads it: one list of words per sentence (cut at
+    . ? !), lowercase words of letters and digits (with 's-style suffixes). 790,000 words in about
+    29,700 sentences, ready for Word2Vec(sentences) or one line each in a LineSentence file."""
+    from .chars import load_kjv
+
+    sentences = (_WORD.findall(part.lower()) for part in _SENTENCE_END.split(load_kjv()))
+    return [words for words in sentences if words]
 
 
 def open_text(path: str | os.PathLike) -> io.TextIOBase:

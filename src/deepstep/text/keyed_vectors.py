@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import positive_int
 from ..io.archive import read_archive, write_archive
 from ..io.word2vec_format import read_word2vec_format, write_word2vec_format
 
@@ -32,9 +33,7 @@ class KeyedVectors:
 
     def __init__(self, vector_size: int, dtype: type = np.float32) -> None:
         """No words yet: add_vectors adds them (or build with from_arrays)."""
-        if not isinstance(vector_size, (int, np.integer)) or vector_size < 1:
-            raise ValueError(f"vector_size must be a positive integer, got {vector_size!r}")
-        self.vector_size = int(vector_size)
+        self.vector_size = positive_int(None, "vector_size", vector_size)
         self.vectors = np.zeros((0, vector_size), dtype=dtype)
         self.index_to_key: list[str] = []
         self.key_to_index: dict[str, int] = {}

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["log_sigmoid", "sgns_loss_and_grad"]
+from ..stable import log_sigmoid, sigmoid
 
-
-def log_sigmoid(x: np.ndarray) -> np.ndarray:
-    """log σ(x) = −softplus(−x), written so that it neither overflows nor loses digits."""
-    return -(np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+__all__ = ["sgns_loss_and_grad"]
 
 
 def sgns_loss_and_grad(
@@ -52,13 +49,9 @@ def sgns_loss_and_grad(
     score_neg = np.einsum("bd,bkd->bk", w_in, w_out_neg)  # hᵀW₂[nᵢ]
     loss = -(log_sigmoid(score_pos).sum() + log_sigmoid(-score_neg).sum())
 
-    error_pos = _sigmoid(score_pos) - 1.0  # σ − 1 on the true pair
-    error_neg = _sigmoid(score_neg)  # σ − 0 on the fakes
+    error_pos = sigmoid(score_pos) - 1.0  # σ − 1 on the true pair
+    error_neg = sigmoid(score_neg)  # σ − 0 on the fakes
     grad_in = error_pos[:, None] * w_out_pos + np.einsum("bk,bkd->bd", error_neg, w_out_neg)
     grad_pos = error_pos[:, None] * w_in
     grad_neg = error_neg[:, :, None] * w_in[:, None, :]
     return float(loss), grad_in, grad_pos, grad_neg
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.exp(log_sigmoid(x))

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import non_negative_int, positive_int
 from ..io.archive import write_archive
-from ..nn.layers import positive_int
 from .corpus import MAX_WORDS_IN_BATCH, JobSource, LineSentence, check_corpus
 from .keyed_vectors import KeyedVectors, read_deepstep_file
 from .training import LOSS_SAMPLE_EVERY, EpochStats, LinearDecay, progress_bar, run_epoch
@@ -95,9 +95,7 @@ class Word2Vec:
         self.alpha = _non_negative("alpha", alpha)
         self.min_alpha = _non_negative("min_alpha", min_alpha)
         self.window = positive_int("Word2Vec", "window", window)
-        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) or min_count < 0:
-            raise ValueError(f"Word2Vec needs an integer min_count >= 0, got {min_count!r}")
-        self.min_count = int(min_count)
+        self.min_count = non_negative_int("Word2Vec", "min_count", min_count)
         self.max_vocab_size = (
             None if max_vocab_size is None else positive_int("Word2Vec", "max_vocab_size", max_vocab_size)
         )

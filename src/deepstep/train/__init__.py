@@ -1,18 +1,13 @@
-"""Keras-style training on any Module: compile, fit, evaluate, predict, History and callbacks.
+"""Keras-style training: compile, fit, evaluate, predict, History and callbacks.
 
-Importing this layer gives every `deepstep.nn.Module` the methods `compile`, `fit`,
-`evaluate` and `predict` (and the `optimizer` it was compiled with).
+Every `deepstep.nn.Module` has the methods `compile`, `fit`, `evaluate`, `predict`, `train_step`
+(defined on Module, see nn/keras.py); they call the functions here, which take the model as their
+first argument.
 """
 
-from ..nn.module import Module
 from .callbacks import Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint
-from .loop import compile, evaluate, fit, predict
-
-Module.compile = compile  # type: ignore[attr-defined]
-Module.fit = fit  # type: ignore[attr-defined]
-Module.evaluate = evaluate  # type: ignore[attr-defined]
-Module.predict = predict  # type: ignore[attr-defined]
-Module.optimizer = property(lambda self: self._compiled.optimizer)  # type: ignore[attr-defined]
+from .compiling import compile_model as compile
+from .loop import evaluate, fit, predict
 
 __all__ = [
     "CSVLogger",

@@ -3,7 +3,8 @@
 A callback sees `on_train_begin`, `on_epoch_begin(epoch)`, `on_batch_end(batch, logs)`,
 `on_epoch_end(epoch, logs)` and `on_train_end`; `logs` holds the epoch's metrics
 ("loss", "accuracy", "val_loss", ... and "lr"). Setting `model.stop_training = True` ends
-training after the current epoch.
+training after the current epoch. A callback reaches the model as `self.model`: its optimizer,
+its state_dict, `model.save(path)`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,32 @@ class Callback:
     def on_train_end(self, logs: dict[str, float] | None = None) -> None: ...
 
 
-class History(Callback):
-    """What fit() returns: `history.history["loss"]` is the list of epoch losses, and so on."""
+class History(Callback, Mapping):
+    """What fit() returns: `history["loss"]` (or Keras's `history.history["loss"]`) is the list of the
+    epochs' losses, and so on for every logged value; `history.steps["loss"]` the value of each step."""
 
     def __init__(self) -> None:
         self.epoch: list[int] = []
         self.history: dict[str, list[float]] = {}
+        self.steps: dict[str, list[float]] = {}
+
+    def add_step(self, logs: dict[str, float]) -> None:
+        for key, value in logs.items():
+            self.steps.setdefault(key, []).append(value)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.history)
+
+    def __len__(self) -> int:
+        return len(self.history)
 
     def __repr__(self) -> str:
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"

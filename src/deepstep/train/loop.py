@@ -1,143 +1,31 @@
-"""Keras-style training for any Module: compile, fit, evaluate, predict.
+"""Keras-style training for any Module: fit, evaluate, predict — the one mini-batch loop.
 
-One epoch of fit is mini-batch gradient descent as in the notes: for each batch of n_b
-examples, the loss (a mean over the batch), its gradient by back-propagation, one
-optimizer step. The data are checked before the first step, so bad input fails at once
-rather than an hour into training.
+fit draws the batches of each epoch from a DataLoader (arrays are put in one, reshuffled every
+epoch from a seeded generator) and hands each to the model's train_step, which a model may
+override (a GAN does); the loop around it is the same for every model: the data checked before
+the first step, the progress bar, the NaN check, the callbacks, the History. The data are checked
+first so that bad input fails at once rather than an hour into training.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import backend
 from .. import nn as nn_
-from .. import optim as optim_
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..data.loader import check_batch_size
+from ..checks import non_negative_int, positive_int
+from ..data.loader import DataLoader, TensorDataset
 from .callbacks import Callback, History
+from .compiling import compiled
 
-__all__ = ["Progress", "compile", "evaluate", "fit", "predict"]
-
-OPTIMIZERS: dict[str, tuple[type, dict[str, Any]]] = {
-    "sgd": (optim_.SGD, {"lr": 0.01}),
-    "adam": (optim_.Adam, {}),
-    "adamw": (optim_.AdamW, {}),
-    "rmsprop": (optim_.RMSprop, {"lr": 1e-3}),
-}
-LOSSES: dict[str, type] = {
-    "cross_entropy": nn_.CrossEntropyLoss,
-    "categorical_crossentropy": nn_.CrossEntropyLoss,
-    "sparse_categorical_crossentropy": nn_.CrossEntropyLoss,
-    "nll": nn_.NLLLoss,
-    "mse": nn_.MSELoss,
-    "mean_squared_error": nn_.MSELoss,
-    "mae": nn_.L1Loss,
-    "l1": nn_.L1Loss,
-    "mean_absolute_error": nn_.L1Loss,
-    "huber": nn_.HuberLoss,
-    "bce": nn_.BCELoss,
-    "binary_crossentropy": nn_.BCELoss,
-    "bce_with_logits": nn_.BCEWithLogitsLoss,
-    "hinge": nn_.MultiMarginLoss,
-    "multi_margin": nn_.MultiMarginLoss,
-}
-_LABEL_LOSSES = (nn_.CrossEntropyLoss, nn_.NLLLoss, nn_.MultiMarginLoss)
-
-Metric = Callable[[np.ndarray, np.ndarray], float]
-
-
-@dataclass
-class Compiled:
-    """What compile() fixed: the optimizer, the loss, and the metrics by name."""
-
-    optimizer: optim_.Optimizer
-    loss: Callable[[Tensor, Any], Tensor]
-    metrics: dict[str, Metric] = field(default_factory=dict)
-
-
-# ----- metrics --------------------------------------------------------------------------
-def _accuracy_for(loss: Any) -> Metric:
-    # A single output column is a binary classifier: logits cross 0, probabilities cross ½.
-    threshold = 0.5 if isinstance(loss, nn_.BCELoss) else 0.0
-
-    def accuracy(y_pred: np.ndarray, y_true: np.ndarray) -> float:
-        if y_pred.ndim == 2 and y_pred.shape[1] > 1:
-            predicted = y_pred.argmax(axis=1)
-            truth = y_true.argmax(axis=1) if y_true.ndim == 2 else y_true
-        else:
-            predicted = (y_pred.reshape(len(y_pred), -1)[:, 0] > threshold).astype(np.int64)
-            truth = y_true.reshape(len(y_true), -1)[:, 0]
-        return float(np.mean(predicted == truth))
-
-    return accuracy
-
-
-def _mae(y_pred: np.ndarray, y_true: np.ndarray) -> float:
-    return float(np.mean(np.abs(y_pred - y_true.reshape(y_pred.shape))))
-
-
-def _mse(y_pred: np.ndarray, y_true: np.ndarray) -> float:
-    return float(np.mean((y_pred - y_true.reshape(y_pred.shape)) ** 2))
-
-
-def _metric(spec: str | Metric, loss: Any) -> tuple[str, Metric]:
-    if callable(spec):
-        return getattr(spec, "__name__", "metric"), spec
-    named = {"accuracy": _accuracy_for(loss), "acc": _accuracy_for(loss), "mae": _mae, "mse": _mse}
-    if spec not in named:
-        raise ValueError(
-            f"unknown metric {spec!r}; use one of {sorted(named)} or a function (y_pred, y_true)"
-        )
-    return ("accuracy" if spec == "acc" else spec), named[spec]
-
-
-# ----- compile -------------------------------------------------------------------------
-def compile(  # noqa: A001 - Keras's name
-    model: nn_.Module,
-    optimizer: str | optim_.Optimizer = "adam",
-    loss: str | Callable[[Tensor, Any], Tensor] = "cross_entropy",
-    metrics: Sequence[str | Metric] | None = None,
-) -> None:
-    """Choose the optimizer (a name or an instance), the loss (a name, a loss module or a function)
-    and the metrics to report (names like "accuracy", or functions of (y_pred, y_true))."""
-    if isinstance(optimizer, str):
-        key = optimizer.lower()
-        if key not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {optimizer!r}; use one of {sorted(OPTIMIZERS)} or an instance"
-            )
-        cls, defaults = OPTIMIZERS[key]
-        optimizer = cls(model.parameters(), **defaults)
-    elif not isinstance(optimizer, optim_.Optimizer):
-        raise TypeError(
-            f"optimizer must be a name or a deepstep.optim.Optimizer, got {type(optimizer).__name__}"
-        )
-    if isinstance(loss, str):
-        key = loss.lower()
-        if key not in LOSSES:
-            raise ValueError(
-                f"unknown loss {loss!r}; use one of {sorted(LOSSES)}, a loss module or a function"
-            )
-        loss = LOSSES[key]()
-    elif not callable(loss):
-        raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
-    named = dict(_metric(m, loss) for m in (metrics or []))
-    model._compiled = Compiled(optimizer, loss, named)
-
-
-def _compiled(model: nn_.Module) -> Compiled:
-    compiled = getattr(model, "_compiled", None)
-    if compiled is None:
-        raise RuntimeError("call model.compile(optimizer=..., loss=...) before fit or evaluate")
-    return compiled
+__all__ = ["Progress", "evaluate", "fit", "predict"]
 
 
 # ----- checking the data ------------------------------------------------------------------
@@ -162,38 +50,82 @@ def _model_dtype(model: nn_.Module) -> np.dtype:
     return backend.get_default_dtype()
 
 
-def _prepare(model: nn_.Module, x: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _prepare(model: nn_.Module, x: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """x (and y) as checked arrays, x in the model's float dtype (float64 data would only slow a
+    float32 model down)."""
     x = _as_array(x, f"{name} x")
-    y = _as_array(y, f"{name} y")
-    if len(x) != len(y):
-        raise ValueError(f"{name} x has {len(x)} samples but y has {len(y)}")
+    if y is not None:
+        y = _as_array(y, f"{name} y")
+        if len(x) != len(y):
+            raise ValueError(f"{name} x has {len(x)} samples but y has {len(y)}")
     if x.dtype.kind == "f":
-        x = x.astype(_model_dtype(model), copy=False)  # float64 data would only slow a float32 model
+        x = x.astype(_model_dtype(model), copy=False)
     return x, y
 
 
-def _check_against_model(model: nn_.Module, compiled: Compiled, x: np.ndarray, y: np.ndarray) -> None:
-    """One forward pass on one example: wrong feature counts and label ranges fail here, before training."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            out = model(Tensor(x[:1]))
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"the model cannot take inputs of shape {x.shape[1:]} (per sample): {error}"
-        ) from None
-    finally:
-        model.train(was_training)
-    if isinstance(compiled.loss, _LABEL_LOSSES) and y.ndim == 1:
-        if y.dtype.kind not in "iu":
-            raise TypeError(f"class labels must be integers, got dtype {y.dtype}")
-        n_classes = out.shape[-1]
-        if y.min() < 0 or y.max() >= n_classes:
+def _check_loader(model: nn_.Module, loader: DataLoader, name: str) -> None:
+    """A DataLoader's data, checked as arrays are: all of it for a TensorDataset, else its first batch."""
+    dataset = loader.dataset
+    if isinstance(dataset, TensorDataset):
+        arrays = dataset.arrays
+        columns = [_as_array(a, f"{name} {part}") for a, part in zip(arrays, "xy", strict=False)]
+    else:
+        first = next(iter(DataLoader(dataset, batch_size=loader.batch_size)))
+        columns = [_as_array(t, f"{name} {part}") for t, part in zip(first, "xy", strict=False)]
+    model.check_data(*columns[:2])
+
+
+def _loader(
+    model: nn_.Module,
+    x: Any,
+    y: Any,
+    batch_size: int | None,
+    default: int,
+    shuffle: bool,
+    seed: Any,
+    name: str,
+) -> DataLoader:
+    """A DataLoader given by the caller (checked), or one made over the arrays x (and y), in batches
+    of batch_size (`default` when None)."""
+    if isinstance(x, DataLoader):
+        if y is not None or batch_size is not None:
             raise ValueError(
-                f"labels must lie in [0, {n_classes - 1}] for a model with {n_classes} outputs, "
-                f"got values from {y.min()} to {y.max()}"
+                f"the {name} DataLoader brings its own targets and batch size: give it alone, "
+                "without y or batch_size"
             )
+        _check_loader(model, x, name)
+        return x
+    x, y = _prepare(model, x, y, name)
+    model.check_data(x, y)
+    arrays = (x,) if y is None else (x, y)
+    size = default if batch_size is None else batch_size
+    return DataLoader(*arrays, batch_size=size, shuffle=shuffle, seed=seed)
+
+
+def _model_inputs(batches: Iterable[tuple[Tensor, ...]], dtype: np.dtype) -> Iterable[tuple[Tensor, ...]]:
+    """Batches with floating inputs in the model's dtype (a caller's DataLoader may hold float64)."""
+    for batch in batches:
+        x = batch[0]
+        if x.dtype.kind == "f" and x.dtype != dtype:
+            batch = (Tensor(x.data.astype(dtype)), *batch[1:])
+        yield batch
+
+
+class _Means:
+    """Running means of the steps' logs, weighted by the size of each batch."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.seen = 0
+
+    def add(self, logs: dict[str, float], size: int) -> dict[str, float]:
+        for key, value in logs.items():
+            self.totals[key] = self.totals.get(key, 0.0) + value * size
+        self.seen += size
+        return self.result()
+
+    def result(self) -> dict[str, float]:
+        return {key: total / self.seen for key, total in self.totals.items()}
 
 
 # ----- progress -----------------------------------------------------------------------
@@ -227,98 +159,91 @@ class Progress:
             print(f"{self.prefix} - {text}", file=sys.stdout, flush=True)
 
 
+def _check_finite(logs: dict[str, float], epoch: int, batch: int, n_batches: int) -> None:
+    for key, value in logs.items():
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"the {key} became {value} at epoch {epoch + 1}, batch {batch + 1} of {n_batches}; "
+                "try a smaller learning rate, or check the data and the loss"
+            )
+
+
 # ----- fit, evaluate, predict -----------------------------------------------------------
 def fit(
     model: nn_.Module,
     x: Any,
-    y: Any,
+    y: Any = None,
     epochs: int = 1,
-    batch_size: int = 32,
-    validation_data: tuple[Any, Any] | None = None,
+    batch_size: int | None = None,
+    validation_data: tuple[Any, Any] | DataLoader | None = None,
     validation_split: float = 0.0,
-    shuffle: bool = True,
+    shuffle: bool | None = None,
     callbacks: Sequence[Callback] | None = None,
     verbose: int = 1,
     seed: int | np.random.Generator | None = None,
     initial_epoch: int = 0,
 ) -> History:
-    """Train for `epochs` epochs of mini-batch descent; returns the History of losses and metrics.
+    """Train for `epochs` epochs of mini-batch descent, one model.train_step per batch; returns the
+    History of the epochs' mean logs (and of each step's, in history.steps), also kept as model.history.
 
-    `validation_split` holds out the last fraction of (x, y) before any shuffling, as Keras does.
-    A loss that becomes NaN or infinite stops training with an error naming the epoch and batch.
+    x, y: arrays, cut into batches of batch_size (32 by default) by a DataLoader that reshuffles them
+    every epoch (unless shuffle=False) from a generator seeded by `seed`; or x is a DataLoader, which
+    brings its own batch size, shuffling and seed. `validation_split` holds out the last fraction of
+    the arrays before any shuffling, as Keras does. A logged value (the loss) that becomes NaN or
+    infinite stops training with an error naming the epoch and the batch.
     """
-    compiled = _compiled(model)
-    batch_size = check_batch_size(batch_size)
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    x, y = _prepare(model, x, y, "training")
+    compiled(model)  # "call compile first", before anything else
+    epochs = non_negative_int(None, "epochs", epochs)
     if not 0 <= validation_split < 1:
         raise ValueError(f"validation_split must lie in [0, 1), got {validation_split}")
+    if isinstance(x, DataLoader) and (shuffle is not None or seed is not None or validation_split):
+        raise ValueError(
+            "a DataLoader brings its own shuffling and seed: set them on it; and give validation_data "
+            "rather than validation_split"
+        )
     if validation_data is None and validation_split > 0:
+        x, y = _prepare(model, x, y, "training")
         cut = len(x) - math.ceil(len(x) * validation_split)
         if cut <= 0:
             raise ValueError(
                 f"validation_split={validation_split} leaves no training samples out of {len(x)}"
             )
-        validation_data = (x[cut:], y[cut:])
-        x, y = x[:cut], y[:cut]
+        validation_data = (x[cut:], None if y is None else y[cut:])
+        x, y = x[:cut], None if y is None else y[:cut]
+    validation = None
     if validation_data is not None:
-        val_x, val_y = _prepare(model, *validation_data, "validation")
-        _check_against_model(model, compiled, val_x, val_y)
-    _check_against_model(model, compiled, x, y)
+        val_x, val_y = (validation_data, None) if isinstance(validation_data, DataLoader) else validation_data
+        big = max(256, 32 if batch_size is None else batch_size)  # no gradients: larger batches are faster
+        validation = _loader(model, val_x, val_y, None, big, False, None, "validation")
+    loader = _loader(model, x, y, batch_size, 32, shuffle is not False, seed, "training")
 
     history = History()
+    model.history = history
     callbacks = [history, *(callbacks or [])]
     for callback in callbacks:
         callback.set_model(model)
-    rng = (
-        backend.as_generator(seed)
-        if seed is not None
-        else np.random.default_rng(backend.default_generator().integers(2**63))
-    )
-    optimizer, loss_fn = compiled.optimizer, compiled.loss
-    n = len(x)
-    n_batches = -(-n // batch_size)
+    dtype, n_batches = _model_dtype(model), len(loader)
     model.stop_training = False
     for callback in callbacks:
         callback.on_train_begin()
-
     for epoch in range(initial_epoch, epochs):
         for callback in callbacks:
             callback.on_epoch_begin(epoch)
         model.train()
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        totals = dict.fromkeys(["loss", *compiled.metrics], 0.0)
+        means = _Means()
         progress = Progress(verbose, epoch, epochs, n_batches)
-        seen = 0
-        for batch, start in enumerate(range(0, n, batch_size)):
-            index = order[start : start + batch_size]
-            xb, yb = x[index], y[index]
-            output = model(Tensor(xb))
-            loss = loss_fn(output, yb)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"the loss became {value} at epoch {epoch + 1}, batch {batch + 1} of {n_batches}; "
-                    "try a smaller learning rate, or check the data and the loss"
-                )
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            size = len(index)
-            seen += size
-            totals["loss"] += value * size
-            for name, metric in compiled.metrics.items():
-                totals[name] += metric(output.data, yb) * size
-            logs = {k: v / seen for k, v in totals.items()}
-            progress.update(batch, logs)
+        for index, batch in enumerate(_model_inputs(loader, dtype)):
+            step = model.train_step(batch)
+            _check_finite(step, epoch, index, n_batches)
+            history.add_step(step)
+            logs = means.add(step, len(batch[0]))
+            progress.update(index, logs)
             for callback in callbacks[1:]:
-                callback.on_batch_end(batch, logs)
-        logs = {k: v / seen for k, v in totals.items()}
-        if validation_data is not None:
-            scores = evaluate(model, val_x, val_y, batch_size=max(batch_size, 256))
-            logs.update({f"val_{k}": v for k, v in scores.items()})
-        logs["lr"] = optimizer.param_groups[0]["lr"]
+                callback.on_batch_end(index, logs)
+        logs = means.result()
+        if validation is not None:
+            logs.update({f"val_{k}": v for k, v in _evaluate(model, validation).items()})
+        logs["lr"] = next(iter(model.optimizers.values())).param_groups[0]["lr"]
         progress.close(logs)
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs)
@@ -329,44 +254,47 @@ def fit(
     return history
 
 
-def evaluate(model: nn_.Module, x: Any, y: Any, batch_size: int = 256, verbose: int = 0) -> dict[str, float]:
-    """The loss and metrics on (x, y), in evaluation mode; a dict such as {"loss": ..., "accuracy": ...}."""
-    compiled = _compiled(model)
-    batch_size = check_batch_size(batch_size)
-    x, y = _prepare(model, x, y, "evaluation")
-    _check_against_model(model, compiled, x, y)
-    totals = dict.fromkeys(["loss", *compiled.metrics], 0.0)
+def _evaluate(model: nn_.Module, loader: DataLoader) -> dict[str, float]:
+    """The means of model.test_step over the loader's batches, in evaluation mode, without a graph."""
+    means = _Means()
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            for start in range(0, len(x), batch_size):
-                xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-                output = model(Tensor(xb))
-                totals["loss"] += compiled.loss(output, yb).item() * len(xb)
-                for name, metric in compiled.metrics.items():
-                    totals[name] += metric(output.data, yb) * len(xb)
+            for batch in _model_inputs(loader, _model_dtype(model)):
+                means.add(model.test_step(batch), len(batch[0]))
     finally:
         model.train(was_training)
-    scores = {k: v / len(x) for k, v in totals.items()}
+    return means.result()
+
+
+def evaluate(
+    model: nn_.Module, x: Any, y: Any = None, batch_size: int | None = None, verbose: int = 0
+) -> dict[str, float]:
+    """The loss and metrics on (x, y) or a DataLoader, in evaluation mode: {"loss": ..., "accuracy": ...}."""
+    compiled(model)
+    loader = _loader(model, x, y, batch_size, 256, False, None, "evaluation")
+    scores = _evaluate(model, loader)
     if verbose:
         print(" - ".join(f"{k}: {v:.4g}" for k, v in scores.items()))
     return scores
 
 
 def predict(model: nn_.Module, x: Any, batch_size: int = 256) -> np.ndarray:
-    """The model's outputs for x, computed in evaluation mode without a graph, as one array."""
-    batch_size = check_batch_size(batch_size)
-    x = _as_array(x, "x")
-    if x.dtype.kind == "f":
-        x = x.astype(_model_dtype(model), copy=False)
+    """The model's outputs for x (an array, or a DataLoader whose batches start with the inputs),
+    computed in evaluation mode without a graph, as one array."""
+    if isinstance(x, DataLoader):
+        loader = x
+    else:
+        x = _as_array(x, "x")
+        if x.dtype.kind == "f":
+            x = x.astype(_model_dtype(model), copy=False)
+        loader = DataLoader(x, batch_size=positive_int(None, "batch_size", batch_size))
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            outputs = [
-                model(Tensor(x[start : start + batch_size])).data for start in range(0, len(x), batch_size)
-            ]
+            outputs = [model(batch[0]).data for batch in _model_inputs(loader, _model_dtype(model))]
     finally:
         model.train(was_training)
     return np.concatenate(outputs)

@@ -93,24 +93,28 @@ def plot_filters(
     return _save(figure, path)
 
 
-def plot_gan_losses(
-    history: dict[str, list[float]], path: str | os.PathLike | None = None, smooth: int = 50
-) -> Any:
-    """Both players' losses per step (and their running means over `smooth` steps)."""
+def plot_gan_losses(history: Any, path: str | os.PathLike | None = None, smooth: int = 50) -> Any:
+    """Both players' losses per step, each in its own colour with its running mean over `smooth`
+    steps drawn darker in the same colour. `history` is what GAN.fit returned (its `steps`) or a
+    dict {"d_loss": [...], "g_loss": [...]} of per-step values."""
+    steps = getattr(history, "steps", history)
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 3.5))
-    for name in ("d_loss", "g_loss"):
-        values = np.asarray(history[name])
+    for colour, name in zip(("tab:blue", "tab:orange"), ("d_loss", "g_loss"), strict=True):
+        values = np.asarray(steps[name])
         player = "discriminator" if name == "d_loss" else "generator"
-        axis.plot(values, alpha=0.25, label=player)
+        axis.plot(values, color=colour, alpha=0.25, linewidth=0.8, label=player)
         if len(values) >= smooth:
             axis.plot(
                 np.arange(smooth - 1, len(values)),
                 np.convolve(values, np.ones(smooth) / smooth, "valid"),
+                color=colour,
+                linewidth=2,
                 label=f"{player} (mean of {smooth})",
             )
     axis.set_xlabel("step")
     axis.set_ylabel("loss")
     axis.legend()
     axis.grid(alpha=0.3)
+    figure.tight_layout()  # keeps the axis labels inside the picture
     return _save(figure, path)

@@ -1,0 +1,81 @@
+"""The argument checks that every layer shares, one function per rule: a size is a positive
+integer, a count a non-negative one, a class label an integer in [0, C).
+
+Each raises the error PyTorch would (ValueError for a bad size; DTypeError and ClassLabelError,
+which are also TypeError and ValueError, for labels) with one wording everywhere:
+"Linear needs a positive integer in_features, got 0" when the owner is named, "batch_size must
+be a positive integer, got 0" when it is not. A name given as a string is looked up in its table
+(optimizers, losses, activations) by one_of, which lists the choices when the name is unknown. The
+checks that belong to one family stay with it:
+dims in autograd/dims.py, reductions and loss shapes in functional/checks.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .errors import ClassLabelError, DTypeError
+
+__all__ = ["class_labels", "integer_labels", "non_negative_int", "one_of", "positive_int"]
+
+T = TypeVar("T")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _wrong(owner: str | None, name: str, expected: str, value: Any) -> ValueError:
+    if owner:
+        return ValueError(f"{owner} needs {expected} {name}, got {value!r}")
+    return ValueError(f"{name} must be {expected}, got {value!r}")
+
+
+def positive_int(owner: str | None, name: str, value: Any) -> int:
+    """value as an int if it is an integer ≥ 1 (not a bool); a ValueError naming owner and argument
+    otherwise."""
+    if not _is_int(value) or value <= 0:
+        raise _wrong(owner, name, "a positive integer", value)
+    return int(value)
+
+
+def non_negative_int(owner: str | None, name: str, value: Any) -> int:
+    """value as an int if it is an integer ≥ 0 (not a bool); a ValueError otherwise."""
+    if not _is_int(value) or value < 0:
+        raise _wrong(owner, name, "a non-negative integer", value)
+    return int(value)
+
+
+def integer_labels(labels: np.ndarray) -> np.ndarray:
+    """Class labels are integers: a DTypeError (a TypeError too) naming the dtype that came."""
+    if labels.dtype.kind not in "iu":
+        raise DTypeError(f"class labels must be integers, got dtype {labels.dtype}")
+    return labels
+
+
+def class_labels(labels: np.ndarray, n_classes: int, ignore_index: int | None = None) -> np.ndarray:
+    """Integer labels in [0, n_classes) (or equal to ignore_index): a ClassLabelError (PyTorch's
+    IndexError, a ValueError too) naming the first label out of range."""
+    integer_labels(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):  # two reductions, no mask
+        out_of_range = (labels < 0) | (labels >= n_classes)
+        if ignore_index is not None:
+            out_of_range &= labels != ignore_index
+        if out_of_range.any():
+            raise ClassLabelError(
+                f"Target {labels[out_of_range].flat[0]} is out of bounds: class labels must lie in "
+                f"[0, {n_classes - 1}] for {n_classes} classes"
+            )
+    return labels
+
+
+def one_of(kind: str, name: str, table: Mapping[str, T], otherwise: str = "") -> T:
+    """table[name] for a name of any case; a ValueError "unknown {kind} …" listing the names (and
+    what else may be given) otherwise."""
+    key = name.lower() if isinstance(name, str) else name
+    if key not in table:
+        raise ValueError(f"unknown {kind} {name!r}; use one of {sorted(table)}{otherwise}")
+    return table[key]
