@@ -79,3 +79,15 @@ def test_word2vec_on_the_bible_groups_words_by_use(timed, tmp_path):
     assert "queen" in result["king - man + woman"]
     assert result["odd one out"] == "moses"
     assert (tmp_path / "bible.png").stat().st_size > 20_000
+
+
+def test_char_language_models_learn_the_bible_and_draw_attention(tmp_path):
+    # (not timed: two models in one example take about a minute on two busy cores)
+    example = _load("char_language_models")
+    result = example.main(steps=120, out=str(tmp_path), seed=0)
+    # ln 63 ≈ 4.14 nats is a uniform guess over the Bible's characters, ≈ 3.1 their unigram entropy:
+    # both models must have learnt more than letter frequencies in 120 steps
+    assert result["GPT"] < 2.6 and result["LSTM"] < 2.6, result
+    assert result["GPT sample"].startswith("And God said") and len(result["GPT sample"]) > 40
+    for picture in ("curves.png", "attention.png"):
+        assert (tmp_path / picture).stat().st_size > 10_000
