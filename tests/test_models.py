@@ -99,9 +99,12 @@ def test_pictures_of_codes_and_filters(mnist, tmp_path):
     viz.plot_latent_space(
         np.random.default_rng(0).standard_normal((200, 8)), y[:200], tmp_path / "latent.png"
     )
-    viz.plot_filters(SmallCNN().features[0].weight, tmp_path / "filters.png")
+    before = SmallCNN().features[0].weight.data
+    viz.plot_filters(before, tmp_path / "filters.png", initial=before * 0.5)
     viz.image_grid([x[:6], x[6:12]], ["originals", "more"], path=tmp_path / "grid.png")
     for name in ("latent.png", "filters.png", "grid.png"):
         assert (tmp_path / name).stat().st_size > 5_000
     with pytest.raises(ValueError, match="convolution weights"):
         viz.plot_filters(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="initial has shape"):
+        viz.plot_filters(before, initial=before[:4])

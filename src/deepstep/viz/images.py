@@ -70,25 +70,55 @@ def plot_latent_space(
     return _save(figure, path)
 
 
-def plot_filters(
-    weight: Any, path: str | os.PathLike | None = None, title: str = "first-layer filters"
-) -> Any:
-    """The kernels of a convolution (out, in, kh, kw), the first input channel of each, as small images."""
+def _kernels(weight: Any) -> np.ndarray:
     weight = np.asarray(getattr(weight, "data", weight))
     if weight.ndim != 4:
         raise ValueError(
             f"plot_filters expects convolution weights (out, in, kh, kw), got shape {weight.shape}"
         )
-    kernels = weight[:, 0]
-    columns = min(8, len(kernels))
-    rows = -(-len(kernels) // columns)
+    return weight[:, 0]
+
+
+def plot_filters(
+    weight: Any,
+    path: str | os.PathLike | None = None,
+    title: str = "first-layer filters",
+    initial: Any = None,
+) -> Any:
+    """The kernels of a convolution (out, in, kh, kw), the first input channel of each, as small
+    images, each on its own symmetric colour scale (a few large kernels would otherwise wash the
+    others out).
+
+    With `initial` (the same layer's weights before training) three rows of blocks: the kernels at
+    initialisation, after training, and what training added (after − before). A few epochs move a
+    5×5 kernel by a fraction of its random initial values, so the learnt strokes and edges show in
+    the difference long before they dominate the kernel itself."""
+    blocks = [("", _kernels(weight))]
+    if initial is not None:
+        before = _kernels(initial)
+        if before.shape != blocks[0][1].shape:
+            raise ValueError(f"initial has shape {before.shape}, the weights {blocks[0][1].shape}")
+        after = blocks[0][1]
+        blocks = [("at initialisation", before), ("after training", after), ("change", after - before)]
+    count = len(blocks[0][1])
+    columns = min(8, count)
+    rows = -(-count // columns)
     plt = pyplot()
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 0.8, rows * 0.8 + 0.4), squeeze=False)
-    bound = np.abs(kernels).max() or 1.0
-    for index, axis in enumerate(axes.ravel()):
-        axis.axis("off")
-        if index < len(kernels):
-            axis.imshow(kernels[index], cmap="coolwarm", vmin=-bound, vmax=bound)
+    figure, axes = plt.subplots(
+        rows * len(blocks),
+        columns,
+        figsize=(columns * 0.8, (rows * 0.8 + 0.3) * len(blocks) + 0.4),
+        squeeze=False,
+    )
+    for block, (label, kernels) in enumerate(blocks):
+        for index in range(rows * columns):
+            axis = axes[block * rows + index // columns, index % columns]
+            axis.axis("off")
+            if index < count:
+                bound = np.abs(kernels[index]).max() or 1.0
+                axis.imshow(kernels[index], cmap="coolwarm", vmin=-bound, vmax=bound)
+        if label:
+            axes[block * rows, 0].set_title(label, loc="left", fontsize=9, x=0.0)
     figure.suptitle(title)
     return _save(figure, path)
 
