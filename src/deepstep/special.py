@@ -52,10 +52,17 @@ __all__ = [
     "xlogy",
 ]
 
-try:  # SciPy is optional: the fast path
-    from scipy import special as _scipy_special
-except ImportError:  # pragma: no cover - exercised by the tests through the fallbacks directly
-    _scipy_special = None
+
+@functools.cache
+def scipy_special() -> Any:
+    """scipy.special, the fast path, or None without SciPy (which is optional). Imported on first use:
+    it takes a fifth of a second, which `import deepstep` should not pay for every program."""
+    try:
+        from scipy import special
+    except ImportError:  # pragma: no cover - exercised by the tests through the fallbacks directly
+        return None
+    return special
+
 
 _python_erf = np.frompyfunc(math.erf, 1, 1)
 _python_erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -94,8 +101,8 @@ def erf(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     if _is_tensor(x):
         return _autograd().erf(x)
     x = np.asarray(x)
-    if use_scipy and _scipy_special is not None:
-        return _keep_float(_scipy_special.erf(x), x)
+    if use_scipy and scipy_special() is not None:
+        return _keep_float(scipy_special().erf(x), x)
     return _keep_float(np.asarray(_python_erf(x.astype(np.float64)), dtype=np.float64), x)
 
 
@@ -104,8 +111,8 @@ def erfc(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     if _is_tensor(x):
         return _autograd().erfc(x)
     x = np.asarray(x)
-    if use_scipy and _scipy_special is not None:
-        return _keep_float(_scipy_special.erfc(x), x)
+    if use_scipy and scipy_special() is not None:
+        return _keep_float(scipy_special().erfc(x), x)
     return _keep_float(np.asarray(_python_erfc(x.astype(np.float64)), dtype=np.float64), x)
 
 
@@ -114,8 +121,8 @@ def erfinv(y: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     if _is_tensor(y):
         return _autograd().erfinv(y)
     y = np.asarray(y)
-    if use_scipy and _scipy_special is not None:
-        return _keep_float(_scipy_special.erfinv(y), y)
+    if use_scipy and scipy_special() is not None:
+        return _keep_float(scipy_special().erfinv(y), y)
     return _keep_float(np.asarray(_python_erfinv(y.astype(np.float64)), dtype=np.float64), y)
 
 

@@ -20,7 +20,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .special import _python_erfc, _scipy_special
+from .special import _python_erfc, scipy_special
 
 __all__ = ["digamma", "erfcx", "gammaln", "i0", "i1", "log_ndtr", "ndtri", "polygamma"]
 
@@ -39,7 +39,7 @@ def _like(result: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _use_scipy(use_scipy: bool) -> bool:
-    return use_scipy and _scipy_special is not None
+    return use_scipy and scipy_special() is not None
 
 
 # ----- the gamma family ---------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def gammaln(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """ln |Γ(x)|: inf at the poles 0, −1, −2, … and at ±inf."""
     x = np.asarray(x)
     if _use_scipy(use_scipy):
-        out = _scipy_special.gammaln(x)
+        out = scipy_special().gammaln(x)
     else:
         out = np.asarray(_python_lgamma(_float64(x)), dtype=np.float64)
     return _like(np.where(np.isneginf(x), np.inf, out), x)
@@ -123,7 +123,7 @@ def polygamma(n: int, x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """ψ⁽ⁿ⁾(x) = dⁿψ(x)/dxⁿ, the (n + 1)-th derivative of ln Γ (n ≥ 0)."""
     x = np.asarray(x)
     if _use_scipy(use_scipy):
-        out = _scipy_special.psi(x) if n == 0 else _scipy_special.polygamma(n, x)
+        out = scipy_special().psi(x) if n == 0 else scipy_special().polygamma(n, x)
     else:
         out = _digamma_fallback(_float64(x)) if n == 0 else _polygamma_fallback(n, _float64(x))
     return _like(out, x)
@@ -157,7 +157,7 @@ def i1(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """I₁(x) = Σₖ (x/2)²ᵏ⁺¹/(k!(k + 1)!) = I₀′(x), the modified Bessel function of order 1."""
     x = np.asarray(x)
     if _use_scipy(use_scipy):
-        return _like(_scipy_special.i1(x), x)
+        return _like(scipy_special().i1(x), x)
     return _like(_i1_fallback(_float64(x)), x)
 
 
@@ -180,7 +180,7 @@ def ndtri(p: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """Φ⁻¹(p), the standard normal quantile: Φ(ndtri(p)) = p; ±inf at 1 and 0, NaN outside [0, 1]."""
     p = np.asarray(p)
     if _use_scipy(use_scipy):
-        return _like(_scipy_special.ndtri(p), p)
+        return _like(scipy_special().ndtri(p), p)
     return _like(np.asarray(_python_ndtri(_float64(p)), dtype=np.float64), p)
 
 
@@ -192,7 +192,7 @@ def log_ndtr(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """ln Φ(x), finite far into the left tail (where Φ itself underflows)."""
     x = np.asarray(x)
     if _use_scipy(use_scipy):
-        return _like(_scipy_special.log_ndtr(x), x)
+        return _like(scipy_special().log_ndtr(x), x)
     v = _float64(x)
     with np.errstate(all="ignore"):
         # ln Φ(x) = ln(½ erfc(−x/√2)), or ln(1 − ½ erfc(x/√2)) for x > 0, where Φ(x) is near 1
@@ -214,7 +214,7 @@ def erfcx(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """e^(x²)·erfc(x), which stays finite for large x (where erfc underflows): ~ 1/(x√π)."""
     x = np.asarray(x)
     if _use_scipy(use_scipy):
-        return _like(_scipy_special.erfcx(x), x)
+        return _like(scipy_special().erfcx(x), x)
     v = _float64(x)
     with np.errstate(all="ignore"):
         direct = np.exp(v * v) * _erfc64(v)

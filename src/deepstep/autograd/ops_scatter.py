@@ -12,6 +12,7 @@ replaces the element's own coordinate: p = index·stride_d + Σ_{e≠d} i_e·str
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,17 @@ from .dims import normalize_dim
 from .function import Function
 from .tensor import Tensor
 
-try:  # SciPy is optional: Pᵀ·values as a sparse product is one pass over the values
-    from scipy import sparse as _sparse
-except ImportError:  # pragma: no cover - the tests run the NumPy path directly
-    _sparse = None
+
+@functools.cache
+def scipy_sparse() -> Any:
+    """scipy.sparse or None (SciPy is optional: Pᵀ·values as a sparse product is one pass over the
+    values), imported on first use so that `import deepstep` does not pay for it."""
+    try:
+        from scipy import sparse
+    except ImportError:  # pragma: no cover - the tests run the NumPy path directly
+        return None
+    return sparse
+
 
 __all__ = ["gather", "scatter", "scatter_add", "scatter_reduce", "take", "take_along_dim"]
 
@@ -65,9 +73,9 @@ def scatter_sum(positions: np.ndarray, values: np.ndarray, size: int, use_scipy:
     64–512 values (4 000–50 000 positions), 1.5–5× on single values. Without SciPy (or for dtypes
     it lacks) floats go through np.bincount, integers and bools through np.add.at, which is exact."""
     positions = positions.reshape(-1)
-    if use_scipy and _sparse is not None and values.dtype in _SPARSE_DTYPES:
+    if use_scipy and scipy_sparse() is not None and values.dtype in _SPARSE_DTYPES:
         ones = np.ones(positions.size, values.dtype)
-        p_transposed = _sparse.csc_array(
+        p_transposed = scipy_sparse().csc_array(
             (ones, positions, np.arange(positions.size + 1)), (size, positions.size)
         )
         return np.asarray(p_transposed @ values, dtype=values.dtype)

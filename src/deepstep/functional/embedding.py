@@ -14,15 +14,11 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.ops_scatter import scipy_sparse
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError
 
 __all__ = ["embedding", "embedding_bag"]
-
-try:  # SciPy is optional: the fast backward
-    from scipy import sparse as _sparse
-except ImportError:  # pragma: no cover - exercised by the tests through the fallback directly
-    _sparse = None
 
 
 class IdOutOfRange(IndexError, RuntimeError):
@@ -64,8 +60,8 @@ def scatter_rows(
     with g is one pass over g: 5–15× faster than np.add.at over whole rows, 1.5–5× faster than
     np.add.at over the flattened elements (measured for 4096 ids, d = 64…512, 100…50 000 rows)."""
     data = np.ones(ids.size, g.dtype) if scale is None else scale
-    if use_scipy and _sparse is not None:
-        p_transposed = _sparse.csc_array((data, ids, np.arange(ids.size + 1)), shape=(rows, ids.size))
+    if use_scipy and scipy_sparse() is not None:
+        p_transposed = scipy_sparse().csc_array((data, ids, np.arange(ids.size + 1)), shape=(rows, ids.size))
         return np.asarray(p_transposed @ g, dtype=g.dtype)
     out = np.zeros((rows, g.shape[1]), g.dtype)
     flat_positions = (ids[:, None] * g.shape[1] + np.arange(g.shape[1])).reshape(-1)
