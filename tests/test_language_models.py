@@ -154,7 +154,7 @@ def test_lm_commands_refuse_bad_input_with_one_line(tmp_path, capsys):
         (["lm", str(tmp_path / "empty.txt")], "empty"),
         (["lm", str(tmp_path / "short.txt"), "--block-size", "64"], "smaller --block-size"),
         (["lm", str(tmp_path / "missing.txt")], "no corpus file"),
-        (["lm", "--lr", "nan"], "--lr must be a positive number"),
+        (["lm", "--lr", "nan"], "--lr must be a finite number > 0"),
         (["generate", str(tmp_path)], "holds no trained language model"),
     ]:
         assert main(argv) == 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,7 +130,7 @@ def test_callbacks(tmp_path):
     X, y = ds.datasets.blobs(300, seed=0)
     model = nn.Sequential(nn.Linear(2, 16, seed=0), nn.ReLU(), nn.Linear(16, 3, seed=1))
     model.compile(optimizer=optim.SGD(model.parameters(), lr=0.1), loss="cross_entropy", metrics=["accuracy"])
-    stopper = EarlyStopping(monitor="val_loss", patience=1, min_delta=10.0)  # nothing improves by 10
+    stopper = EarlyStopping(monitor="val_loss", patience=2, min_delta=10.0)  # nothing improves by 10
     history = model.fit(
         X,
         y,
@@ -145,7 +147,7 @@ def test_callbacks(tmp_path):
             LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5**epoch),
         ],
     )
-    assert len(history.epoch) == 3 and stopper.stopped_epoch == 2
+    assert len(history.epoch) == 3 and stopper.stopped_epoch == 2  # the first, then 2 without improving
     assert history.history["lr"] == [0.1, 0.05, 0.025]
     assert sorted(p.name for p in tmp_path.glob("epoch-*.npz")) == [
         "epoch-01.npz",
@@ -190,3 +192,110 @@ def test_an_optim_scheduler_as_a_callback():
     assert opt.param_groups[0]["lr"] == pytest.approx(0.5 * 0.5**3)
     with pytest.raises(KeyError, match="val_loss"):
         model.fit(X, y, epochs=1, verbose=0, callbacks=[EarlyStopping()])
+
+
+# ----- each callback at its boundaries, against what Keras documents ------------------------------
+class _Model:
+    """What a callback touches of a model: stop_training, state_dict, load_state_dict, save."""
+
+    def __init__(self) -> None:
+        self.stop_training, self.weights, self.saved = False, 0.0, []
+
+    def state_dict(self):
+        return {"w": np.array(self.weights)}
+
+    def load_state_dict(self, state):
+        self.weights = float(state["w"])
+
+    def save(self, path):
+        self.saved.append(Path(path).name)
+
+
+def _drive(callback, values, monitor="loss", weights=None):
+    """Feed `values` of the monitored log, one epoch each, until the callback stops training; the
+    number of epochs run."""
+    model = _Model()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, value in enumerate(values):
+        model.weights = float(epoch if weights is None else weights[epoch])
+        callback.on_epoch_end(epoch, {monitor: value})
+        if model.stop_training:
+            return epoch + 1, model
+    return len(values), model
+
+
+@pytest.mark.parametrize(
+    ("patience", "epochs"),
+    # the first epoch improves (on infinity), then nothing does: `patience` epochs without improvement,
+    # then stop (Keras: patience=3 runs 4 epochs); 0 stops at once, as 1 does
+    [(0, 2), (1, 2), (2, 3), (3, 4), (5, 6)],
+)
+def test_early_stopping_waits_exactly_patience_epochs(patience, epochs):
+    stopper = EarlyStopping(monitor="loss", patience=patience)
+    assert _drive(stopper, [1.0] * 10)[0] == epochs
+    assert stopper.stopped_epoch == epochs - 1
+
+
+def test_early_stopping_patience_counts_epochs_in_a_row():
+    # improvements at epochs 0, 2 and 4 reset the count; then 2 flat epochs stop it (patience=2)
+    stopper = EarlyStopping(monitor="loss", patience=2)
+    assert _drive(stopper, [5, 5, 4, 4, 3, 3, 3, 3])[0] == 7
+
+
+def test_early_stopping_min_delta_is_the_least_change_that_counts():
+    # Keras: "an absolute change of less than min_delta will count as no improvement"; exactly
+    # min_delta does not count either (values chosen exact in binary)
+    assert _drive(EarlyStopping(monitor="loss", min_delta=0.25), [1.0, 0.75])[0] == 2
+    assert _drive(EarlyStopping(monitor="loss", min_delta=0.25), [1.0, 0.5, 0.25])[0] == 3
+    assert _drive(EarlyStopping(monitor="loss", min_delta=0.25), [1.0, 0.5, 0.125, 0.125])[0] == 4
+    assert _drive(EarlyStopping(monitor="loss", min_delta=-0.25), [1.0, 0.875])[0] == 2  # its sign is ignored
+
+
+def test_early_stopping_modes():
+    rising = [0.5, 0.6, 0.7, 0.7]
+    assert _drive(EarlyStopping(monitor="val_accuracy"), rising, "val_accuracy")[0] == 4  # auto: max
+    assert _drive(EarlyStopping(monitor="val_accuracy", mode="min"), rising, "val_accuracy")[0] == 2
+    assert _drive(EarlyStopping(monitor="loss", mode="max"), rising)[0] == 4
+    assert _drive(EarlyStopping(monitor="loss"), rising)[0] == 2  # auto: min
+    with pytest.raises(ValueError, match="mode"):
+        EarlyStopping(mode="up")
+    with pytest.raises(ValueError, match="patience"):
+        EarlyStopping(patience=-1)
+
+
+def test_early_stopping_restores_the_best_epoch_only_when_it_stops():
+    stopper = EarlyStopping(monitor="loss", patience=2, restore_best_weights=True)
+    epochs, model = _drive(stopper, [3.0, 1.0, 2.0, 2.0, 2.0], weights=[10, 11, 12, 13, 14])
+    assert epochs == 4 and model.weights == 11  # epoch 1's, the best
+    stopper = EarlyStopping(monitor="loss", patience=5, restore_best_weights=True)
+    epochs, model = _drive(stopper, [3.0, 1.0, 2.0], weights=[10, 11, 12])
+    assert epochs == 3 and model.weights == 12  # never stopped: the last weights stay, as in Keras
+    stopper.on_train_begin()  # a new fit forgets the last one's best
+    assert stopper.best == math.inf and stopper.wait == 0 and stopper.stopped_epoch is None
+
+
+def test_model_checkpoint_save_best_only_by_mode(tmp_path):
+    def saved(values, monitor, mode="auto"):
+        checkpoint = ModelCheckpoint(tmp_path / "m-{epoch}.npz", monitor, save_best_only=True, mode=mode)
+        return _drive(checkpoint, values, monitor)[1].saved
+
+    assert saved([1.0, 2.0, 0.5, 0.5], "loss") == ["m-1.npz", "m-3.npz"]  # first always; equal: not
+    assert saved([1.0, 2.0, 0.5], "loss", mode="max") == ["m-1.npz", "m-2.npz"]
+    assert saved([0.1, 0.3, 0.2], "val_acc") == ["m-1.npz", "m-2.npz"]  # auto: max for accuracy
+    every = _drive(ModelCheckpoint(tmp_path / "e-{epoch:02d}-{loss:.1f}.npz"), [1.0, 2.0])[1].saved
+    assert every == ["e-01-1.0.npz", "e-02-2.0.npz"]  # every epoch, numbered from 1, with the logs
+    with pytest.raises(KeyError, match="val_loss"):
+        _drive(ModelCheckpoint(tmp_path / "x.npz", save_best_only=True), [1.0])
+
+
+def test_csv_logger_appends_without_a_second_header(tmp_path):
+    path = tmp_path / "log.csv"
+    for append, epochs in ((False, [0, 1]), (True, [2])):
+        logger = CSVLogger(path, append=append)
+        logger.on_train_begin()
+        for epoch in epochs:
+            logger.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1)})
+        logger.on_train_end()
+    with open(path, newline="") as file:
+        assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1", "2"]

@@ -191,12 +191,12 @@ def test_bad_settings_are_named(settings, message):
         Word2Vec(progress=False, **settings)
 
 
-def test_file_that_is_not_utf8_trains_with_bytes_replaced(tmp_path):
+def test_file_that_is_not_utf8_is_refused_naming_the_byte(tmp_path):
     path = tmp_path / "latin1.txt"
     good = "the cat sat on the mat\n" * 50
     path.write_bytes(good.encode() + "caf\xe9 na\xefve \xff\xfe the cat\n".encode("latin-1") + good.encode())
-    model = Word2Vec(corpus_file=path, vector_size=8, min_count=1, epochs=1, progress=False, workers=1)
-    assert "caf\ufffd" in model.wv and "cat" in model.wv
+    with pytest.raises(ValueError, match=rf"latin1\.txt is not UTF-8 text: byte {len(good) + 3} is 0xe9"):
+        Word2Vec(corpus_file=path, vector_size=8, min_count=1, epochs=1, progress=False, workers=1)
 
 
 def test_unknown_word_is_a_key_error_naming_it(skipgram):

@@ -12,6 +12,7 @@ dims in autograd/dims.py, reductions and loss shapes in functional/checks.py.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -19,7 +20,16 @@ import numpy as np
 
 from .errors import ClassLabelError, DTypeError
 
-__all__ = ["class_labels", "integer_labels", "non_negative_int", "one_of", "positive_int"]
+__all__ = [
+    "class_labels",
+    "fraction",
+    "integer_labels",
+    "non_negative_int",
+    "non_negative_number",
+    "one_of",
+    "positive_int",
+    "positive_number",
+]
 
 T = TypeVar("T")
 
@@ -47,6 +57,33 @@ def non_negative_int(owner: str | None, name: str, value: Any) -> int:
     if not _is_int(value) or value < 0:
         raise _wrong(owner, name, "a non-negative integer", value)
     return int(value)
+
+
+def _is_finite(value: Any) -> bool:
+    numeric = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    return numeric and math.isfinite(value)
+
+
+def positive_number(owner: str | None, name: str, value: Any) -> float:
+    """value as a float if it is a finite number > 0 (a learning rate, a temperature); a ValueError
+    otherwise (NaN and inf included)."""
+    if not _is_finite(value) or value <= 0:
+        raise _wrong(owner, name, "a finite number > 0", value)
+    return float(value)
+
+
+def non_negative_number(owner: str | None, name: str, value: Any) -> float:
+    """value as a float if it is a finite number ≥ 0 (a tolerance, a threshold); a ValueError otherwise."""
+    if not _is_finite(value) or value < 0:
+        raise _wrong(owner, name, "a finite number ≥ 0", value)
+    return float(value)
+
+
+def fraction(owner: str | None, name: str, value: Any) -> float:
+    """value as a float if it lies in [0, 1) (a validation split, a dropout rate); a ValueError otherwise."""
+    if not _is_finite(value) or not 0 <= value < 1:
+        raise _wrong(owner, name, "a number in [0, 1)", value)
+    return float(value)
 
 
 def integer_labels(labels: np.ndarray) -> np.ndarray:

@@ -1,11 +1,34 @@
 """The `deepstep` command: `train` (the main job), `autoencoder`, `gan`, `word2vec`, `similar`,
-`analogy`, `lm`, `generate`, `export`, `selfcheck`."""
+`analogy`, `lm`, `generate`, `export`, `selfcheck`.
+
+Every error a user can cause (a bad option, a missing or corrupt file, a destination that cannot be
+written, a folder another job is writing, an optional package not installed) ends the command
+with one line on stderr, `deepstep <command>: what was expected, what came, what to do`, and exit
+status 1. Those are the ValueError, TypeError, OSError and ImportError that deepstep raises on bad
+input. Any other exception is a bug in deepstep: its traceback is shown, then one line saying so.
+DEEPSTEP_DEBUG=1 shows the traceback of the one-line errors too. Ctrl-C outside training ends with
+"interrupted" and exit status 130 (training commands save a checkpoint first).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+from .options import (
+    Parser,
+    UsageError,
+    fraction,
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+    positive_number,
+)
 
 
 def _selfcheck(args: argparse.Namespace) -> int:
@@ -19,14 +42,24 @@ def _common(
 ) -> None:
     """The options every training command shares; lr is a number, or words saying where it comes from."""
     parser.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"(default {epochs})")
-    parser.add_argument("--batch-size", type=int, default=batch_size, help=f"(default {batch_size})")
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"(default {epochs})")
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"(default {batch_size})")
     default_lr = lr if isinstance(lr, float) else None
-    parser.add_argument("--lr", type=float, default=default_lr, help=f"learning rate (default {lr})")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, metavar="N", help="train on the first N training images only")
+    parser.add_argument(
+        "--lr", type=positive_number, default=default_lr, help=f"learning rate (default {lr})"
+    )
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument(
+        "--limit", type=positive_int, metavar="N", help="train on the first N training images only"
+    )
     default = output or "runs/DATASET-MODEL, e.g. runs/mnist-mlp"
-    parser.add_argument("--output", default=output, help=f"output folder (default {default})")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=f"output folder (default {default}); a folder you name is created, its parent must exist",
+    )
+    # `train` writes a folder per model: an MLP's checkpoint must not be resumed into a CNN, and vice versa
+    parser.set_defaults(default_output=output or "runs/{dataset}-{model}")
     parser.add_argument(
         "--restart", action="store_true", help="ignore a checkpoint left in the output folder"
     )
@@ -38,10 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import nn, optim
     from . import export_jobs, jobs, lm_jobs, text_jobs
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="deepstep",
         description="Deep learning from first principles. Training commands write a checkpoint after each "
         "epoch (and on Ctrl-C): run the same command again to resume.",
+        epilog="One job at a time per output folder (a second one is refused while the first runs). "
+        "Errors are one line and exit status 1; DEEPSTEP_DEBUG=1 shows their traceback.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -52,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
     train.add_argument(
         "--hidden",
-        type=int,
+        type=positive_int,
         nargs="+",
         default=[256, 128],
         metavar="N",
@@ -69,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam")
     train.add_argument(
         "--validation-split",
-        type=float,
+        type=fraction,
         default=0.1,
         help="training data held out for the validation curve (default 0.1)",
     )
@@ -79,12 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     autoencoder = commands.add_parser("autoencoder", help="train an autoencoder; compare it with PCA")
     autoencoder.add_argument("--kind", choices=("dense", "conv"), default="dense")
-    autoencoder.add_argument("--latent", type=int, default=32, help="size of the code (default 32)")
+    autoencoder.add_argument("--latent", type=positive_int, default=32, help="size of the code (default 32)")
     _common(autoencoder, epochs=5, batch_size=128, lr=1e-3, output="runs/autoencoder")
     autoencoder.set_defaults(run=jobs.autoencoder)
 
     gan = commands.add_parser("gan", help="train a GAN; draw its samples and both players' losses")
-    gan.add_argument("--latent", type=int, default=64, help="size of the noise vector (default 64)")
+    gan.add_argument("--latent", type=positive_int, default=64, help="size of the noise vector (default 64)")
     _common(gan, epochs=20, batch_size=128, lr=2e-4, output="runs/gan")
     gan.set_defaults(run=jobs.gan)
 
@@ -93,8 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     export_jobs.add_commands(commands)
 
     check = commands.add_parser("selfcheck", help="gradient-check every op and print a table")
-    check.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (default 1e-5)")
-    check.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (default 1e-3)")
+    check.add_argument(
+        "--atol", type=non_negative_number, default=1e-5, help="absolute tolerance (default 1e-5)"
+    )
+    check.add_argument(
+        "--rtol", type=non_negative_number, default=1e-3, help="relative tolerance (default 1e-3)"
+    )
     check.set_defaults(run=_selfcheck)
     return parser
 
@@ -106,8 +145,84 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    """Run one command; its exit status (1 with one line on stderr for any error the user caused)."""
+    try:
+        args, unknown = build_parser().parse_known_args(argv)
+    except UsageError as error:
+        return _fail(str(error))
+    command = f"deepstep {args.command}"
+    if unknown:  # said by the command they were given to, not by `deepstep`
+        return _fail(f"{command}: unrecognized arguments: {' '.join(unknown)}; see `{command} --help`")
+    try:
+        with ExitStack() as held:  # the run folder or output files, locked until the command ends
+            words = sys.argv[1:] if argv is None else list(argv)
+            for lock in _claim_outputs(args, " ".join(["deepstep", *words])):
+                held.callback(lock.release)
+            return args.run(args)
+    except KeyboardInterrupt:
+        return _fail(f"{command}: interrupted", status=130)
+    except SystemExit as stop:  # a job's own one-line refusal
+        if isinstance(stop.code, str) and not stop.code.startswith("deepstep "):
+            raise SystemExit(f"{command}: {_one_line(stop.code)}") from None
+        raise
+    except (ValueError, TypeError, OSError, ImportError) as error:  # bad input, or a missing extra
+        if os.environ.get("DEEPSTEP_DEBUG"):
+            raise
+        return _fail(f"{command}: {_describe(error)}")
+    except Exception as error:  # a bug: show where, and say so
+        traceback.print_exc()
+        return _fail(
+            f"{command}: internal error ({type(error).__name__}: {_one_line(str(error))}); "
+            "this is a bug in deepstep, please report it with the traceback above"
+        )
+
+
+def _claim_outputs(args: argparse.Namespace, command_line: str) -> Iterator:
+    """Check and lock what the command will write, before it does any work: the run folder of a
+    training command (and its checkpoint, which must be readable unless --restart), or word2vec's
+    output files. Yields each lock, acquired; the command line is written in it for the next job."""
+    from .lock import claim_file, claim_folder
+
+    if hasattr(args, "default_output"):  # a training command: one run folder
+        named = args.output is not None
+        if not named:
+            args.output = Path(args.default_output.format(**vars(args)))
+        yield claim_folder(args.output, "--output", command_line, named=named)
+        checkpoint = args.output / "checkpoint.npz"
+        if checkpoint.exists() and not args.restart:
+            _readable_checkpoint(checkpoint)
+    elif args.command == "word2vec":
+        yield claim_file(args.output, "--output", command_line)
+        if args.save_model is not None:
+            yield claim_file(args.save_model, "--save-model", command_line)
+
+
+def _readable_checkpoint(path: Path) -> None:
+    """A checkpoint that cannot be read is refused before any work, with the way out."""
+    from ..io.checkpoint import read_record
+
+    try:
+        read_record(path)
+    except ValueError as error:
+        raise ValueError(
+            f"{_one_line(str(error))}; run with --restart to start afresh (it is then overwritten)"
+        ) from None
+
+
+def _describe(error: BaseException) -> str:
+    """One line for an error: an OSError from the system names its file and reason."""
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        return f"{error.filename}: {error.strerror}"
+    return _one_line(str(error))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(line: str, status: int = 1) -> int:
+    print(line, file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

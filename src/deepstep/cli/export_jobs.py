@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from .options import positive_int
+
 MODEL_FILES = ("model.npz", "model.safetensors")
 
 
@@ -30,7 +32,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "output", type=Path, nargs="?", help="the ONNX file to write (default RUN_DIR/model.onnx)"
     )
-    export.add_argument("--opset", type=int, default=None, help="ONNX opset version (default 20)")
+    export.add_argument("--opset", type=positive_int, default=None, help="ONNX opset version (default 20)")
     export.set_defaults(run=export_model)
 
 
@@ -38,7 +40,7 @@ def _model_file(run: Path) -> Path:
     if run.is_file():
         return run
     if not run.is_dir():
-        raise FileNotFoundError(f"no folder {run}")
+        raise FileNotFoundError(f"no folder {run}; give the folder a training command wrote, or a model file")
     for name in MODEL_FILES:
         if (run / name).is_file():
             return run / name
@@ -79,13 +81,15 @@ def export_model(args: argparse.Namespace) -> int:
     from .. import io as ds_io
     from .. import onnx as ds_onnx
     from ..interop import UnsupportedModuleError
+    from .lock import claim_file
 
     try:
         path = _model_file(args.run_dir)
         output = args.output or (path.parent / "model.onnx")
-        model = ds_io.load(path)
-        example, axes = example_input(model)
-        proto = ds_onnx.export(model, example, output, opset=args.opset, dynamic_axes=axes)
+        with claim_file(output, "output", "deepstep export"):  # checked before the model is read
+            model = ds_io.load(path)
+            example, axes = example_input(model)
+            proto = ds_onnx.export(model, example, output, opset=args.opset, dynamic_axes=axes)
     except (OSError, ValueError, TypeError, ImportError, UnsupportedModuleError) as error:
         message = " ".join(str(error).split())  # one line
         print(f"deepstep export: {message}", file=sys.stderr)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -13,40 +12,35 @@ import numpy as np
 from .resume import EpochCheckpoint, Resumable
 
 
-def positive_problem(args: argparse.Namespace, *names: str) -> str | None:
-    """What is wrong (one line) when a count or size given on the command line is not a positive
-    integer, or the learning rate not a positive number; None when all is well."""
-    from ..checks import positive_int
-
-    try:
-        for name in names:
-            if getattr(args, name) is not None:
-                positive_int(None, f"--{name.replace('_', '-')}", getattr(args, name))
-    except ValueError as error:
-        return str(error)
-    lr = getattr(args, "lr", None)
-    if lr is not None and not (lr > 0 and math.isfinite(lr)):
-        return f"--lr must be a positive number, got {lr}"
-    return None
-
-
-def _check_positive(job: str, args: argparse.Namespace, *names: str) -> None:
-    problem = positive_problem(args, *names)
-    if problem:
-        raise SystemExit(f"deepstep {job}: {problem}")
-
-
 def _load(dataset: str, limit: int | None) -> tuple:
     from .. import datasets
 
     started = time.perf_counter()
-    loader = datasets.load_mnist if dataset == "mnist" else datasets.load_fashion_mnist
-    (x, y), test = loader()
+    (x, y), test = datasets.load_mnist() if dataset == "mnist" else _fashion_mnist()
     if limit is not None:
         x, y = x[:limit], y[:limit]
     seconds = time.perf_counter() - started
     print(f"{dataset}: {len(x)} training and {len(test[0])} test images ({seconds:.1f} s to load)")
     return (x, y), test
+
+
+def _fashion_mnist() -> tuple:
+    """Fashion-MNIST from disk, else downloaded; where to put it when neither works (offline)."""
+    from .. import datasets
+
+    try:
+        return datasets.load_fashion_mnist(download=False)
+    except FileNotFoundError:
+        pass
+    try:
+        return datasets.load_fashion_mnist()
+    except (OSError, ValueError) as error:
+        reason = str(error).split(";")[0].rsplit(": ", 1)[-1]  # the first mirror's answer
+        raise ValueError(
+            f"Fashion-MNIST is not on this machine and could not be downloaded ({reason}); put its four "
+            "files (train-images-idx3-ubyte.gz, …) in $DEEPSTEP_DATA/fashion-mnist, or install Debian's "
+            "package: apt install dataset-fashion-mnist"
+        ) from None
 
 
 def _run_folder(job: str, args: argparse.Namespace, *own: str) -> tuple[Path, dict[str, Any]]:
@@ -80,9 +74,10 @@ def _fit(
 ) -> tuple[Resumable, int]:
     """model.fit (the one training loop, whatever the model) with a checkpoint and a line per epoch;
     `steps` names the logs whose every step the checkpoint keeps too. Returns the Resumable and an
-    exit status."""
-    from ..train import CSVLogger
-
+    exit status. Resuming is exact (see resume.py): an interrupted run, run again, ends with the
+    weights of the run never interrupted; so does a finished run with --epochs raised, as one longer
+    run (these jobs have no learning-rate schedule to stretch). A loss that becomes NaN stops the run
+    with one line, keeping the last good checkpoint."""
     resumable = Resumable(output, model, model.optimizers, settings, args.restart)
     if resumable.epoch >= args.epochs:
         print(f"already trained for {resumable.epoch} epochs (raise --epochs to train on)")
@@ -95,16 +90,16 @@ def _fit(
             epochs=args.epochs,
             initial_epoch=resumable.epoch,
             batch_size=args.batch_size,
-            callbacks=[  # the log first, the checkpoint last: an epoch is saved only once it is complete
-                CSVLogger(output / "history.csv", append=resumable.epoch > 0),
-                EpochCheckpoint(resumable, args.epochs, steps),
-            ],
+            # the checkpoint, then history.csv rewritten from it: an epoch counts once it is saved
+            callbacks=[EpochCheckpoint(resumable, args.epochs, output / "history.csv", steps)],
             verbose=0 if args.quiet else 1,
-            seed=args.seed + resumable.epoch,
+            seed=args.seed,  # epoch e's batches follow from (seed, e): a resumed run draws the same
             **validation,
         )
     except KeyboardInterrupt:
         return resumable, resumable.interrupted()
+    except FloatingPointError as error:  # the loss became NaN or infinite
+        return resumable, resumable.diverged(settings["job"], error)
     print(f"trained in {time.perf_counter() - started:.1f} s")
     return resumable, 0
 
@@ -115,13 +110,11 @@ def train(args: argparse.Namespace) -> int:
     from ..models import MLP, SmallCNN
     from ..optim import make_optimizer
 
-    _check_positive("train", args, "epochs", "batch_size", "limit")
-    if args.output is None:  # an MLP's checkpoint must not be resumed into a CNN, and vice versa
-        args.output = f"runs/{args.dataset}-{args.model}"
     backend.manual_seed(args.seed)
     (x, y), (x_test, y_test) = _load(args.dataset, args.limit)
     if args.model == "cnn":
         model: nn.Module = SmallCNN()
+        initial_filters = model.features[0].weight.data.copy()  # (for filters.png: what training changed)
         x, x_test = x[:, None], x_test[:, None]
         description = "SmallCNN (conv5×5×32 → pool → conv5×5×64 → pool → linear)"
     else:
@@ -156,17 +149,19 @@ def train(args: argparse.Namespace) -> int:
         title = f"{args.dataset} {args.model.upper()}"
         _picture(output / "curves.png", lambda path: viz.plot_history(resumable.history, path, title=title))
         if args.model == "cnn":
-            _picture(output / "filters.png", lambda path: viz.plot_filters(model.features[0].weight, path))
+            _picture(
+                output / "filters.png",
+                lambda path: viz.plot_filters(model.features[0].weight, path, initial=initial_filters),
+            )
     return 0
 
 
 def autoencoder(args: argparse.Namespace) -> int:
     """An autoencoder on MNIST: test reconstruction error next to PCA's with as many components."""
     from .. import backend
-    from ..models import Autoencoder
+    from ..models.autoencoder import Autoencoder, pca_reconstruction_error
     from ..optim import make_optimizer
 
-    _check_positive("autoencoder", args, "epochs", "batch_size", "limit", "latent")
     backend.manual_seed(args.seed)
     (x, _), (x_test, y_test) = _load(args.dataset, args.limit)
     flat, flat_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
@@ -179,9 +174,7 @@ def autoencoder(args: argparse.Namespace) -> int:
         return status
     reconstructions = model.reconstruct(inputs_test)
     mse = float(np.mean((reconstructions.reshape(len(flat_test), -1) - flat_test) ** 2))
-    mean = flat.mean(axis=0)
-    components = np.linalg.svd(flat - mean, full_matrices=False)[2][: args.latent]
-    pca = float(np.mean(((flat_test - mean) @ components.T @ components + mean - flat_test) ** 2))
+    pca = pca_reconstruction_error(flat, flat_test, args.latent)
     print(f"test reconstruction MSE: {mse:.5f}   PCA with {args.latent} components: {pca:.5f}")
     model.save(output / "model.npz")
     if not args.no_plot:
@@ -200,7 +193,6 @@ def gan(args: argparse.Namespace) -> int:
     from .. import backend
     from ..models import GAN
 
-    _check_positive("gan", args, "epochs", "batch_size", "limit", "latent")
     backend.manual_seed(args.seed)
     (x, _), _ = _load(args.dataset, args.limit)
     model = GAN(latent_dim=args.latent)

@@ -3,16 +3,18 @@ King James Bible by default; `deepstep generate` writes text with a trained one.
 
 Training runs in intervals of --eval-every steps: after each, the train and validation losses
 (averaged over --eval-batches random batches), a sample, and a checkpoint. Running the same
-command again resumes after the last finished interval: the batches of an interval are drawn
-from a generator seeded by (seed, interval), so a resumed run sees the same data as an
-uninterrupted one. The learning rate warms up linearly, then decays along a cosine to a tenth.
+command again resumes after the last finished interval (Ctrl-C keeps that checkpoint; the
+unfinished interval is run again from its start): the batches of an interval are drawn from a
+generator seeded by (seed, interval), and the checkpoint keeps the dropout generators' states, so a
+resumed run ends bit for bit where an uninterrupted one does. The learning rate warms up linearly,
+then decays along a cosine to a tenth at --steps; raising --steps on a finished run stretches that
+cosine over the new total from the resumed step on (the steps already taken keep the old one), so
+only then does the result differ from one run with the larger --steps.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
 import sys
 import time
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .options import fraction, non_negative_int, positive_int, positive_number
 
 MODELS = ("gpt", "lstm", "gru")
 # what a checkpoint must match to be resumed (--steps may grow between runs)
@@ -48,37 +52,59 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     lm.add_argument("corpus", nargs="?", type=Path, help="UTF-8 text file (.gz is fine); default: the Bible")
     lm.add_argument("--model", choices=MODELS, default="gpt")
-    lm.add_argument("--steps", type=int, default=2000, help="optimizer steps (default 2000)")
-    lm.add_argument("--block-size", type=int, default=64, help="context length in characters (default 64)")
-    lm.add_argument("--batch-size", type=int, default=12, help="(default 12)")
-    lm.add_argument("--layers", type=int, default=None, help="(default 4 for gpt, 2 for lstm/gru)")
-    lm.add_argument("--heads", type=int, default=4, help="attention heads of the GPT (default 4)")
+    lm.add_argument("--steps", type=positive_int, default=2000, help="optimizer steps (default 2000)")
     lm.add_argument(
-        "--width", type=int, default=None, help="GPT channels (default 128) or RNN hidden units (default 256)"
+        "--block-size", type=positive_int, default=64, help="context length in characters (default 64)"
     )
-    lm.add_argument("--dropout", type=float, default=0.0, help="(default 0)")
-    lm.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
-    lm.add_argument("--warmup", type=int, default=100, help="steps of linear warm-up (default 100)")
-    lm.add_argument("--eval-every", type=int, default=250, help="steps between evaluations (default 250)")
-    lm.add_argument("--eval-batches", type=int, default=20, help="batches per loss estimate (default 20)")
-    lm.add_argument("--seed", type=int, default=0)
-    lm.add_argument("--output", type=Path, default=None, help="output folder (default runs/lm-MODEL)")
+    lm.add_argument("--batch-size", type=positive_int, default=12, help="(default 12)")
+    lm.add_argument("--layers", type=positive_int, default=None, help="(default 4 for gpt, 2 for lstm/gru)")
+    lm.add_argument("--heads", type=positive_int, default=4, help="attention heads of the GPT (default 4)")
+    lm.add_argument(
+        "--width",
+        type=positive_int,
+        default=None,
+        help="GPT channels (default 128) or RNN hidden units (default 256)",
+    )
+    lm.add_argument("--dropout", type=fraction, default=0.0, help="(default 0)")
+    lm.add_argument("--lr", type=positive_number, default=1e-3, help="peak learning rate (default 1e-3)")
+    lm.add_argument(
+        "--warmup", type=non_negative_int, default=100, help="steps of linear warm-up (default 100)"
+    )
+    lm.add_argument(
+        "--eval-every", type=positive_int, default=250, help="steps between evaluations (default 250)"
+    )
+    lm.add_argument(
+        "--eval-batches", type=positive_int, default=20, help="batches per loss estimate (default 20)"
+    )
+    lm.add_argument("--seed", type=non_negative_int, default=0)
+    lm.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="output folder (default runs/lm-MODEL); a folder you name is created, its parent must exist",
+    )
     lm.add_argument("--restart", action="store_true", help="ignore a checkpoint left in the output folder")
     lm.add_argument("--no-plot", action="store_true", help="draw no pictures")
-    lm.add_argument("--quiet", action="store_true", help="one line per evaluation instead of a progress bar")
-    lm.set_defaults(run=train_lm)
+    lm.add_argument(
+        "--quiet", action="store_true", help="no progress bar: only each evaluation's losses and sample"
+    )
+    lm.set_defaults(run=train_lm, default_output="runs/lm-{model}")
 
     generate = commands.add_parser(
         "generate", help="write text with a language model trained by `deepstep lm`"
     )
     generate.add_argument("run_dir", type=Path, help="the folder `deepstep lm` wrote")
     generate.add_argument("--prompt", default="\n", help="text to continue (default: a new line)")
-    generate.add_argument("--tokens", type=int, default=400, help="characters to write (default 400)")
-    generate.add_argument("--temperature", type=float, default=1.0, help="(default 1.0)")
     generate.add_argument(
-        "--top-k", type=int, default=None, help="sample among the k likeliest (default: all)"
+        "--tokens", type=non_negative_int, default=400, help="characters to write (default 400)"
     )
-    generate.add_argument("--seed", type=int, default=None, help="the same seed writes the same text")
+    generate.add_argument("--temperature", type=positive_number, default=1.0, help="(default 1.0)")
+    generate.add_argument(
+        "--top-k", type=positive_int, default=None, help="sample among the k likeliest (default: all)"
+    )
+    generate.add_argument(
+        "--seed", type=non_negative_int, default=None, help="the same seed writes the same text"
+    )
     generate.set_defaults(run=generate_text)
 
 
@@ -135,28 +161,13 @@ def _estimate(model: Any, stream: Any, batches: int, batch_size: int, seed: int)
     return float(np.mean(losses))
 
 
-def _check(args: argparse.Namespace) -> str | None:
-    from .jobs import positive_problem
-
-    counts = ("steps", "block_size", "batch_size", "eval_every", "eval_batches", "heads", "layers", "width")
-    problem = positive_problem(args, *counts)
-    if problem:
-        return problem
-    if not 0 <= args.dropout < 1:
-        return f"--dropout must lie in [0, 1), got {args.dropout}"
-    if args.warmup < 0:
-        return f"--warmup must be ≥ 0, got {args.warmup}"
-    return None
-
-
 def train_lm(args: argparse.Namespace) -> int:
-    from .. import optim, text
+    from .. import backend, optim, text
     from ..nn.utils import clip_grad_norm_
-    from .resume import Resumable
+    from .resume import Resumable, write_history
 
-    problem = _check(args)
-    if problem:
-        return _fail("lm", problem)
+    if args.corpus is not None and not args.corpus.is_file():
+        return _fail("lm", f"no corpus file at {args.corpus}; give a UTF-8 text file, or none for the Bible")
     try:
         corpus = text.load_kjv() if args.corpus is None else text.read_corpus(args.corpus)
     except (OSError, ValueError) as error:
@@ -173,6 +184,7 @@ def train_lm(args: argparse.Namespace) -> int:
         return _fail("lm", str(error))
     output = args.output or Path(f"runs/lm-{args.model}")
     output.mkdir(parents=True, exist_ok=True)
+    backend.manual_seed(args.seed)  # dropout draws from the library's generator: a run is its seed's
     model = _build(args, tokenizer.vocab_size)
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.99), weight_decay=0.1)
     schedule = optim.LambdaLR(optimizer, lambda step: warmup_cosine(step, args.warmup, args.steps))
@@ -181,7 +193,11 @@ def train_lm(args: argparse.Namespace) -> int:
         "corpus": None if args.corpus is None else str(args.corpus),
         **{k: getattr(args, k) for k in _SETTINGS},
     }
-    resumable = Resumable(output, model, {"optimizer": optimizer}, settings, args.restart)
+
+    def steps_after(intervals: int) -> str:
+        return f"step {min(args.steps, intervals * args.eval_every)}"
+
+    resumable = Resumable(output, model, {"optimizer": optimizer}, settings, args.restart, steps_after)
     intervals = math.ceil(args.steps / args.eval_every)
     name = args.corpus.name if args.corpus else "the King James Bible"
     print(
@@ -209,11 +225,8 @@ def train_lm(args: argparse.Namespace) -> int:
                 schedule.step()
                 loss, tokens = loss_tensor.item(), tokens + args.batch_size * args.block_size
                 if not math.isfinite(loss):
-                    return _fail(
-                        "lm",
-                        f"the loss became {loss} at step {step}; the last good checkpoint is kept "
-                        "(try a lower --lr)",
-                    )
+                    error = FloatingPointError(f"the loss became {loss} at step {step + 1}; try a lower --lr")
+                    return resumable.diverged("lm", error)
                 if hasattr(bar, "set_postfix"):
                     bar.set_postfix(
                         loss=f"{loss:.3f}", tokens_per_s=f"{tokens / (time.perf_counter() - clock):,.0f}"
@@ -224,7 +237,7 @@ def train_lm(args: argparse.Namespace) -> int:
             resumable.add_epoch(
                 {"step": last, "loss": train_loss, "val_loss": val_loss, "tokens_per_s": speed}
             )
-            _write_history(output / "history.csv", resumable.history)
+            write_history(output / "history.csv", resumable.history, index=None)
             sample = model.generate(tokenizer.encode("\n"), 160, temperature=0.8, seed=args.seed)[0]
             sample = tokenizer.decode(sample)
             print(
@@ -253,17 +266,6 @@ def _progress(steps: range, quiet: bool, label: str) -> Any:
     except ImportError:
         return steps
     return tqdm(steps, desc=label, leave=False, unit="step")
-
-
-def _write_history(path: Path, history: dict[str, list[float]]) -> None:
-    from ..io.archive import atomic_write
-
-    keys = list(history)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(keys)
-    writer.writerows(zip(*(history[k] for k in keys), strict=True))
-    atomic_write(path, lambda file: file.write(buffer.getvalue().encode()))
 
 
 def generate_text(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """`deepstep word2vec`, `deepstep similar`, `deepstep analogy`: train word vectors on a text file
-and ask them questions."""
+and ask them questions. Bad input (a missing file, a word not in the vocabulary) raises, and `main`
+prints it as one line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..io.word2vec_format import looks_binary
+from .options import non_negative_int, non_negative_number, positive_int, positive_number
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -21,16 +23,24 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     train.add_argument("corpus", type=Path, help="text file, one sentence per line (.gz is fine)")
     train.add_argument("-o", "--output", type=Path, default=Path("vectors.bin"), help="(default vectors.bin)")
-    train.add_argument("--size", type=int, default=100, help="vector size (default 100)")
-    train.add_argument("--window", type=int, default=5, help="context window (default 5)")
-    train.add_argument("--negative", type=int, default=5, help="negative samples per pair (default 5)")
-    train.add_argument("--min-count", type=int, default=5, help="ignore rarer words (default 5)")
-    train.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold (default 1e-3)")
-    train.add_argument("--epochs", type=int, default=5, help="(default 5)")
-    train.add_argument("--alpha", type=float, default=None, help="first learning rate (0.025 sg, 0.05 cbow)")
-    train.add_argument("--workers", type=int, default=None, help="training threads (default: all cores)")
+    train.add_argument("--size", type=positive_int, default=100, help="vector size (default 100)")
+    train.add_argument("--window", type=positive_int, default=5, help="context window (default 5)")
+    train.add_argument(
+        "--negative", type=positive_int, default=5, help="negative samples per pair (default 5)"
+    )
+    train.add_argument("--min-count", type=non_negative_int, default=5, help="ignore rarer words (default 5)")
+    train.add_argument(
+        "--sample", type=non_negative_number, default=1e-3, help="subsampling threshold (default 1e-3)"
+    )
+    train.add_argument("--epochs", type=positive_int, default=5, help="(default 5)")
+    train.add_argument(
+        "--alpha", type=positive_number, default=None, help="first learning rate (0.025 sg, 0.05 cbow)"
+    )
+    train.add_argument(
+        "--workers", type=positive_int, default=None, help="training threads (default: all cores)"
+    )
     train.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    train.add_argument("--seed", type=int, default=1)
+    train.add_argument("--seed", type=non_negative_int, default=1)
     train.add_argument("--text", action="store_true", help="text format even for a .bin name")
     train.add_argument("--save-model", type=Path, help="also save the whole model (to train it further)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -39,7 +49,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     similar = commands.add_parser("similar", help="the words nearest to a word in a vectors file")
     similar.add_argument("vectors", type=Path, help="word2vec file (text or binary, detected)")
     similar.add_argument("word")
-    similar.add_argument("--topn", type=int, default=10)
+    similar.add_argument("--topn", type=positive_int, default=10, help="(default 10)")
     similar.set_defaults(run=similar_words)
 
     analogy = commands.add_parser("analogy", help="A is to B as C is to ? (3CosAdd) in a vectors file")
@@ -47,13 +57,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     analogy.add_argument("a")
     analogy.add_argument("b")
     analogy.add_argument("c")
-    analogy.add_argument("--topn", type=int, default=5)
+    analogy.add_argument("--topn", type=positive_int, default=5, help="(default 5)")
     analogy.set_defaults(run=analogy_words)
 
 
 def word2vec(args: argparse.Namespace) -> int:
     from ..text import Word2Vec
 
+    if not args.corpus.is_file():  # said before anything is read or trained
+        raise FileNotFoundError(f"no corpus file at {args.corpus}; give a text file, one sentence per line")
     alpha = args.alpha if args.alpha is not None else (0.05 if args.cbow else 0.025)
     started = time.perf_counter()
     try:
@@ -63,11 +75,8 @@ def word2vec(args: argparse.Namespace) -> int:
             workers=args.workers, sg=0 if args.cbow else 1, seed=args.seed, progress=not args.quiet,
         )  # fmt: skip
     except KeyboardInterrupt:
-        print("interrupted: nothing written", file=sys.stderr)
+        print("deepstep word2vec: interrupted; nothing written", file=sys.stderr)
         return 130
-    except (OSError, ValueError) as error:  # no such file, empty corpus, bad settings: say it, no traceback
-        print(f"error: {error}", file=sys.stderr)
-        return 1
     binary = args.output.name.endswith((".bin", ".bin.gz")) and not args.text
     model.wv.save_word2vec_format(args.output, binary=binary)
     if args.save_model:
@@ -87,6 +96,16 @@ def _load(path: Path):
     return KeyedVectors.load_word2vec_format(path, binary=looks_binary(path))
 
 
+def _ask(vectors: Path, **question) -> list[tuple[str, float]]:
+    """most_similar on a vectors file; a word it does not hold is a ValueError (one line at the CLI)."""
+    if not vectors.is_file():
+        raise FileNotFoundError(f"no vectors file at {vectors}; give one written by `deepstep word2vec`")
+    try:
+        return _load(vectors).most_similar(**question)
+    except KeyError as error:
+        raise ValueError(f"{error.args[0]} in {vectors}; ask about a word it holds") from None
+
+
 def _print(pairs: list[tuple[str, float]]) -> None:
     width = max((len(word) for word, _ in pairs), default=0)
     for word, similarity in pairs:
@@ -94,25 +113,12 @@ def _print(pairs: list[tuple[str, float]]) -> None:
 
 
 def similar_words(args: argparse.Namespace) -> int:
-    try:
-        _print(_load(args.vectors).most_similar(args.word, topn=args.topn))
-    except KeyError as error:
-        print(f"error: {error.args[0]}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    _print(_ask(args.vectors, positive=[args.word], topn=args.topn))
     return 0
 
 
 def analogy_words(args: argparse.Namespace) -> int:
-    try:
-        answers = _load(args.vectors).most_similar(
-            positive=[args.b, args.c], negative=[args.a], topn=args.topn
-        )
-    except KeyError as error:
-        print(f"error: {error.args[0]}", file=sys.stderr)
-        return 1
+    answers = _ask(args.vectors, positive=[args.b, args.c], negative=[args.a], topn=args.topn)
     print(f"{args.a} is to {args.b} as {args.c} is to:")
     _print(answers)
     return 0

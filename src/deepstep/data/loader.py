@@ -91,12 +91,25 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         # A private generator: reshuffling draws from it, so the order depends on the seed alone.
+        # An int seed is kept too, for set_epoch; a loader that never shuffles draws nothing (so
+        # making one leaves the library's generator, and a resumed run, untouched).
+        self.seed = seed if isinstance(seed, int | np.integer) else None
         if isinstance(seed, np.random.Generator):
             self.generator = seed
         elif seed is None:
-            self.generator = np.random.default_rng(backend.default_generator().integers(2**63))
+            draw = backend.default_generator().integers(2**63) if shuffle else 0
+            self.generator = np.random.default_rng(draw)
         else:
             self.generator = np.random.default_rng(seed)
+
+    def set_epoch(self, epoch: int) -> None:
+        """With an int seed, draw the order of epoch `epoch` from a generator seeded by (seed, epoch),
+        as PyTorch's DistributedSampler.set_epoch does: any epoch's batches then follow from the seed
+        and the epoch alone, not from the epochs drawn before, which is what lets an interrupted fit
+        resume exactly. Without an int seed (a Generator, or None) the order keeps coming from the
+        loader's generator, whose state is the caller's to keep."""
+        if self.seed is not None:
+            self.generator = np.random.default_rng([int(self.seed), int(epoch)])
 
     def __len__(self) -> int:
         n = len(self.dataset)

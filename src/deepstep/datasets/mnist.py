@@ -56,7 +56,8 @@ def _mnist_sums() -> dict[str, str]:
 def _as_split(images: np.ndarray, labels: np.ndarray, flatten: bool) -> Split:
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels")
-    x = images.astype(np.float32) / 255.0  # pixel intensities into [0, 1]
+    x = images.astype(np.float32)
+    x /= 255.0  # pixel intensities into [0, 1], in place: no second float copy of the data set
     return (x.reshape(len(x), -1) if flatten else x), labels.astype(np.int64)
 
 

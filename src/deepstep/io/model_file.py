@@ -11,18 +11,22 @@ crash mid-save never leaves a half-written model behind.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..nn.module import Module, module_class
-from .archive import read_archive, write_archive
+from .archive import Declared, read_archive, write_archive
 from .formats import format_for_name, is_npz_file
 from .safetensors_file import read_json, read_safetensors, write_safetensors
-from .weights import check_state_dict
+from .weights import check_finite, check_state_dict
+from .word2vec_format import looks_binary
 
 __all__ = ["load", "save"]
 
@@ -93,8 +97,18 @@ def describe(module: Module) -> dict[str, Any]:
 
 
 def build(spec: dict[str, Any]) -> Module:
+    """The module a spec describes. The library's generator is left as it was: the initial weights
+    drawn here are replaced by the file's, and saving (which builds a twin to check) or loading must
+    not shift the random numbers a training run draws next (exact resumption rests on that)."""
+    from .. import backend
+
     cls = module_class(spec["class"])
-    return cls(*[_decode(a) for a in spec["args"]], **{k: _decode(v) for k, v in spec["kwargs"].items()})
+    generator = backend.default_generator()
+    state = generator.bit_generator.state
+    try:
+        return cls(*[_decode(a) for a in spec["args"]], **{k: _decode(v) for k, v in spec["kwargs"].items()})
+    finally:
+        generator.bit_generator.state = state
 
 
 # ----- files --------------------------------------------------------------------------
@@ -172,28 +186,103 @@ def _changed_settings(model: Module, twin: Module) -> list[str]:
     return changed
 
 
-def load(path: str | os.PathLike) -> Module:
-    """Rebuild a model saved by `save`, from an .npz or a safetensors file (never runs code from it)."""
-    header, state = _read(Path(path))
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a deepstep model file (its header is {str(header)[:80]!r})")
-    if header.get("version", 0) > VERSION:
-        raise ValueError(f"{path} was written by a newer deepstep (format version {header['version']})")
-    model = build(header["architecture"])
+def load(path: str | os.PathLike, allow_nonfinite: bool = False, max_bytes: int | None = None) -> Module:
+    """Rebuild a model saved by `save`, from an .npz or a safetensors file (never runs code from it).
+
+    The model is built from the file's architecture first, and every array's declared name, shape and
+    dtype checked against it before any is read, so a file claiming arrays the model does not have (a
+    zip bomb among them) is refused without decompressing them; `max_bytes` bounds what an .npz may
+    inflate to at all (see archive.read_archive). NaN or inf weights are refused unless allow_nonfinite.
+    """
+    path = Path(path)
+    built: list[Module] = []
+
+    def check(header: Any, declared: dict[str, Declared]) -> None:
+        _check_header(path, header)
+        try:
+            built.append(build(header["architecture"]))
+        except (KeyError, TypeError, IndexError, AttributeError) as error:
+            raise ValueError(
+                f"{path}: its architecture is damaged ({type(error).__name__}: {error})"
+            ) from None
+        check_state_dict(built[0], declared, source=path)
+
+    state = _read(path, check, max_bytes)
+    check_finite(state, path, allow_nonfinite)
+    model = built[0]
     check_state_dict(model, state, source=path)
     model.load_state_dict(state)
     return model
 
 
-def _read(path: Path) -> tuple[Any, dict[str, np.ndarray]]:
-    """(header, state dict) of a model file, whichever container it is."""
+def _check_header(path: Path, header: Any) -> None:
+    if not isinstance(header, dict) or header.get("format") != FORMAT or "architecture" not in header:
+        raise ValueError(f"{path} is not a deepstep model file (its header is {str(header)[:80]!r})")
+    if header.get("version", 0) > VERSION:
+        raise ValueError(f"{path} was written by a newer deepstep (format version {header['version']})")
+
+
+def _read(
+    path: Path, check: Callable[[Any, dict[str, Declared]], None], max_bytes: int | None
+) -> dict[str, np.ndarray]:
+    """The state dict of a model file, whichever container it is, once check(header, declared
+    arrays) has passed."""
     if is_npz_file(path):
-        header, arrays = read_archive(path, _ARCHITECTURE_KEY, _WHAT)
-        return header, {name[len("state/") :]: v for name, v in arrays.items() if name.startswith("state/")}
-    metadata, state = read_safetensors(path, _WHAT)
-    if _METADATA_KEY not in metadata:
+        _refuse_other_npz(path)
+
+        def check_npz(header: Any, declared: dict[str, Declared]) -> None:
+            check(header, _under(declared, "state/"))
+
+        _, arrays = read_archive(path, _ARCHITECTURE_KEY, _WHAT, check=check_npz, max_bytes=max_bytes)
+        return _under(arrays, "state/")
+    _refuse_word2vec(path)
+
+    def check_safetensors(metadata: dict[str, str], declared: dict[str, Declared]) -> None:
+        if _METADATA_KEY not in metadata:
+            raise ValueError(
+                f"{path} holds weights but no deepstep architecture (written by another library?): build "
+                "the model in code and load them with deepstep.io.load_weights(model, path)"
+            )
+        check(read_json(path, metadata, _METADATA_KEY, _WHAT), declared)
+
+    return read_safetensors(path, _WHAT, check=check_safetensors)[1]
+
+
+def _under(arrays: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {name[len(prefix) :]: value for name, value in arrays.items() if name.startswith(prefix)}
+
+
+def _refuse_other_npz(path: Path) -> None:
+    """Other deepstep files are .npz too: say which one this is and what reads it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return  # read_archive says what is wrong
+    if "meta.npy" in members and "vectors.npy" in members:
         raise ValueError(
-            f"{path} holds weights but no deepstep architecture (written by another library?): build "
-            "the model in code and load them with deepstep.io.load_weights(model, path)"
+            f"{path} holds word vectors saved by deepstep, not a model: load it with "
+            "deepstep.text.KeyedVectors.load(path) (or Word2Vec.load for a whole word2vec model)"
         )
-    return read_json(path, metadata, _METADATA_KEY, _WHAT), state
+    if "__record__.npy" in members:
+        raise ValueError(
+            f"{path} is a training checkpoint, not a model file: load its weights into a model built in "
+            "code with deepstep.io.load_weights(model, path), or resume training from it"
+        )
+
+
+def _refuse_word2vec(path: Path) -> None:
+    """A word2vec vectors file (text or binary: both start with a line '<words> <dimensions>')."""
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as file:
+            first = file.readline(200)
+    except (OSError, EOFError):
+        return
+    parts = first.split()
+    if len(parts) == 2 and all(part.isdigit() for part in parts) and first.endswith(b"\n"):
+        kind = "binary" if looks_binary(path) else "text"
+        raise ValueError(
+            f"{path} is a word2vec vectors file ({kind} format, {int(parts[0]):,} words × {int(parts[1])} "
+            "dimensions), not a deepstep model: load it with deepstep.text.KeyedVectors."
+            f"load_word2vec_format(path, binary={kind == 'binary'})"
+        )

@@ -19,15 +19,15 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .archive import atomic_write
+from .archive import Declared, atomic_write
 
-__all__ = ["SUFFIX", "is_safetensors_name", "read_safetensors", "write_safetensors"]
+__all__ = ["SUFFIX", "declared_tensors", "is_safetensors_name", "read_safetensors", "write_safetensors"]
 
 SUFFIX = ".safetensors"
 CHECKSUM_KEY = "deepstep.crc32"
@@ -82,14 +82,72 @@ def write_safetensors(
     return atomic_write(path, lambda file: file.write(blob))
 
 
+# The header's bound, as the safetensors package sets it; and its dtypes in NumPy's terms (None: none).
+MAX_HEADER_BYTES = 100_000_000
+_DTYPES = {
+    "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+    "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?",
+}  # fmt: skip
+
+
+def declared_tensors(path: str | os.PathLike, what: str) -> tuple[dict[str, str], dict[str, Declared]]:
+    """(metadata, shape and dtype of each tensor) from the header alone, reading none of the data; a
+    header that is too long, not JSON, or whose byte ranges do not match the shapes is refused."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as file:
+        prefix = file.read(8)
+        length = int.from_bytes(prefix, "little") if len(prefix) == 8 else -1
+        if not 0 < length <= min(MAX_HEADER_BYTES, size - 8):
+            raise ValueError(f"{path} is not a readable {what} (truncated, corrupt, or not safetensors?)")
+        try:
+            header = json.loads(file.read(length))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not a readable {what}: its header is not JSON ({error})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path} is not a readable {what}: its header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    declared = {}
+    for name, entry in header.items():
+        try:
+            shape = tuple(int(n) for n in entry["shape"])
+            begin, end = (int(n) for n in entry["data_offsets"])
+            code = _DTYPES.get(entry["dtype"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"{path} is not a readable {what}: the entry of {name!r} is damaged") from None
+        if code is None:  # bfloat16, float8: types NumPy lacks
+            raise ValueError(
+                f"{path} holds a dtype NumPy cannot represent ({name!r} is {entry['dtype']}); convert it "
+                "to float32 first"
+            )
+        array = Declared(shape, np.dtype(code))
+        if (
+            min(shape, default=0) < 0
+            or end - begin != array.nbytes
+            or not 0 <= begin <= end <= size - 8 - length
+        ):
+            raise ValueError(
+                f"{path} is corrupt: {name!r} claims shape {shape} of {array.dtype} ({array.nbytes:,} bytes) "
+                f"in the byte range {begin}–{end} of a file of {size:,} bytes"
+            )
+        declared[name] = array
+    return metadata, declared
+
+
 def read_safetensors(
-    path: str | os.PathLike, what: str, names: Iterable[str] | None = None
+    path: str | os.PathLike,
+    what: str,
+    names: Iterable[str] | None = None,
+    check: Callable[[dict[str, str], dict[str, Declared]], Any] | None = None,
 ) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """(metadata, arrays) of a safetensors file: every array, or only `names` (none for ()). `what`
-    names the kind of file in the errors; any damage is a ValueError."""
+    names the kind of file in the errors; any damage is a ValueError. check(metadata, declared), when
+    given, may refuse the file from its header (by raising a ValueError) before any tensor is read."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no {what} at {path}")
+    if check is not None:
+        check(*declared_tensors(path, what))
     package = _package()
     try:
         with package.safe_open(path, framework="np") as file:

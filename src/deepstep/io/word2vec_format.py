@@ -27,6 +27,7 @@ __all__ = ["read_word2vec_format", "write_word2vec_format"]
 
 _FLOAT32_LE = np.dtype("<f4")
 _CHUNK_BYTES = 1 << 20
+_ALLOCATION_CHECKED = 64 << 20  # vectors larger than this must fit in the file before they are allocated
 _WHITESPACE = re.compile(r"\s")
 
 
@@ -100,11 +101,29 @@ def read_word2vec_format(
             raise ValueError(f"{path}: impossible header {count} words × {size} dimensions")
         if limit is not None:
             count = min(count, limit)
+        _check_fits(path, count, size, binary, len(header))
         if binary:
             words, vectors = _read_binary(path, file, count, size, encoding, unicode_errors)
         else:
             words, vectors = _read_text(path, file, count, size, encoding, unicode_errors)
     return _unique(path, words, vectors.astype(datatype, copy=False))
+
+
+def _check_fits(path: Path, count: int, size: int, binary: bool, header_bytes: int) -> None:
+    """Refuse a header that promises more vectors than the file can hold, before allocating them (a
+    damaged or hostile header would otherwise ask for terabytes): each entry takes at least a word and
+    a space, then 4 bytes a number (binary) or a digit and a space (text). A .gz file's size says
+    nothing of its content: its truncation is found while reading, as is that of a file whose vectors
+    take less than _ALLOCATION_CHECKED (reading then says exactly where it went wrong)."""
+    if path.suffix == ".gz" or count * size * _FLOAT32_LE.itemsize <= _ALLOCATION_CHECKED:
+        return
+    smallest = 2 + (4 * size if binary else 2 * size)
+    available = path.stat().st_size - header_bytes
+    if count * smallest > available:
+        raise ValueError(
+            f"{path} is truncated or not a word2vec file: its header promises {count:,} vectors of {size} "
+            f"numbers, at least {count * smallest:,} bytes, but {available:,} follow it"
+        )
 
 
 def _unique(path: Path, words: list[str], vectors: np.ndarray) -> tuple[list[str], np.ndarray]:

@@ -74,7 +74,8 @@ class GAN(nn.Module):
     ) -> None:
         """Fresh Adam optimizers for the discriminator and the generator (model.optimizers), and the
         generator of the noise z (seed; None draws from the library-wide one, which
-        deepstep.manual_seed seeds)."""
+        deepstep.manual_seed seeds). Either is in every checkpoint (deepstep.io.save_checkpoint keeps
+        each generator a module holds, and the library's), so a resumed GAN draws the same noise."""
         self._noise = None if seed is None else backend.as_generator(seed)
         self._compiled = Compiled(
             {

@@ -165,9 +165,12 @@ class KerasMethods:
 
         return save(self, path)
 
-    def load_weights(self: Module, path: str | os.PathLike, strict: bool = True) -> Any:
+    def load_weights(
+        self: Module, path: str | os.PathLike, strict: bool = True, allow_nonfinite: bool = False
+    ) -> Any:
         """Load the weights in a file (deepstep's, or any safetensors state dict) into this model, all
-        or nothing: every name and shape is checked first."""
+        or nothing: every name, shape and dtype is checked first, and NaN or inf refused unless
+        allow_nonfinite."""
         from ..io.weights import load_weights
 
-        return load_weights(self, path, strict)
+        return load_weights(self, path, strict, allow_nonfinite)

@@ -21,6 +21,7 @@ import numpy as np
 from .. import backend
 from ..checks import positive_int
 from ..io.archive import atomic_write
+from .corpus import decode_utf8
 
 __all__ = ["CharTokenizer", "TokenStream", "load_kjv", "read_corpus"]
 
@@ -34,17 +35,13 @@ def load_kjv() -> str:
 
 
 def read_corpus(path: str | os.PathLike) -> str:
-    """A UTF-8 text file (gzip-compressed when it ends in .gz); a clear error for anything else."""
+    """A UTF-8 text file (gzip-compressed when it ends in .gz); a ValueError naming the file and the
+    byte offset for anything else (corpus.decode_utf8)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no corpus file at {path}")
     raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text: byte {error.start} is {raw[error.start]:#04x}") from None
-    if "\x00" in text:
-        raise ValueError(f"{path} is not text: it holds a NUL byte at offset {text.index(chr(0))}")
+    text = "".join(decode_utf8(path, [raw]))  # binary, UTF-16 or other non-UTF-8 files: a ValueError
     if not text:
         raise ValueError(f"{path} is empty: a language model needs text to learn from")
     return text

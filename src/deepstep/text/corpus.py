@@ -3,14 +3,14 @@ into the integer jobs that the compiled trainer eats."""
 
 from __future__ import annotations
 
+import codecs
 import gzip
-import io
 import os
 import re
 from collections.abc import Iterable, Iterator
 from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -20,12 +20,13 @@ __all__ = [
     "LineSentence",
     "check_corpus",
     "check_sentence",
+    "decode_utf8",
     "jobs",
     "kjv_sentences",
 ]
 
 MAX_WORDS_IN_BATCH = 10_000  # words per job and at most per sentence, as in word2vec and gensim
-_BLOCK_CHARS = 1 << 20
+_BLOCK_BYTES = 1 << 20
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.?!]")
 
@@ -40,23 +41,71 @@ def kjv_sentences() -> list[list[str]]:
     return [words for words in sentences if words]
 
 
-def open_text(path: str | os.PathLike) -> io.TextIOBase:
-    """A file as UTF-8 text (gzip when it ends in .gz); bytes that are not UTF-8 become U+FFFD, so a
-    stray byte deep in a corpus never stops training."""
+def open_bytes(path: str | os.PathLike) -> IO[bytes]:
+    """A corpus file's bytes (decompressed when it ends in .gz)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no corpus file at {path}")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def decode_utf8(path: str | os.PathLike, blocks: Iterable[bytes]) -> Iterator[str]:
+    """The text of a corpus given as blocks of bytes, decoded as UTF-8 (a UTF-8 byte-order mark is
+    dropped). Anything else is refused with a ValueError naming the file and the byte offset: a byte
+    sequence that is not UTF-8, a NUL byte (a binary file), or UTF-16 (its byte-order mark); learning
+    from replacement characters or from the bytes of an image would only give a wrong model."""
+    where = f"{path}{' (decompressed)' if str(path).endswith('.gz') else ''}"
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset = 0  # of the block's first byte in the file
+    for block in blocks:
+        if offset == 0:
+            if block.startswith(_UTF16_BOMS):
+                raise ValueError(
+                    f"{path} is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8: convert it "
+                    f"first, e.g. iconv -f UTF-16 -t UTF-8 {path} > {Path(path).stem}.utf8.txt"
+                )
+            if block.startswith(codecs.BOM_UTF8):
+                block, offset = block[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the previous block's end
+        nul = block.find(b"\0")
+        try:
+            text = decoder.decode(block)
+        except UnicodeDecodeError as error:
+            at = offset - pending + error.start
+            if nul < 0 or offset + nul > at:  # (else the NUL byte comes first: reported below)
+                raise ValueError(
+                    f"{where} is not UTF-8 text: byte {at} is {error.object[error.start]:#04x}, which UTF-8 "
+                    "does not allow there; convert the file to UTF-8 first (iconv -f <its encoding> -t UTF-8)"
+                ) from None
+        if nul >= 0:
+            raise ValueError(
+                f"{where} is not text: byte {offset + nul} is a NUL byte (a binary file?); a corpus must be "
+                "UTF-8 text"
+            )
+        yield text
+        offset += len(block)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{where} is not UTF-8 text: it ends inside a character (byte {offset - 1})"
+        ) from None
+
+
+def read_blocks(file: IO[bytes]) -> Iterator[bytes]:
+    while block := file.read(_BLOCK_BYTES):
+        yield block
 
 
 class LineSentence:
     """Sentences from a text file: one per line, words separated by whitespace (gensim's LineSentence).
 
-    The file is read in blocks of about a million characters, so memory stays constant whatever its
-    size, and a line of any length (a corpus with no line breaks, like text8) is cut into pieces of
-    at most `max_sentence_length` words. Iterating again reads the file again.
+    The file is read in blocks of a mebibyte, decoded as strict UTF-8 (decode_utf8), so memory stays
+    constant whatever its size, and a line of any length (a corpus with no line breaks, like text8) is
+    cut into pieces of at most `max_sentence_length` words. Iterating again reads the file again.
     """
 
     def __init__(
@@ -86,15 +135,15 @@ class LineSentence:
 
     def _sentences(self) -> Iterator[list[str]]:
         """Whole lines as word lists; an overlong line comes out in several parts."""
-        with open_text(self.source) as file:
+        with open_bytes(self.source) as file:
             pending = ""  # the unfinished last line of the blocks read so far
             opened: list[str] = []  # words of that line already taken out of `pending`
-            while block := file.read(_BLOCK_CHARS):
+            for block in decode_utf8(self.source, read_blocks(file)):
                 *complete, pending = (pending + block).split("\n")
                 for line in complete:
                     yield opened + line.split() if opened else line.split()
                     opened = []
-                if len(pending) > _BLOCK_CHARS:  # no line break for a whole block: take its words out
+                if len(pending) > _BLOCK_BYTES:  # no line break for a whole block: take its words out
                     words = pending.split()
                     ends_in_word = bool(words) and not pending[-1].isspace()
                     pending = words.pop() if ends_in_word else ""  # the last word may continue

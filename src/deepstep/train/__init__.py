@@ -5,11 +5,20 @@ Every `deepstep.nn.Module` has the methods `compile`, `fit`, `evaluate`, `predic
 first argument.
 """
 
-from .callbacks import Callback, CSVLogger, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint
+from .callbacks import (
+    BackupAndRestore,
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    ModelCheckpoint,
+)
 from .compiling import compile_model as compile
 from .loop import evaluate, fit, predict
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "EarlyStopping",

@@ -4,7 +4,8 @@ A callback sees `on_train_begin`, `on_epoch_begin(epoch)`, `on_batch_end(batch, 
 `on_epoch_end(epoch, logs)` and `on_train_end`; `logs` holds the epoch's metrics
 ("loss", "accuracy", "val_loss", ... and "lr"). Setting `model.stop_training = True` ends
 training after the current epoch. A callback reaches the model as `self.model`: its optimizer,
-its state_dict, `model.save(path)`.
+its state_dict, `model.save(path)`; in on_train_begin it may move `model._initial_epoch` on (to
+resume, as BackupAndRestore does).
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CSVLogger", "Callback", "EarlyStopping", "History", "LearningRateScheduler", "ModelCheckpoint"]
+__all__ = [
+    "BackupAndRestore",
+    "CSVLogger",
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+]
 
 
 class Callback:
@@ -85,8 +94,9 @@ def _monitored(logs: dict[str, float] | None, monitor: str, who: str) -> float:
 
 
 class EarlyStopping(Callback):
-    """Stop when `monitor` has not improved by `min_delta` for `patience` epochs; optionally go back to
-    the best weights seen."""
+    """Stop when `monitor` has not improved by more than `min_delta` for `patience` epochs in a row
+    (patience=2: two epochs without improvement, then stop; patience 0 and 1 both stop at the first),
+    as Keras does; with restore_best_weights, go back to the weights of the best epoch when stopping."""
 
     def __init__(
         self,
@@ -96,7 +106,10 @@ class EarlyStopping(Callback):
         mode: str = "auto",
         restore_best_weights: bool = False,
     ) -> None:
-        self.monitor, self.patience, self.min_delta = monitor, patience, abs(min_delta)
+        from ..checks import non_negative_int
+
+        self.monitor, self.min_delta = monitor, abs(min_delta)
+        self.patience = non_negative_int(None, "patience", patience)
         self.mode = _mode_for(monitor, mode)
         self.restore_best_weights = restore_best_weights
         self.stopped_epoch: int | None = None
@@ -115,7 +128,7 @@ class EarlyStopping(Callback):
                 self.best_state = self.model.state_dict()
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
             if self.restore_best_weights and self.best_state is not None:
@@ -150,15 +163,53 @@ class ModelCheckpoint(Callback):
         self.model.save(path)
 
 
+class BackupAndRestore(Callback):
+    """Fault-tolerant fit, as Keras's BackupAndRestore: after every epoch, write a checkpoint of the
+    whole training state (weights, every optimizer's state, every random generator's state, the epoch)
+    to `backup_dir`/checkpoint.npz; when fit starts and finds one, restore it and continue after that
+    epoch. An interrupted fit (Ctrl-C, a crash, a killed process) run again the same way (same data,
+    seed, epochs and callbacks) ends with the very weights, bit for bit, of a fit never interrupted:
+    the unfinished epoch is run again from its start, which the checkpoint is the state of. The
+    backup is deleted when fit ends normally, unless delete_checkpoint=False (then a later fit with
+    more epochs continues it as one longer fit would). Give fit an int seed, or none (the library's
+    generator, deepstep.manual_seed): a Generator of your own is not in the checkpoint."""
+
+    def __init__(self, backup_dir: str | os.PathLike, delete_checkpoint: bool = True) -> None:
+        self.path = Path(backup_dir) / "checkpoint.npz"
+        self.delete_checkpoint = delete_checkpoint
+
+    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
+        from ..io.checkpoint import load_checkpoint
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            record = load_checkpoint(self.path, self.model, self.model.optimizers)
+            self.model._initial_epoch = max(self.model._initial_epoch, int(record["epoch"]))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        from ..io.checkpoint import save_checkpoint
+
+        save_checkpoint(self.path, self.model, self.model.optimizers, {"epoch": epoch + 1})
+
+    def on_train_end(self, logs: dict[str, float] | None = None) -> None:
+        if self.delete_checkpoint:
+            self.path.unlink(missing_ok=True)
+
+
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch: `schedule(epoch, lr) -> new lr`, or a
-    deepstep.optim scheduler, stepped at the end of each epoch."""
+    deepstep.optim scheduler, stepped at the end of each epoch. A scheduler is also put at the
+    epoch's own step at its start, so the rate of an epoch follows from the epoch alone: a fit resumed
+    at a later epoch (BackupAndRestore) gets the rates of the fit never interrupted."""
 
     def __init__(self, schedule: Callable[[int, float], float] | Any) -> None:
         self.schedule = schedule
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        if callable(self.schedule) and not hasattr(self.schedule, "step"):
+        if hasattr(self.schedule, "last_epoch") and hasattr(self.schedule, "step"):
+            self.schedule.last_epoch = epoch - 1
+            self.schedule.step()  # to `epoch` steps, and that rate set
+        elif callable(self.schedule) and not hasattr(self.schedule, "step"):
             optimizer = self.model.optimizer
             lr = float(self.schedule(epoch, optimizer.param_groups[0]["lr"]))
             for group in optimizer.param_groups:

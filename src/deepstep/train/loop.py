@@ -191,6 +191,12 @@ def fit(
     brings its own batch size, shuffling and seed. `validation_split` holds out the last fraction of
     the arrays before any shuffling, as Keras does. A logged value (the loss) that becomes NaN or
     infinite stops training with an error naming the epoch and the batch.
+
+    Exact resumption: with an int seed, epoch e's order is drawn from (seed, e) alone
+    (DataLoader.set_epoch); with seed None, from the library's generator, whose state a checkpoint
+    keeps with every other generator's (deepstep.io.save_checkpoint). So fit(..., initial_epoch=k)
+    on a model, optimizer and generators restored from the checkpoint after epoch k continues
+    bit for bit as the run that was never interrupted; BackupAndRestore does all that by itself.
     """
     compiled(model)  # "call compile first", before anything else
     epochs = non_negative_int(None, "epochs", epochs)
@@ -215,7 +221,10 @@ def fit(
         val_x, val_y = (validation_data, None) if isinstance(validation_data, DataLoader) else validation_data
         big = max(256, 32 if batch_size is None else batch_size)  # no gradients: larger batches are faster
         validation = _loader(model, val_x, val_y, None, big, False, None, "validation")
-    loader = _loader(model, x, y, batch_size, 32, shuffle is not False, seed, "training")
+    # seed None: the epochs' orders come straight from the library's generator (whose state a
+    # checkpoint keeps), not from a private one forked from it (whose state nothing would keep)
+    order = backend.default_generator() if seed is None else seed
+    loader = _loader(model, x, y, batch_size, 32, shuffle is not False, order, "training")
 
     history = History()
     model.history = history
@@ -224,9 +233,11 @@ def fit(
         callback.set_model(model)
     dtype, n_batches = _model_dtype(model), len(loader)
     model.stop_training = False
+    model._initial_epoch = non_negative_int(None, "initial_epoch", initial_epoch)
     for callback in callbacks:
-        callback.on_train_begin()
-    for epoch in range(initial_epoch, epochs):
+        callback.on_train_begin()  # BackupAndRestore may move model._initial_epoch on, to resume
+    for epoch in range(model._initial_epoch, epochs):
+        loader.set_epoch(epoch)  # an int seed: this epoch's order from (seed, epoch) alone
         for callback in callbacks:
             callback.on_epoch_begin(epoch)
         model.train()
