@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from deepstep.autograd import ops_activation
-from deepstep.functional import activations, losses_classification, normalization, pooling, windows
+from deepstep.functional import (
+    activations,
+    losses_classification,
+    normalization,
+    pooling,
+    recurrent,
+    windows,
+)
 from deepstep.optim import rules
 
 #: (module, name of its kernels() function) for every op with a compiled twin
@@ -19,6 +26,7 @@ KERNEL_USERS = (
     (activations, "kernels"),
     (losses_classification, "kernels"),
     (rules, "kernels"),
+    (recurrent, "lstm_kernels"),
 )
 
 

@@ -19,6 +19,7 @@ its outputs are zeros, as PyTorch's packed sequences give.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ..stable import sigmoid
+from .recurrent_kernels import kernels as lstm_kernels
 
 __all__ = ["gru_cell", "lstm_cell", "recurrent_layer", "rnn_relu_cell", "rnn_tanh_cell"]
 
@@ -37,6 +39,7 @@ class _RNNKind:
     ∂L/∂p = ∂L/∂h' ⊙ (1 − h'²) for tanh, ⊙ 1[h' > 0] for ReLU."""
 
     gates, states = 1, 1
+    shared_gradient = True  # ∂L/∂(x W_ihᵀ) = ∂L/∂(h W_hhᵀ) = ∂L/∂p
 
     def __init__(self, nonlinearity: str) -> None:
         self.relu = nonlinearity == "relu"
@@ -54,28 +57,61 @@ class _RNNKind:
         return d_pre, d_pre, (None,)
 
 
+@functools.cache
+def _gate_scales(n: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(½, ½, 1, ½) and (½, ½, 0, ½), each repeated n times: the gates i, f, g, o as ½ + ½·tanh(x/2)
+    (σ) or tanh(x) from one tanh over all four."""
+    halve = np.full(4 * n, 0.5, dtype)
+    halve[2 * n : 3 * n] = 1
+    shift = np.where(halve == 1, 0, 0.5).astype(dtype)
+    return halve, shift
+
+
+def _compiled_lstm(*arrays: np.ndarray) -> Any:
+    """The compiled LSTM steps when numba is on and the arrays suit them (2-D, C-contiguous, one
+    float dtype); None otherwise, and the NumPy formulas below run."""
+    first = arrays[0]
+    if first.dtype not in (np.float32, np.float64) or not all(
+        a.ndim == 2 and a.dtype == first.dtype and a.flags.c_contiguous for a in arrays
+    ):
+        return None
+    return lstm_kernels()
+
+
 class _LSTMKind:
     """c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh c';   with ∂c = ∂L/∂c' + ∂L/∂h' ⊙ o ⊙ (1 − tanh² c'):
     ∂o = ∂L/∂h' ⊙ tanh c', ∂i = ∂c ⊙ g, ∂f = ∂c ⊙ c, ∂g = ∂c ⊙ i, ∂L/∂c = ∂c ⊙ f, and the
     pre-activations' gradients ∂i·i(1 − i), ∂f·f(1 − f), ∂g·(1 − g²), ∂o·o(1 − o)."""
 
     gates, states = 4, 2
+    shared_gradient = True  # both products feed the same pre-activations
 
     def step(self, xw, hw, state, acts):
         _, c = state
+        n = c.shape[-1]
+        # σ(x) = ½ + ½·tanh(x/2): the four gates through one vectorised tanh (NumPy's SIMD tanh takes
+        # 6 µs for 12 × 1,024 floats; the where/exp/divide of stable.sigmoid 40 µs per call)
+        halve, shift = _gate_scales(n, acts.dtype)
         pre = xw + hw
-        n = pre.shape[-1] // 4
-        acts[..., : 2 * n] = sigmoid(pre[..., : 2 * n])  # i, f
-        acts[..., 2 * n : 3 * n] = np.tanh(pre[..., 2 * n : 3 * n])  # g
-        acts[..., 3 * n : 4 * n] = sigmoid(pre[..., 3 * n :])  # o
+        pre *= halve
+        np.tanh(pre, out=pre)
+        gates = acts[..., : 4 * n]
+        np.multiply(pre, halve, out=gates)  # ½·tanh for i, f, o; tanh for g
+        gates += shift  # + ½ for i, f, o
         i, f, g, o = (acts[..., k * n : (k + 1) * n] for k in range(4))
-        c_new = f * c + i * g
-        acts[..., 4 * n :] = np.tanh(c_new)  # tanh c', kept for backward
-        return o * acts[..., 4 * n :], c_new
+        c_new = f * c
+        c_new += i * g
+        tanh_c = np.tanh(c_new, out=acts[..., 4 * n :])  # tanh c', kept for backward
+        return o * tanh_c, c_new
 
     def step_backward(self, d_state, acts, state):
         dh, dc = d_state
         _, c = state
+        fast = _compiled_lstm(dh, dc, acts, c)
+        if fast is not None:
+            d_pre, dc_prev = np.empty((c.shape[0], 4 * c.shape[1]), c.dtype), np.empty_like(c)
+            fast.lstm_step_backward(dh, dc, acts, c, d_pre, dc_prev)
+            return d_pre, d_pre, (None, dc_prev)
         n = dh.shape[-1]
         i, f, g, o, tanh_c = (acts[..., k * n : (k + 1) * n] for k in range(5))
         dc = dc + dh * o * (1 - tanh_c * tanh_c)
@@ -93,6 +129,7 @@ class _GRUKind:
     ∂L/∂a = (∂r, ∂z, ∂n), ∂L/∂b = (∂r, ∂z, ∂n ⊙ r), and h's own share ∂L/∂h' ⊙ z."""
 
     gates, states = 3, 1
+    shared_gradient = False  # r gates only h W_hhᵀ's share of the candidate
 
     def step(self, xw, hw, state, acts):
         (h,) = state
@@ -197,7 +234,8 @@ class RecurrentLayer(Function):
         kind, steps = self.kind, self.x.shape[0]
         g_out, d_state = g[:steps], [g[steps + j].copy() for j in range(kind.states)]
         d_xw = np.zeros_like(self.acts[..., : kind.gates * self.w_hh.shape[1]])
-        d_hw = np.zeros_like(d_xw)
+        # (where the two products' gradients are one, one array holds them: a copy less per step)
+        d_hw = d_xw if kind.shared_gradient else np.zeros_like(d_xw)
         order = range(steps) if self.reverse else range(steps - 1, -1, -1)
         for k, t in zip(range(steps - 1, -1, -1), order, strict=True):
             keep = None if self.masks is None else self.masks[t]
@@ -206,7 +244,9 @@ class RecurrentLayer(Function):
             d_a, d_b, direct = kind.step_backward(d_state, self.acts[t], state)
             if keep is not None:
                 d_a, d_b = d_a * keep, d_b * keep
-            d_xw[t], d_hw[t] = d_a, d_b
+            d_xw[t] = d_a
+            if d_hw is not d_xw:
+                d_hw[t] = d_b
             previous = [d_b @ self.w_hh, *direct[1:]]
             if direct[0] is not None:
                 previous[0] += direct[0]
@@ -225,7 +265,8 @@ class RecurrentLayer(Function):
             flat_b.T @ h_seen.reshape(-1, h_seen.shape[-1]) if self.needs_grad(kind.states + 2) else None,
         ]
         if self.has_bias:
-            grads += [flat_a.sum(axis=0), flat_b.sum(axis=0)]
+            bias_grad = flat_a.sum(axis=0)
+            grads += [bias_grad, bias_grad.copy() if d_hw is d_xw else flat_b.sum(axis=0)]
         return self.to_inputs(*grads)
 
 
