@@ -54,6 +54,13 @@ def _argv(command: str, out: Path, corpus: Path | None = None, epochs: int | Non
     return argv
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """Run in the child before it starts: SIGINT's default action, which Python turns into
+    KeyboardInterrupt. A shell starts a background job (`.ci/run &`) with SIGINT ignored, and every
+    process it starts inherits that: the signals these tests send would be lost."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", _MAIN, *argv],
@@ -61,6 +68,7 @@ def _start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
         stderr=subprocess.PIPE,
         text=True,
         env={**_ENV, **(env or {})},
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
 
 
@@ -373,7 +381,11 @@ def test_fit_in_a_real_process_resumes_bit_identical_after_sigint(tmp_path):
         [*run[:2], str(tmp_path / "other"), str(tmp_path / "reference.npz")], env=_ENV
     )
     process = subprocess.Popen(
-        [*run, str(tmp_path / "resumed.npz")], stdout=subprocess.PIPE, text=True, env=_ENV
+        [*run, str(tmp_path / "resumed.npz")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_ENV,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     assert process.stdout.readline() == "epoch 1 done\n"
     process.send_signal(signal.SIGINT)  # in epoch 2, one of 250 steps
