@@ -17,7 +17,7 @@ from .. import backend
 from ..errors import DTypeError, ShapeError
 from .dims import shape_arg
 from .dtypes import result_type, to_dtype
-from .tensor import Tensor, as_array
+from .tensor import Tensor, as_array, data_of
 
 # isort: split
 # function.py after tensor.py: tensor.py imports the op modules, which need function.py complete.
@@ -91,7 +91,8 @@ def _python_dtype(value: Any) -> np.dtype:
     return default if isinstance(value, float) else np.result_type(default, np.complex64)
 
 
-def _new(array: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+def leaf_tensor(array: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
+    """A leaf tensor of array, on the one device there is (any other is refused)."""
     backend.check_device(device)
     return Tensor(array, requires_grad=requires_grad)
 
@@ -138,7 +139,7 @@ def tensor(
     data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """A new tensor holding a copy of `data` (as torch.tensor; see _array_from for the dtype)."""
-    return _new(_array_from(data, dtype), requires_grad, device)
+    return leaf_tensor(_array_from(data, dtype), requires_grad, device)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -168,20 +169,20 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def zeros(
     *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    return _new(np.zeros(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
+    return leaf_tensor(np.zeros(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
 
 
 def ones(
     *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    return _new(np.ones(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
+    return leaf_tensor(np.ones(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(
     *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """A tensor whose values are whatever the memory held (fill it before reading)."""
-    return _new(np.empty(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
+    return leaf_tensor(np.empty(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
 
 
 def full(
@@ -193,11 +194,7 @@ def full(
     dtype = _dtype_or(dtype, _python_dtype(value))
     if isinstance(value, complex) and dtype.kind != "c":
         raise DTypeError(f"a complex fill value cannot be converted to {dtype}")
-    return _new(np.full(_size((size,)), value, dtype), requires_grad, device)
-
-
-def _like_data(input: Any) -> np.ndarray:
-    return input.data if isinstance(input, Tensor) else np.asarray(input)
+    return leaf_tensor(np.full(_size((size,)), value, dtype), requires_grad, device)
 
 
 def zeros_like(
@@ -209,7 +206,7 @@ def zeros_like(
     memory_format: Any = None,
 ) -> Tensor:
     """Zeros of input's shape, in input's dtype unless another is given (and input's memory layout)."""
-    return _new(np.zeros_like(_like_data(input), dtype=dtype), requires_grad, device)
+    return leaf_tensor(np.zeros_like(data_of(input), dtype=dtype), requires_grad, device)
 
 
 def ones_like(
@@ -220,7 +217,7 @@ def ones_like(
     requires_grad: bool = False,
     memory_format: Any = None,
 ) -> Tensor:
-    return _new(np.ones_like(_like_data(input), dtype=dtype), requires_grad, device)
+    return leaf_tensor(np.ones_like(data_of(input), dtype=dtype), requires_grad, device)
 
 
 def empty_like(
@@ -231,7 +228,7 @@ def empty_like(
     requires_grad: bool = False,
     memory_format: Any = None,
 ) -> Tensor:
-    return _new(np.empty_like(_like_data(input), dtype=dtype), requires_grad, device)
+    return leaf_tensor(np.empty_like(data_of(input), dtype=dtype), requires_grad, device)
 
 
 def full_like(
@@ -244,7 +241,7 @@ def full_like(
     memory_format: Any = None,
 ) -> Tensor:
     """fill_value in input's shape and (unless another is given) input's dtype."""
-    return _new(np.full_like(_like_data(input), _scalar(fill_value), dtype=dtype), requires_grad, device)
+    return leaf_tensor(np.full_like(data_of(input), _scalar(fill_value), dtype=dtype), requires_grad, device)
 
 
 # Tensor.new_*: new tensors in self's dtype unless another is given (torch.Tensor.new_zeros…).
@@ -314,13 +311,13 @@ def arange(
     if (last - first) * stride < 0:
         raise ShapeError(f"upper bound and lower bound inconsistent with step sign: {start}, {end}, {step}")
     if dtype == np.int64:
-        return _new(np.arange(first, last, stride, dtype=dtype), requires_grad, device)
+        return leaf_tensor(np.arange(first, last, stride, dtype=dtype), requires_grad, device)
     count = math.ceil((float(end) - float(start)) / float(step))
     if dtype.kind in "iu":
         values = first + stride * np.arange(count, dtype=np.int64)
     else:
         values = float(first) + float(stride) * np.arange(count, dtype=np.float64)
-    return _new(values.astype(dtype, copy=False), requires_grad, device)
+    return leaf_tensor(values.astype(dtype, copy=False), requires_grad, device)
 
 
 # Float32 and float64 steps in more precision, to round start + i·step once, as PyTorch's fused
@@ -358,7 +355,7 @@ def linspace(
         complex_ends = any(isinstance(_scalar(x), complex) for x in (start, end))
         dtype = _python_dtype(1j) if complex_ends else backend.get_default_dtype()
     dtype = to_dtype(dtype)
-    return _new(_spaced(start, end, steps, dtype).astype(dtype, copy=False), requires_grad, device)
+    return leaf_tensor(_spaced(start, end, steps, dtype).astype(dtype, copy=False), requires_grad, device)
 
 
 def logspace(
@@ -374,7 +371,7 @@ def logspace(
     """base ** linspace(start, end, steps): `steps` values spaced evenly on a log scale."""
     dtype = _float_dtype(dtype)
     exponents = _spaced(start, end, steps, dtype).astype(np.float64)
-    return _new(np.power(float(base), exponents).astype(dtype), requires_grad, device)
+    return leaf_tensor(np.power(float(base), exponents).astype(dtype), requires_grad, device)
 
 
 def eye(
@@ -384,7 +381,7 @@ def eye(
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise ShapeError(f"{name} must be greater or equal to 0, got {value}")
-    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+    return leaf_tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
 def _triangle_indices(which: str, row: int, col: int, offset: int, dtype: Any, device: Any) -> Tensor:
@@ -395,7 +392,7 @@ def _triangle_indices(which: str, row: int, col: int, offset: int, dtype: Any, d
     if dtype not in (np.int32, np.int64):
         raise DTypeError(f"{which}_indices is only implemented for int32 and int64, got {dtype}")
     rows, cols = (np.tril_indices if which == "tril" else np.triu_indices)(row, offset, col)
-    return _new(np.stack([rows, cols]).astype(dtype).reshape(2, -1), False, device)
+    return leaf_tensor(np.stack([rows, cols]).astype(dtype).reshape(2, -1), False, device)
 
 
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = np.int64, device: Any = None) -> Tensor:

@@ -9,22 +9,18 @@ import numpy as np
 
 from ..errors import DTypeNotImplementedError, ShapeError, ValueRangeError
 from .dims import normalize_dim
-from .tensor import Tensor
+from .tensor import Tensor, data_of
 
 __all__ = ["bincount", "bucketize", "histc", "searchsorted", "unique_consecutive"]
 
 TENSOR_METHODS = ("bincount", "histc", "unique_consecutive")
 
 
-def _data(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """A histogram of `bins` equal bins over [min, max] (the data's range when min = max, widened by
     1 on each side if that is one point); elements outside, and NaN, are not counted. Bin i holds
     the x with ⌊(x − min)·bins/(max − min)⌋ = i, x = max falling into the last bin."""
-    x = _data(input)
+    x = data_of(input)
     if x.dtype.kind != "f":
         raise DTypeNotImplementedError(f'"histogram_cpu" not implemented for {x.dtype}')
     if bins <= 0:
@@ -48,7 +44,7 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
 def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     """How often each of 0, 1, …, max(input) occurs (at least minlength entries); with weights the sum
     of the weights instead (float64, or the weights' float dtype)."""
-    x = _data(input)
+    x = data_of(input)
     if x.dtype.kind not in "iu":
         raise DTypeNotImplementedError(f'"bincount_cpu" not implemented for {x.dtype}')
     if x.ndim != 1 or (x.size and x.min() < 0):
@@ -57,7 +53,7 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
         raise ValueRangeError("minlength should be >= 0")
     if weights is None:
         return Tensor(np.bincount(x, minlength=minlength).astype(np.int64))
-    w = _data(weights)
+    w = data_of(weights)
     if w.shape != x.shape:
         raise ShapeError("weights should be 1-d and have the same length as input")
     out = np.bincount(x, weights=w, minlength=minlength)
@@ -89,10 +85,10 @@ def searchsorted(
     """For each value, the index where it would be inserted to keep the sequence (its last dim) sorted:
     before equal elements (side='left'), or after them (right=True, side='right'). A sequence with more
     dims holds one sorted row per leading index of the values."""
-    sequence, values = _data(sorted_sequence), _data(input)
+    sequence, values = data_of(sorted_sequence), data_of(input)
     how = _side(right, side)
     if sorter is not None:
-        order = _data(sorter)
+        order = data_of(sorter)
         if order.shape != sequence.shape:
             raise ShapeError(
                 f"torch.searchsorted(): boundary and sorter must have the same size, but got boundary tensor "
@@ -127,7 +123,7 @@ def searchsorted(
 def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bool = False) -> Tensor:
     """The bucket of each value among sorted 1-D boundaries: i with b[i−1] < x ≤ b[i] (right=False)
     or b[i−1] ≤ x < b[i] (right=True)."""
-    b = _data(boundaries)
+    b = data_of(boundaries)
     if b.ndim != 1:
         raise ShapeError(f"boundaries tensor must be 1 dimension, but got dim({b.ndim})")
     return searchsorted(b, input, out_int32=out_int32, right=right)
@@ -138,7 +134,7 @@ def unique_consecutive(
 ) -> Tensor | tuple[Tensor, ...]:
     """Each run of equal consecutive elements (or slices along dim) kept once; with return_inverse
     the run each element belongs to, with return_counts the runs' lengths (NaNs are never equal)."""
-    x = _data(input)
+    x = data_of(input)
     if dim is None:
         lines, shape = x.reshape(-1, 1), x.shape
     else:

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import DTypeError, IndexRangeError, ShapeError
 from .dims import normalize_dim
 from .function import Function
-from .tensor import Tensor
+from .tensor import Tensor, data_of
 
 
 @functools.cache
@@ -131,10 +131,6 @@ def check_range(index: np.ndarray, size: int, dim: int, negative: bool = False, 
         raise IndexRangeError(
             f"{prefix}index {bad.flat[0]} is out of bounds for dimension {dim} with size {size}"
         )
-
-
-def _data(a: Any) -> np.ndarray:
-    return a.data if isinstance(a, Tensor) else np.asarray(a)
 
 
 def _apply(a: np.ndarray, positions: np.ndarray, values: np.ndarray, reduce: str | None, include_self: bool):
@@ -273,7 +269,7 @@ def _shape1(x: np.ndarray) -> tuple[int, ...]:
 def gather(a: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
     """z[i][j] = a[index[i][j]][j] for dim 0 (z[i][j] = a[i][index[i][j]] for dim 1); z has index's
     shape. sparse_grad is accepted for PyTorch's sake: the gradient is dense."""
-    data = _data(a)
+    data = data_of(a)
     dim, index = _gather_index(data, dim, index, "gather")
     shape, index_shape = _shape1(data), _shape1(index)
     larger = [d for d, n in enumerate(index_shape) if d != dim and n > shape[d]]
@@ -290,7 +286,7 @@ def _scatter(a: Any, dim: int, index: Any, src: Any, reduce: str | None, include
     """The Scatter op for these arguments, after PyTorch's checks."""
     if src is None:
         raise TypeError("scatter() needs a src tensor or a value")
-    data = _data(a)
+    data = data_of(a)
     dim, index = _gather_index(data, dim, index, "scatter")
     shape, index_shape = _shape1(data), _shape1(index)
     src_data = src.data if isinstance(src, Tensor) else src
@@ -376,7 +372,7 @@ def scatter_reduce_(
 
 def take(a: Any, index: Any) -> Tensor:
     """z = a.flatten()[index], of index's shape (negative entries count from the end)."""
-    size = _data(a).size
+    size = data_of(a).size
     index = index_array(index, _LONG, "take(): Expected a long tensor for index")
     if index.size and not size:
         raise IndexRangeError("take(): tried to take from an empty tensor")
@@ -391,7 +387,7 @@ def take(a: Any, index: Any) -> Tensor:
 def take_along_dim(a: Any, indices: Any, dim: int | None = None) -> Tensor:
     """gather along dim after broadcasting a and indices against each other in the other dims
     (numpy.take_along_axis); without dim, take from the flattened a."""
-    data = _data(a)
+    data = data_of(a)
     indices = index_array(indices, _LONG, "torch.take_along_dim(): dtype of indices should be Long")
     if dim is None:
         return take(a, indices.reshape(-1))

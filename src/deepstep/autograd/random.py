@@ -15,9 +15,10 @@ import numpy as np
 
 from .. import backend
 from ..errors import DTypeError, ShapeError
+from .creation import leaf_tensor
 from .dims import shape_arg
 from .dtypes import result_type, to_dtype
-from .tensor import Tensor
+from .tensor import Tensor, data_of
 
 # isort: split
 # function.py after tensor.py: tensor.py imports the op modules, which need function.py complete.
@@ -54,15 +55,6 @@ def _float_dtype(dtype: Any, name: str) -> np.dtype:
     if dtype.kind != "f":
         raise DTypeError(f'"{name}" is not implemented for dtype {dtype}: it draws floating-point numbers')
     return dtype
-
-
-def _data(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
-def _new(array: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
-    backend.check_device(device)
-    return Tensor(array, requires_grad=requires_grad)
 
 
 # ----- the samplers on arrays (NumPy draws float32 directly, float16 through float32) ------------
@@ -102,7 +94,7 @@ def rand(
     """Samples of U[0, 1) (the default float dtype)."""
     rng = backend.pick_generator(seed, generator)
     data = _uniform(rng, _shape(shape, size), _float_dtype(dtype, "rand"))
-    return _new(data, requires_grad, device)
+    return leaf_tensor(data, requires_grad, device)
 
 
 def randn(
@@ -117,7 +109,7 @@ def randn(
     """Samples of N(0, 1) (the default float dtype)."""
     rng = backend.pick_generator(seed, generator)
     data = _standard_normal(rng, _shape(shape, size), _float_dtype(dtype, "randn"))
-    return _new(data, requires_grad, device)
+    return leaf_tensor(data, requires_grad, device)
 
 
 def rand_like(
@@ -131,10 +123,10 @@ def rand_like(
     memory_format: Any = None,
 ) -> Tensor:
     """U[0, 1) samples in input's shape and dtype (a floating one)."""
-    data = _data(input)
+    data = data_of(input)
     rng = backend.pick_generator(seed, generator)
     dtype = _float_dtype(data.dtype if dtype is None else dtype, "rand_like")
-    return _new(_uniform(rng, data.shape, dtype), requires_grad, device)
+    return leaf_tensor(_uniform(rng, data.shape, dtype), requires_grad, device)
 
 
 def randn_like(
@@ -148,10 +140,10 @@ def randn_like(
     memory_format: Any = None,
 ) -> Tensor:
     """N(0, 1) samples in input's shape and dtype (a floating one)."""
-    data = _data(input)
+    data = data_of(input)
     rng = backend.pick_generator(seed, generator)
     dtype = _float_dtype(data.dtype if dtype is None else dtype, "randn_like")
-    return _new(_standard_normal(rng, data.shape, dtype), requires_grad, device)
+    return leaf_tensor(_standard_normal(rng, data.shape, dtype), requires_grad, device)
 
 
 def normal(
@@ -172,7 +164,7 @@ def normal(
     if mean_is or std_is:
         if size is not None:
             raise TypeError("normal() takes size only when mean and std are both numbers")
-        arrays = [_data(x) for x, is_tensor in ((mean, mean_is), (std, std_is)) if is_tensor]
+        arrays = [data_of(x) for x, is_tensor in ((mean, mean_is), (std, std_is)) if is_tensor]
         if any(a.dtype.kind != "f" for a in arrays):
             raise DTypeError(f"normal is not implemented for dtype {[str(a.dtype) for a in arrays]}")
         dtype = result_type(*arrays)
@@ -181,12 +173,12 @@ def normal(
         raise TypeError("normal(mean, std) with numbers for both needs a size")
     else:
         dtype, shape = _float_dtype(dtype, "normal"), _shape((), size)
-    scale = _data(std)
+    scale = data_of(std)
     if scale.size and np.min(scale) < 0:
         raise ShapeError(f"normal expects all elements of std >= 0.0, but found std {np.min(scale)}")
     rng = backend.pick_generator(seed, generator)
     z = _standard_normal(rng, shape, dtype)
-    return _new(_data(mean).astype(dtype) + scale.astype(dtype) * z, requires_grad, device)
+    return leaf_tensor(data_of(mean).astype(dtype) + scale.astype(dtype) * z, requires_grad, device)
 
 
 # ----- integers and permutations ----------------------------------------------------------------
@@ -209,7 +201,7 @@ def randint(
         raise TypeError(f"randint() takes (high, size) or (low, high, size), got {len(args) + 1} arguments")
     low, high = (0, *args) if len(args) == 1 else args
     rng = backend.pick_generator(seed, generator)
-    return _new(_integers(rng, low, high, _shape((), size), to_dtype(dtype)), requires_grad, device)
+    return leaf_tensor(_integers(rng, low, high, _shape((), size), to_dtype(dtype)), requires_grad, device)
 
 
 def _integers(
@@ -242,10 +234,10 @@ def randint_like(
     if len(args) not in (1, 2):
         raise TypeError("randint_like() takes (input, high) or (input, low, high)")
     low, high = (0, *args) if len(args) == 1 else args
-    data = _data(input)
+    data = data_of(input)
     rng = backend.pick_generator(seed, generator)
     dtype = to_dtype(data.dtype if dtype is None else dtype)
-    return _new(_integers(rng, low, high, data.shape, dtype), requires_grad, device)
+    return leaf_tensor(_integers(rng, low, high, data.shape, dtype), requires_grad, device)
 
 
 def randperm(
@@ -261,7 +253,7 @@ def randperm(
     if n < 0:
         raise ShapeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     rng = backend.pick_generator(seed, generator)
-    return _new(rng.permutation(n).astype(to_dtype(dtype)), requires_grad, device)
+    return leaf_tensor(rng.permutation(n).astype(to_dtype(dtype)), requires_grad, device)
 
 
 # ----- Bernoulli and multinomial draws ----------------------------------------------------------
@@ -269,7 +261,8 @@ def bernoulli(
     input: Any, p: float | None = None, *, generator: np.random.Generator | None = None, seed: Seed = None
 ) -> Tensor:
     """1 with probability input (or p, in input's shape), else 0; in input's dtype."""
-    probabilities = _data(input) if p is None else np.full(_data(input).shape, p, dtype=_data(input).dtype)
+    data = data_of(input)
+    probabilities = data if p is None else np.full(data.shape, p, dtype=data.dtype)
     _check_probabilities(probabilities)
     u = _uniform(backend.pick_generator(seed, generator), probabilities.shape, np.dtype(np.float64))
     return Tensor((u < probabilities).astype(probabilities.dtype))
@@ -287,7 +280,7 @@ def multinomial(
     to the row's weights: with replacement by inverting the cumulative sum, without it by PyTorch's
     method, the num_samples largest of wᵢ/Eᵢ with Eᵢ ~ Exp(1) (the same law as drawing one at a
     time and removing what was drawn)."""
-    weights = _data(input)
+    weights = data_of(input)
     if weights.dtype.kind != "f":
         raise DTypeError(f"multinomial only supports floating-point dtypes for input, got: {weights.dtype}")
     if weights.ndim not in (1, 2):
@@ -393,7 +386,7 @@ def bernoulli_(
     self: Tensor, p: Any = 0.5, *, generator: np.random.Generator | None = None, seed: Seed = None
 ) -> Tensor:
     """Fill self with 1 (probability p, a number or a tensor broadcast to self) or 0, in place."""
-    probabilities = np.asarray(_data(p), dtype=np.float64)
+    probabilities = np.asarray(data_of(p), dtype=np.float64)
     _check_probabilities(probabilities)
     rng = backend.pick_generator(seed, generator)
 

@@ -48,6 +48,12 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     return array
 
 
+def data_of(x: Any) -> np.ndarray:
+    """The array behind a tensor, or np.asarray of anything else, its dtype kept (as_array gives Python
+    floats the default float dtype; this is for inputs whose dtype is already decided)."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
 def _check_can_require_grad(dtype: np.dtype) -> None:
     if dtype.kind not in "fc":
         raise DTypeError(
