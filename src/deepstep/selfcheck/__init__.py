@@ -20,6 +20,7 @@ from . import (
     cases_core,
     cases_index,
     cases_linalg,
+    cases_logic,
     cases_loss,
     cases_math,
     cases_matrix,
@@ -39,6 +40,7 @@ __all__ = ["CASES", "DOMAINS", "OpCase", "make_inputs", "run_selfcheck"]
 CASES: tuple[OpCase, ...] = (
     *cases_core.CASES,
     *cases_math.CASES,
+    *cases_logic.CASES,
     *cases_reduce.CASES,
     *cases_index.CASES,
     *cases_shape.CASES,

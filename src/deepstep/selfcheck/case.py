@@ -91,3 +91,8 @@ def make_inputs(case: OpCase, seed: int = 0) -> list[np.ndarray]:
     """The inputs of a case, the same for the same seed."""
     rng = np.random.default_rng(seed)
     return [DOMAINS[domain](rng, shape) for domain, shape in zip(case.domains(), case.shapes, strict=True)]
+
+
+def values_case(name: str, fn: Any, shapes: Any, domain: Any, twin: Any) -> OpCase:
+    """A case whose output has no gradient (integers, bools, comparisons): values and dtypes only."""
+    return OpCase(name, fn, shapes, domain, torch=twin, differentiable=False)
