@@ -20,6 +20,7 @@ from . import (
     pooling,
     recurrent,
     resize,
+    unpooling,
 )
 from . import embedding as embedding_file  # (the star import below binds `embedding` to the function)
 
@@ -35,6 +36,7 @@ _FILES = (
     pooling,
     recurrent,
     resize,
+    unpooling,
 )
 
 from .activations import *  # noqa: E402, F403
@@ -48,6 +50,7 @@ from .normalization import *  # noqa: E402, F403
 from .pooling import *  # noqa: E402, F403
 from .recurrent import *  # noqa: E402, F403
 from .resize import *  # noqa: E402, F403
+from .unpooling import *  # noqa: E402, F403
 
 __all__ = sorted(
     {

@@ -22,10 +22,14 @@ def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> No
         raise ValueError(f"{reduction} is not a valid value for reduction: expected one of {allowed}")
 
 
-def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
-    """PyTorch's deprecated `size_average` / `reduce` pair as a reduction string (with its warning);
-    `reduction` itself when neither is given."""
+def legacy_reduction(
+    size_average: bool | None, reduce: bool | None, reduction: str, allowed: tuple[str, ...] = REDUCTIONS
+) -> str:
+    """The reduction a loss was asked for, checked against `allowed`: PyTorch's deprecated
+    `size_average` / `reduce` pair as a reduction string (with its warning), or `reduction` itself
+    when neither is given."""
     if size_average is None and reduce is None:
+        check_reduction(reduction, allowed)
         return reduction
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce

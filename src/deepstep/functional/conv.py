@@ -22,7 +22,18 @@ from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from .fold import fold, unfold
-from .windows import add_batch, check_image, col2im, conv_output_size, conv_padding, ntuple, span, unpad
+from .windows import (
+    add_batch,
+    as_images,
+    as_signals,
+    check_image,
+    col2im,
+    conv_output_size,
+    conv_padding,
+    ntuple,
+    span,
+    unpad,
+)
 
 # (fold and unfold, im2col as PyTorch exposes it, live in fold.py and are exported from here)
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "fold", "unfold"]
@@ -362,11 +373,6 @@ def _positive(values: tuple[int, ...], name: str, what: str) -> tuple[int, ...]:
     return values
 
 
-def _as_images(a: Any) -> Tensor:
-    """(N, C, L) as (N, C, 1, L): a 1-D signal as an image one pixel high."""
-    return reshape(a, a.shape[0], a.shape[1], 1, a.shape[2])
-
-
 def _convolve(x: Any, weight: Any, bias: Any, spatial: int, what: str, fn: Function) -> Tensor:
     """Run the 2-D op fn on x (batched or not, 1-D or 2-D), as PyTorch's conv functions do."""
     x, unbatched = add_batch(x, spatial, what)
@@ -375,10 +381,10 @@ def _convolve(x: Any, weight: Any, bias: Any, spatial: int, what: str, fn: Funct
             f"{what}: expected a weight of {spatial + 2} dimensions, got weight of shape {np.shape(weight)}"
         )
     if spatial == 1:
-        x, weight = _as_images(x), _as_images(weight)
+        x, weight = as_images(x), as_images(weight)
     out = fn(x, weight) if bias is None else fn(x, weight, bias)
     if spatial == 1:
-        out = reshape(out, out.shape[0], out.shape[1], out.shape[3])
+        out = as_signals(out)
     return reshape(out, *out.shape[1:]) if unbatched else out
 
 

@@ -3,8 +3,7 @@
 With P the one-hot matrix of the ids (one row per id, a 1 in the id's column), the lookup is the
 product y = P·W and its gradient ∂L/∂W = Pᵀ·∂L/∂y: each row of W receives the sum of the gradients
 of the positions that picked it. The lookup itself is a gather (np.take); the backward multiplies
-by Pᵀ as a sparse matrix (SciPy, when installed: one pass over the gradient) or scatters with
-np.add.at otherwise.
+by Pᵀ with autograd's scatter_sum (a sparse matrix with SciPy: one pass over the gradient).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.ops_scatter import scipy_sparse
+from ..autograd.ops_scatter import scatter_sum
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError
 
@@ -54,19 +53,9 @@ class Embedding(Function):
 def scatter_rows(
     ids: np.ndarray, g: np.ndarray, rows: int, scale: np.ndarray | None = None, use_scipy: bool = True
 ) -> np.ndarray:
-    """Pᵀ·(s·g): out[v] = Σ_{i : ids[i] = v} s_i·g[i] for (m,) ids and (m, d) g, out of shape (rows, d).
-
-    As a sparse (rows × m) matrix with one entry per column, Pᵀ needs no sorting, and its product
-    with g is one pass over g: 5–15× faster than np.add.at over whole rows, 1.5–5× faster than
-    np.add.at over the flattened elements (measured for 4096 ids, d = 64…512, 100…50 000 rows)."""
-    data = np.ones(ids.size, g.dtype) if scale is None else scale
-    if use_scipy and scipy_sparse() is not None:
-        p_transposed = scipy_sparse().csc_array((data, ids, np.arange(ids.size + 1)), shape=(rows, ids.size))
-        return np.asarray(p_transposed @ g, dtype=g.dtype)
-    out = np.zeros((rows, g.shape[1]), g.dtype)
-    flat_positions = (ids[:, None] * g.shape[1] + np.arange(g.shape[1])).reshape(-1)
-    np.add.at(out.reshape(-1), flat_positions, (g if scale is None else g * scale[:, None]).reshape(-1))
-    return out
+    """Pᵀ·(s·g): out[v] = Σ_{i : ids[i] = v} s_i·g[i] for (m,) ids and (m, d) g, out of shape (rows, d);
+    the sum is autograd's scatter_sum (one sparse product with SciPy)."""
+    return scatter_sum(ids, g if scale is None else g * scale[:, None], rows, use_scipy)
 
 
 def embedding(
@@ -158,7 +147,9 @@ class EmbeddingBag(Function):
             self.coef /= np.maximum(counts, 1)[self.bag_of]
         scale = self.coef if per_sample_weights is None else self.coef * per_sample_weights.reshape(-1)
         self.scale = scale.astype(weight.dtype, copy=False)
-        return scatter_rows(self.bag_of, np.take(weight, self.ids, axis=0), self.bags, self.scale)
+        picked = np.take(weight, self.ids, axis=0)
+        picked *= self.scale[:, None]  # (fresh rows: scaled in place, a pass over memory saved)
+        return scatter_sum(self.bag_of, picked, self.bags)
 
     def _max(self, weight):
         """Each bag's maximum per dimension, and which entry gave it (the first, as PyTorch's)."""
@@ -180,20 +171,21 @@ class EmbeddingBag(Function):
         rows, columns = self.weight.shape
         grad_w = grad_psw = None
         if self.mode == "max":
-            grad_w = np.zeros((rows, columns), g.dtype)
-            if self.winners is not None and self.needs_grad(0):
-                flat = (self.winners * columns + np.arange(columns)).reshape(-1)
-                np.add.at(grad_w.reshape(-1), flat, g[self.winner_bags].reshape(-1))
-            return grad_w, None
+            if self.winners is None or not self.needs_grad(0):
+                return np.zeros((rows, columns), g.dtype), None
+            flat = (self.winners * columns + np.arange(columns)).reshape(-1)
+            sums = scatter_sum(flat, g[self.winner_bags].reshape(-1), rows * columns)
+            return sums.reshape(rows, columns), None
         g_entries = np.take(g, self.bag_of, axis=0)  # ∂L/∂y of each entry's bag
+        if self.needs_grad(1):
+            grad_psw = np.einsum("md,md->m", np.take(self.weight, self.ids, axis=0), g_entries) * self.coef
+            grad_psw = grad_psw.reshape(self.inputs[1].shape)
         if self.needs_grad(0):
             scale = self.scale
             if self.scale_grad_by_freq:
                 scale = scale / np.bincount(self.ids, minlength=rows)[self.ids]
-            grad_w = scatter_rows(self.ids, g_entries, rows, scale.astype(g.dtype, copy=False))
-        if self.needs_grad(1):
-            grad_psw = np.einsum("md,md->m", np.take(self.weight, self.ids, axis=0), g_entries) * self.coef
-            grad_psw = grad_psw.reshape(self.inputs[1].shape)
+            g_entries *= scale.astype(g.dtype, copy=False)[:, None]  # (fresh: scaled in place)
+            grad_w = scatter_sum(self.ids, g_entries, rows)
         return grad_w, grad_psw
 
 

@@ -178,8 +178,7 @@ def kl_div(
     """KL(y ‖ q) summed pointwise, for log-probabilities `input` = ln q and probabilities `target`
     (log-probabilities with log_target=True). reduction="batchmean" divides the sum by the batch size,
     the KL divergence of the maths; "mean" divides by the number of elements (PyTorch warns)."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction, (*REDUCTIONS, "batchmean"))
+    reduction = legacy_reduction(size_average, reduce, reduction, (*REDUCTIONS, "batchmean"))
     if reduction == "mean" and size_average is None and reduce is None:
         warnings.warn(
             "reduction: 'mean' divides the total loss by both the batch size and the support size."
@@ -208,7 +207,6 @@ def poisson_nll_loss(
     """Poisson negative log-likelihood of counts y at rate λ: ℓ = eˣ − y·x for log-rates x
     (log_input), else λ − y·ln(λ + ε); full=True adds Stirling's y ln y − y + ½ln(2πy) where y > 1."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     input = as_tensor(input)
     target = target_like(target, input)
     losses = ew.exp(input) - target * input if log_input else input - target * ew.log(input + eps)

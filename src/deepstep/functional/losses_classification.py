@@ -20,7 +20,6 @@ from ..errors import ClassLabelError, DTypeError, ShapeError, ValueRangeError
 from .checks import (
     as_tensor,
     broadcasts_to,
-    check_reduction,
     legacy_reduction,
     reduce_losses,
     same_shape,
@@ -82,7 +81,6 @@ def binary_cross_entropy(
     """Binary cross-entropy on probabilities p ∈ [0, 1] (prefer the logits version: it is stable).
     `weight` broadcasts to the input's shape."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     input = as_tensor(input)
     target = target_like(target, input)
     same_shape("binary_cross_entropy", input, target)
@@ -127,7 +125,6 @@ def binary_cross_entropy_with_logits(
     """Binary cross-entropy from logits x, computed without ever forming σ(x) and its log;
     `pos_weight` (one per class, broadcast along the last dim) weighs the positive term."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     input = as_tensor(input)
     target = target_like(target, input)
     if input.shape != target.shape:
@@ -348,7 +345,6 @@ def cross_entropy(
     Label smoothing ε mixes the target with the uniform distribution: (1 − ε)·target + ε/C.
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     if label_smoothing > 1:
         raise ValueRangeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     input = as_tensor(input)
@@ -397,7 +393,6 @@ def nll_loss(
     """Negative log-likelihood ℓᵢ = −w_yᵢ·zᵢ[yᵢ] of log-probabilities z (N, C, d₁, …) (or (C,)),
     skipping yᵢ = ignore_index; "mean" divides by Σ w_yᵢ."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     input = as_tensor(input)
     if input.ndim == 0:
         raise ShapeError("Expected 1 or more dimensions (got 0)")
@@ -422,7 +417,6 @@ def multi_margin_loss(
     ℓᵢ = (1/C) Σ_{j≠yᵢ} w_yᵢ·max(0, margin − s_yᵢ + s_j)^p   (the notes' sum is C·ℓᵢ with margin 1, p = 1).
     Its gradient is 1[·>0] for s_j and −count for s_y, which autograd derives from this line."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     if p not in (1, 2):
         raise ValueError(f"only p == 1 and p == 2 supported, got {p}")
     input = as_tensor(input)

@@ -50,7 +50,6 @@ def cosine_embedding_loss(
     """ℓ = 1 − cos(x₁, x₂) for y = 1, max(0, cos(x₁, x₂) − margin) for y = −1 (0 for other y), with
     cos = x₁·x₂ / √((‖x₁‖² + 10⁻¹²)(‖x₂‖² + 10⁻¹²)) along the feature dim of (N, D) or (D,) inputs."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     x1, x2, labels = as_tensor(input1), as_tensor(input2), _labels(target)
     if labels.ndim > 1:
         raise ShapeError("0D or 1D target tensor expected, multi-target not supported")
@@ -80,7 +79,6 @@ def margin_ranking_loss(
     """ℓ = max(0, −y·(x₁ − x₂) + margin): x₁ should rank above x₂ by the margin where y = 1,
     below it where y = −1."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     x1, x2 = as_tensor(input1), as_tensor(input2)
     y = target_like(target, x1)
     if not x1.ndim == x2.ndim == y.ndim:
@@ -102,7 +100,6 @@ def hinge_embedding_loss(
     """ℓ = x for y = 1, max(0, margin − x) for y = −1 (x a distance; other values of y add both
     terms, as in PyTorch)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     x, labels = as_tensor(input), _labels(target)
     return reduce_losses(
         ew.where(labels != 1, ew.clip(margin - x, 0), 0.0) + ew.where(labels != -1, x, 0.0), reduction
@@ -124,7 +121,6 @@ def triplet_margin_loss(
     """ℓ = max(0, margin + d(a, p) − d(a, n)) with d the pairwise p-distance; swap=True uses
     min(d(a, n), d(p, n)) for the negative (the harder of the two)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     a, pos, neg = as_tensor(anchor), as_tensor(positive), as_tensor(negative)
@@ -180,7 +176,6 @@ def multilabel_margin_loss(
     number of classes, ℓ = Σ_{j ∈ T} Σ_{i ∉ T} max(0, 1 − (x_j − x_i)) / C (a class listed twice
     counts twice, as in PyTorch)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     x, labels = as_tensor(input), _labels(target)
     if x.ndim > 2 or (x.ndim < 2 and x.data.size == 0) or (x.ndim == 2 and x.shape[1] == 0):
         raise ShapeError(
@@ -216,7 +211,6 @@ def multilabel_soft_margin_loss(
     """One logistic loss per class, averaged over the classes (the last dim):
     ℓᵢ = −(1/C) Σ_c w_c [y_c log σ(x_c) + (1 − y_c) log σ(−x_c)]."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     input = as_tensor(input)
     target = target_like(target, input)
     losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
@@ -235,7 +229,6 @@ def soft_margin_loss(
     """The logistic loss of labels y = ±1: ℓ = ln(1 + e^(−y·x)), computed without overflow
     (PyTorch's own formula overflows to inf beyond y·x ≈ −88 in float32)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
     input = as_tensor(input)
     target = target_like(target, input)
     broadcasts_to("soft_margin_loss", "target", target, input.shape)

@@ -1,6 +1,6 @@
 """Pooling on N-C-spatial batches, as PyTorch's: max pooling (also fused with the ReLU before it) with
 dilation, ceil_mode and PyTorch's indices, average pooling (count_include_pad, divisor_override),
-power-average (LP) pooling, and max unpooling with those indices. 1-D pooling
+power-average (LP) pooling (max unpooling with those indices is in unpooling.py). 1-D pooling
 is 2-D pooling over images one pixel high; a (C, *spatial) input is one sample. Each op loops over
 the kh·kw window positions at most, never over pixels or samples.
 
@@ -21,6 +21,8 @@ from ..errors import DTypeError, ShapeError
 from .pooling_kernels import NO_MAXIMUM, kernels
 from .windows import (
     add_batch,
+    as_images,
+    as_signals,
     check_image,
     check_pool_args,
     col2im,
@@ -37,8 +39,6 @@ __all__ = [
     "lp_pool2d",
     "max_pool1d",
     "max_pool2d",
-    "max_unpool1d",
-    "max_unpool2d",
     "relu_max_pool2d",
 ]
 
@@ -303,56 +303,19 @@ def _add_windows(
     return out
 
 
-class MaxUnpool2d(Function):
-    """y.flat[indices] = x in each (H, W) plane, zeros elsewhere (max pooling undone where its indices
-    say);   ∂L/∂x = g.flat[indices]."""
-
-    saved_inputs = (1,)
-
-    def __init__(self, out_hw: tuple[int, int]) -> None:
-        self.out_hw = out_hw
-
-    def forward(self, x, indices):
-        check_image(x, "max_unpool2d")
-        indices = np.asarray(indices)
-        if indices.shape != x.shape or indices.dtype.kind not in "iu":
-            raise ShapeError(
-                f"max_unpool2d: expected integer indices of the input's shape {x.shape}, got "
-                f"{indices.dtype} indices of shape {indices.shape}"
-            )
-        n, c = x.shape[:2]
-        self.x_shape, plane = x.shape, self.out_hw[0] * self.out_hw[1]
-        self.index = indices.reshape(n * c, -1)
-        if self.index.size and (self.index.min() < 0 or self.index.max() >= plane):
-            bad = self.index[(self.index < 0) | (self.index >= plane)][0]
-            raise ShapeError(
-                f"max_unpool2d: Found an invalid max index: {bad} (output volumes are of size "
-                f"{self.out_hw[0]}x{self.out_hw[1]})"
-            )
-        out = np.zeros((n * c, plane), dtype=x.dtype)
-        np.put_along_axis(out, self.index, x.reshape(n * c, -1), axis=1)
-        return out.reshape(n, c, *self.out_hw)
-
-    def backward(self, g):
-        n, c = g.shape[:2]
-        return np.take_along_axis(g.reshape(n * c, -1), self.index, axis=1).reshape(self.x_shape), None
-
-
 def run_pool(x: Any, spatial: int, what: str, fn: Function, with_indices: bool = False) -> Any:
     """Run the 2-D op fn on x: batched or not, 1-D (as images one pixel high) or 2-D."""
     x, unbatched = add_batch(x, spatial, what)
-    if spatial == 1:
-        x = reshape(x, x.shape[0], x.shape[1], 1, x.shape[2])
-    out = fn(x)
+    out = fn(as_images(x) if spatial == 1 else x)
     results = [out, Tensor(fn.indices())] if with_indices else [out]
     if spatial == 1:
-        results = [reshape(r, r.shape[0], r.shape[1], r.shape[3]) for r in results]
+        results = [as_signals(r) for r in results]
     if unbatched:
         results = [reshape(r, *r.shape[1:]) for r in results]
     return tuple(results) if with_indices else results[0]
 
 
-def _window_args(kernel_size: Any, stride: Any, padding: Any, dilation: Any, spatial: int) -> tuple:
+def window_args(kernel_size: Any, stride: Any, padding: Any, dilation: Any, spatial: int) -> tuple:
     """(kernel, stride, padding, dilation) as pairs (height 1 first for 1-D); the stride defaults
     to the kernel size."""
     kernel = ntuple(kernel_size, spatial, "kernel_size")
@@ -375,7 +338,7 @@ def max_pool2d(
 ) -> Any:
     """Max pooling of (N, C, H, W) images (or one (C, H, W)); the stride defaults to the kernel size.
     With return_indices, also each maximum's flat index i·W + j in its plane (int64)."""
-    args = _window_args(kernel_size, stride, padding, dilation, 2)
+    args = window_args(kernel_size, stride, padding, dilation, 2)
     return run_pool(input, 2, "max_pool2d", MaxPool2d(*args, ceil_mode), return_indices)
 
 
@@ -389,7 +352,7 @@ def max_pool1d(
     return_indices: bool = False,
 ) -> Any:
     """Max pooling of (N, C, L) signals (or one (C, L)); indices are positions along L."""
-    args = _window_args(kernel_size, stride, padding, dilation, 1)
+    args = window_args(kernel_size, stride, padding, dilation, 1)
     return run_pool(input, 1, "max_pool1d", MaxPool2d(*args, ceil_mode), return_indices)
 
 
@@ -403,7 +366,7 @@ def relu_max_pool2d(
 ) -> Tensor:
     """max_pool2d(relu(x)) as one op, ReLU applied to the pooled outputs only (what nn.Sequential
     runs for ReLU followed by MaxPool2d)."""
-    args = _window_args(kernel_size, stride, padding, dilation, 2)
+    args = window_args(kernel_size, stride, padding, dilation, 2)
     return run_pool(x, 2, "max_pool2d", MaxPool2d(*args, ceil_mode, relu=True))
 
 
@@ -417,7 +380,7 @@ def avg_pool2d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """Average pooling of (N, C, H, W) images (or one (C, H, W)); the stride defaults to the kernel size."""
-    kernel, stride, padding, _ = _window_args(kernel_size, stride, padding, 1, 2)
+    kernel, stride, padding, _ = window_args(kernel_size, stride, padding, 1, 2)
     fn = AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return run_pool(input, 2, "avg_pool2d", fn)
 
@@ -431,7 +394,7 @@ def avg_pool1d(
     count_include_pad: bool = True,
 ) -> Tensor:
     """Average pooling of (N, C, L) signals (or one (C, L))."""
-    kernel, stride, padding, _ = _window_args(kernel_size, stride, padding, 1, 1)
+    kernel, stride, padding, _ = window_args(kernel_size, stride, padding, 1, 1)
     return run_pool(input, 1, "avg_pool1d", AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad))
 
 
@@ -453,71 +416,3 @@ def lp_pool1d(
     """Power-average pooling of signals: y = (Σ_window x^p)^(1/p)."""
     (k,) = ntuple(kernel_size, 1, "kernel_size")
     return (avg_pool1d(input**norm_type, kernel_size, stride, 0, ceil_mode) * k) ** (1.0 / norm_type)
-
-
-def _unpool_size(
-    shape: tuple, kernel: tuple, stride: tuple, padding: tuple, output_size: Any, what: str
-) -> tuple[int, ...]:
-    """PyTorch's output size of max unpooling: (n − 1)·s − 2p + k per axis, or output_size (with or
-    without the leading N, C) when it lies strictly within a stride of that."""
-    spatial = len(kernel)
-    default = tuple(
-        (n - 1) * s + k - 2 * p for n, k, s, p in zip(shape[-spatial:], kernel, stride, padding, strict=True)
-    )
-    if output_size is None:
-        return default
-    sizes = tuple(output_size)
-    if len(sizes) == spatial + 2:
-        sizes = sizes[2:]
-    if len(sizes) != spatial:
-        raise ValueError(
-            f"{what}: output_size should be a sequence containing {spatial} or {spatial + 2} elements, but "
-            f"it has a length of '{len(sizes)}'"
-        )
-    for d, (size, s) in enumerate(zip(sizes, stride, strict=True)):
-        if not default[d] - s < size < default[d] + s:
-            raise ValueError(
-                f'{what}: invalid output_size "{output_size}" (dim {d} must be between {default[d] - s} '
-                f"and {default[d] + s})"
-            )
-    return tuple(int(v) for v in sizes)
-
-
-def max_unpool2d(
-    input: Any,
-    indices: Any,
-    kernel_size: int | tuple,
-    stride: int | tuple | None = None,
-    padding: int | tuple = 0,
-    output_size: Any = None,
-) -> Tensor:
-    """The inverse of max_pool2d where its indices say: each value put back at its flat index in a zero
-    plane of the size the pooling came from."""
-    kernel, stride, padding, _ = _window_args(kernel_size, stride, padding, 1, 2)
-    out_hw = _unpool_size(np.shape(input), kernel, stride, padding, output_size, "max_unpool2d")
-    x, unbatched = add_batch(input, 2, "max_unpool2d")
-    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    out = MaxUnpool2d(out_hw)(x, index[None] if unbatched else index)
-    return reshape(out, *out.shape[1:]) if unbatched else out
-
-
-def max_unpool1d(
-    input: Any,
-    indices: Any,
-    kernel_size: int | tuple,
-    stride: int | tuple | None = None,
-    padding: int | tuple = 0,
-    output_size: Any = None,
-) -> Tensor:
-    """max_unpool2d for signals: each value put back at its position along L."""
-    kernel, stride, padding, _ = _window_args(kernel_size, stride, padding, 1, 1)
-    (length,) = _unpool_size(
-        np.shape(input), kernel[1:], stride[1:], padding[1:], output_size, "max_unpool1d"
-    )
-    x, unbatched = add_batch(input, 1, "max_unpool1d")
-    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    index = index[None] if unbatched else index
-    x = reshape(x, x.shape[0], x.shape[1], 1, x.shape[2])
-    out = MaxUnpool2d((1, length))(x, index.reshape(x.shape))
-    out = reshape(out, out.shape[0], out.shape[1], length)
-    return reshape(out, *out.shape[1:]) if unbatched else out

@@ -79,6 +79,16 @@ def add_batch(x: Any, spatial: int, what: str) -> tuple[Any, bool]:
     )
 
 
+def as_images(a: Any) -> Any:
+    """(N, C, L) as (N, C, 1, L): a 1-D signal as an image one pixel high (what 1-D ops run on)."""
+    return reshape(a, a.shape[0], a.shape[1], 1, a.shape[2])
+
+
+def as_signals(a: Any) -> Any:
+    """(N, C, 1, L) back to (N, C, L): the result of a 2-D op run on signals."""
+    return reshape(a, a.shape[0], a.shape[1], a.shape[3])
+
+
 def window_view(
     xp: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...] = (1, 1)
 ) -> np.ndarray:

@@ -17,6 +17,7 @@ from . import (
     module,
     names,
     normalization,
+    pooling,
     rnn,
     sequential,
     transformer,
@@ -31,6 +32,7 @@ from .losses import *  # noqa: F403
 from .module import Module, Parameter
 from .names import *  # noqa: F403
 from .normalization import *  # noqa: F403
+from .pooling import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .sequential import ModuleList, Sequential
 from .transformer import *  # noqa: F403
@@ -58,6 +60,7 @@ __all__ = sorted(
                 losses,
                 names,
                 normalization,
+                pooling,
                 rnn,
                 transformer,
             )

@@ -52,6 +52,28 @@ class _Table(Module):
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
 
+    @classmethod
+    def _pretrained(cls, embeddings: Any, options: dict[str, Any]) -> Any:
+        """A table holding `embeddings` (its memory, not a copy), built with the other options."""
+        weight = as_array(embeddings)
+        if weight.ndim != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        module = cls(*weight.shape, **options, _weight=weight)
+        # saved as the table's shape and options: the values travel with the weights, not the architecture
+        object.__setattr__(module, "_init_args", (weight.shape, {**options, "dtype": weight.dtype}))
+        return module
+
+    def _lookup_repr(self) -> str:
+        """The lookup options that differ from PyTorch's defaults, as PyTorch shows them."""
+        text = ""
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
+        return text
+
 
 class Embedding(_Table):
     """A table W of num_embeddings vectors of size embedding_dim, looked up by id: y = W[ids].
@@ -101,9 +123,6 @@ class Embedding(_Table):
     ) -> Embedding:
         """An Embedding holding `embeddings` (its memory, not a copy), frozen unless freeze=False;
         the padding row is kept as given."""
-        weight = as_array(embeddings)
-        if weight.ndim != 2:
-            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         options = dict(
             padding_idx=padding_idx,
             max_norm=max_norm,
@@ -112,24 +131,13 @@ class Embedding(_Table):
             sparse=sparse,
             _freeze=freeze,
         )
-        module = cls(*weight.shape, **options, _weight=weight)
-        # saved as the table's shape and options: the values travel with the weights, not the architecture
-        object.__setattr__(module, "_init_args", (weight.shape, {**options, "dtype": weight.dtype}))
-        return module
+        return cls._pretrained(embeddings, options)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            text += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            text += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            text += ", scale_grad_by_freq=True"
-        if self.sparse:
-            text += ", sparse=True"
-        return text
+        return text + self._lookup_repr() + (", sparse=True" if self.sparse else "")
 
 
 class EmbeddingBag(_Table):
@@ -189,9 +197,6 @@ class EmbeddingBag(_Table):
         padding_idx: int | None = None,
     ) -> EmbeddingBag:
         """An EmbeddingBag holding `embeddings` (its memory, not a copy), frozen unless freeze=False."""
-        weight = as_array(embeddings)
-        if weight.ndim != 2:
-            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
         options = dict(
             max_norm=max_norm,
             norm_type=norm_type,
@@ -202,20 +207,10 @@ class EmbeddingBag(_Table):
             padding_idx=padding_idx,
             _freeze=freeze,
         )
-        module = cls(*weight.shape, **options, _weight=weight)
-        # saved as the table's shape and options: the values travel with the weights, not the architecture
-        object.__setattr__(module, "_init_args", (weight.shape, {**options, "dtype": weight.dtype}))
-        return module
+        return cls._pretrained(embeddings, options)
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            text += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            text += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            text += ", scale_grad_by_freq=True"
-        text += f", mode='{self.mode}'"
+        text = f"{self.num_embeddings}, {self.embedding_dim}{self._lookup_repr()}, mode='{self.mode}'"
         if self.padding_idx is not None:
             text += f", padding_idx={self.padding_idx}"
         return text

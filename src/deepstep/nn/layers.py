@@ -14,7 +14,6 @@ from ..autograd.ops_shape import flatten, unflatten
 from ..autograd.tensor import Tensor
 from ..checks import positive_int
 from . import init
-from .activation import ReLU  # noqa: F401 (nn/pooling.py imports ReLU from here)
 from .module import Module, Parameter
 
 __all__ = [

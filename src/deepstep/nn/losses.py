@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import functional as F
 from ..autograd.tensor import Tensor
-from ..functional.checks import REDUCTIONS, check_reduction, legacy_reduction
+from ..functional.checks import REDUCTIONS, legacy_reduction
 from .layers import PairwiseDistance
 from .module import Module
 
@@ -43,8 +43,7 @@ class _Loss(Module):
     def __init__(
         self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
     ) -> None:
-        self.reduction = legacy_reduction(size_average, reduce, reduction)
-        check_reduction(self.reduction, self.reductions)
+        self.reduction = legacy_reduction(size_average, reduce, reduction, self.reductions)
 
 
 class _WeightedLoss(_Loss):

@@ -10,7 +10,7 @@ from typing import Any
 from .. import functional as F
 from ..autograd.tensor import Tensor
 from ..functional.windows import ntuple
-from .layers import ReLU
+from .activation import ReLU
 from .module import Module
 
 __all__ = [
@@ -34,6 +34,12 @@ __all__ = [
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
 ]
+
+
+def _window(kernel_size: Any, stride: Any, padding: Any, n: int) -> tuple[tuple[int, ...], ...]:
+    """kernel_size, stride (the kernel's by default) and padding as n-tuples."""
+    stride = kernel_size if stride is None else stride
+    return ntuple(kernel_size, n, "kernel_size"), ntuple(stride, n, "stride"), ntuple(padding, n, "padding")
 
 
 class MaxPool2d(Module):
@@ -122,9 +128,7 @@ class AvgPool1d(Module):
         ceil_mode: bool = False,
         count_include_pad: bool = True,
     ) -> None:
-        self.kernel_size = ntuple(kernel_size, 1, "kernel_size")
-        self.stride = ntuple(stride if stride is not None else kernel_size, 1, "stride")
-        self.padding = ntuple(padding, 1, "padding")
+        self.kernel_size, self.stride, self.padding = _window(kernel_size, stride, padding, 1)
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
 
     def forward(self, x: Any) -> Tensor:
@@ -177,10 +181,7 @@ class MaxUnpool2d(Module):
     def __init__(
         self, kernel_size: int | tuple, stride: int | tuple | None = None, padding: int | tuple = 0
     ) -> None:
-        n = self.spatial
-        self.kernel_size = ntuple(kernel_size, n, "kernel_size")
-        self.stride = ntuple(stride if stride is not None else kernel_size, n, "stride")
-        self.padding = ntuple(padding, n, "padding")
+        self.kernel_size, self.stride, self.padding = _window(kernel_size, stride, padding, self.spatial)
 
     def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
         function = F.max_unpool1d if self.spatial == 1 else F.max_unpool2d

@@ -210,25 +210,27 @@ def _activation(activation: Any) -> Any:
 
 
 class _TransformerLayer(Module):
-    """What the encoder and decoder layers share: attention, the MLP, the norms, in PyTorch's order."""
+    """What the encoder and decoder layers share: PyTorch's arguments, attention, the MLP and the
+    norms, in PyTorch's order; the decoder's layer (cross = True) also attends to the memory."""
 
-    def _build(
+    cross = False
+
+    def __init__(
         self,
         d_model: int,
         nhead: int,
-        dim_feedforward: int,
-        dropout: float,
-        activation: Any,
-        layer_norm_eps: float,
-        batch_first: bool,
-        norm_first: bool,
-        bias: bool,
-        dtype: Any,
-        seed: Any,
-        cross: bool,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: Any = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        dtype: Any = None,
+        seed: int | np.random.Generator | None = None,
     ) -> None:
         rng = backend.as_generator(seed)
-        for name in ("self_attn", "multihead_attn") if cross else ("self_attn",):
+        for name in ("self_attn", "multihead_attn") if self.cross else ("self_attn",):
             setattr(
                 self,
                 name,
@@ -240,7 +242,7 @@ class _TransformerLayer(Module):
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, seed=rng)
         self.norm_first = bool(norm_first)
-        count = 3 if cross else 2  # one norm and one dropout per residual step
+        count = 3 if self.cross else 2  # one norm and one dropout per residual step
         for i in range(1, count + 1):
             setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
         for i in range(1, count + 1):
@@ -261,25 +263,6 @@ class TransformerEncoderLayer(_TransformerLayer):
     """x ← x + SelfAttention(x), x ← x + MLP(x), each followed (post-norm) or preceded (norm_first)
     by layer normalisation; MLP(x) = W₂ act(W₁x + b₁) + b₂ with dropout."""
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: Any = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        dtype: Any = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self._build(
-            d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
-            bias, dtype, seed, cross=False,
-        )  # fmt: skip
-
     def forward(
         self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None, is_causal: bool = False
     ) -> Tensor:
@@ -295,24 +278,7 @@ class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention on the target, attention from the target to the memory (the encoder's
     output), then the MLP; each a residual step with layer normalisation (post- or pre-norm)."""
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: Any = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        dtype: Any = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self._build(
-            d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first,
-            bias, dtype, seed, cross=True,
-        )  # fmt: skip
+    cross = True
 
     def _cross_attention(self, x: Tensor, memory: Tensor, mask: Any, padding: Any) -> Tensor:
         out = self.multihead_attn(
@@ -341,20 +307,19 @@ class TransformerDecoderLayer(_TransformerLayer):
         return self.norm3(x + self._feed_forward(x))
 
 
+def _copies(layer: Module, num_layers: int, owner: str) -> ModuleList:
+    """num_layers deep copies of layer (each with its own weights), the layers of a stack."""
+    return ModuleList([copy.deepcopy(layer) for _ in range(positive_int(owner, "num_layers", num_layers))])
+
+
 class TransformerEncoder(Module):
     """num_layers copies of an encoder layer applied in turn, then an optional final norm."""
 
     def __init__(
         self, encoder_layer: Module, num_layers: int, norm: Module | None = None, **_ignored: Any
     ) -> None:
-        self.layers = ModuleList(
-            [
-                copy.deepcopy(encoder_layer)
-                for _ in range(positive_int("TransformerEncoder", "num_layers", num_layers))
-            ]
-        )
-        self.num_layers = num_layers
-        self.norm = norm
+        self.layers = _copies(encoder_layer, num_layers, "TransformerEncoder")
+        self.num_layers, self.norm = num_layers, norm
 
     def forward(
         self, src: Any, mask: Any = None, src_key_padding_mask: Any = None, is_causal: bool | None = None
@@ -369,14 +334,8 @@ class TransformerDecoder(Module):
     """num_layers copies of a decoder layer applied in turn, then an optional final norm."""
 
     def __init__(self, decoder_layer: Module, num_layers: int, norm: Module | None = None) -> None:
-        self.layers = ModuleList(
-            [
-                copy.deepcopy(decoder_layer)
-                for _ in range(positive_int("TransformerDecoder", "num_layers", num_layers))
-            ]
-        )
-        self.num_layers = num_layers
-        self.norm = norm
+        self.layers = _copies(decoder_layer, num_layers, "TransformerDecoder")
+        self.num_layers, self.norm = num_layers, norm
 
     def forward(
         self,
