@@ -64,8 +64,30 @@ def scipy_special() -> Any:
     return special
 
 
-_python_erf = np.frompyfunc(math.erf, 1, 1)
-_python_erfc = np.frompyfunc(math.erfc, 1, 1)
+def elementwise(scalar_function: Callable[[float], float]) -> Callable[[np.ndarray], np.ndarray]:
+    """A function of one float applied to every element of a float64 array (the fallbacks' way)."""
+    ufunc = np.frompyfunc(scalar_function, 1, 1)
+    return lambda x: np.asarray(ufunc(x), dtype=np.float64)
+
+
+def float_like(result: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """A result in x's floating dtype (float64 for an integer x)."""
+    return np.asarray(result, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+
+
+def scipy_or(
+    name: str, fallback: Callable[..., np.ndarray], x: Any, use_scipy: bool, *args: Any
+) -> np.ndarray:
+    """scipy.special's `name`(*args, x) when SciPy is installed and use_scipy, else fallback(*args, x
+    in float64): the one way every array routine here runs; the result in x's floating dtype."""
+    x = np.asarray(x)
+    if use_scipy and scipy_special() is not None:
+        return float_like(getattr(scipy_special(), name)(*args, x), x)
+    return float_like(fallback(*args, x.astype(np.float64, copy=False)), x)
+
+
+_python_erf = elementwise(math.erf)
+_python_erfc = elementwise(math.erfc)
 _STANDARD_NORMAL = NormalDist()
 
 
@@ -89,41 +111,7 @@ def _inverse_erf_scalar(y: float) -> float:
     return math.copysign(x, y)
 
 
-_python_erfinv = np.frompyfunc(_inverse_erf_scalar, 1, 1)
-
-
-def _keep_float(result: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.asarray(result, dtype=x.dtype)
-
-
-def erf(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
-    """erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt, in x's (floating) dtype."""
-    if _is_tensor(x):
-        return _autograd().erf(x)
-    x = np.asarray(x)
-    if use_scipy and scipy_special() is not None:
-        return _keep_float(scipy_special().erf(x), x)
-    return _keep_float(np.asarray(_python_erf(x.astype(np.float64)), dtype=np.float64), x)
-
-
-def erfc(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
-    """erfc(x) = 1 − erf(x), computed directly so that it keeps its digits for large x."""
-    if _is_tensor(x):
-        return _autograd().erfc(x)
-    x = np.asarray(x)
-    if use_scipy and scipy_special() is not None:
-        return _keep_float(scipy_special().erfc(x), x)
-    return _keep_float(np.asarray(_python_erfc(x.astype(np.float64)), dtype=np.float64), x)
-
-
-def erfinv(y: np.ndarray, use_scipy: bool = True) -> np.ndarray:
-    """The inverse of erf on (−1, 1): erf(erfinv(y)) = y; ±inf at ±1, NaN outside [−1, 1]."""
-    if _is_tensor(y):
-        return _autograd().erfinv(y)
-    y = np.asarray(y)
-    if use_scipy and scipy_special() is not None:
-        return _keep_float(scipy_special().erfinv(y), y)
-    return _keep_float(np.asarray(_python_erfinv(y.astype(np.float64)), dtype=np.float64), y)
+_python_erfinv = elementwise(_inverse_erf_scalar)
 
 
 # ----- torch.special: the functions above on Tensors too, and the rest of its common names ----------------
@@ -151,7 +139,7 @@ def _ops_special() -> Any:
 
 
 def _array_or_tensor(
-    name: str, array_routine: Callable[..., np.ndarray], tensor_op: Callable[[], Any]
+    name: str, array_routine: Callable[..., np.ndarray], tensor_op: Callable[[], Any], doc: str | None = None
 ) -> Any:
     """A function of deepstep.special: the array routine for arrays, the Tensor op for Tensors."""
 
@@ -159,8 +147,29 @@ def _array_or_tensor(
         return tensor_op()(x) if _is_tensor(x) else array_routine(x, use_scipy)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = array_routine.__doc__
+    function.__doc__ = doc or array_routine.__doc__
     return function
+
+
+def _error_function(name: str, fallback: Callable[[np.ndarray], np.ndarray], doc: str) -> Any:
+    """erf, erfc or erfinv: SciPy's routine (or the standard library's, element by element) on
+    arrays, in x's floating dtype; autograd's op on Tensors."""
+
+    def array_routine(x: Any, use_scipy: bool = True) -> np.ndarray:
+        return scipy_or(name, fallback, x, use_scipy)
+
+    return _array_or_tensor(name, array_routine, lambda: getattr(_autograd(), name), doc)
+
+
+erf = _error_function("erf", _python_erf, "erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt, in x's floating dtype.")
+erfc = _error_function(
+    "erfc", _python_erfc, "erfc(x) = 1 − erf(x), computed directly so that it keeps its digits for large x."
+)
+erfinv = _error_function(
+    "erfinv",
+    _python_erfinv,
+    "The inverse of erf on (−1, 1): erf(erfinv(y)) = y; ±inf at ±1, NaN outside [−1, 1].",
+)
 
 
 def _on_tensors(name: str, tensor_op: Callable[[], Any], doc: str) -> Any:

@@ -20,26 +20,13 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .special import _python_erfc, scipy_special
+from .special import _python_erfc, elementwise, float_like, scipy_or
 
 __all__ = ["digamma", "erfcx", "gammaln", "i0", "i1", "log_ndtr", "ndtri", "polygamma"]
 
 # Bernoulli numbers B₂, B₄, …, B₁₆ for the asymptotic series
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
 _SHIFT = 10  # the recurrence moves x up to at least this, where the series are exact in double precision
-
-
-def _float64(x: np.ndarray) -> np.ndarray:
-    return x.astype(np.float64) if x.dtype.kind in "biu" else x.astype(np.float64, copy=False)
-
-
-def _like(result: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    return np.asarray(result, dtype=dtype)
-
-
-def _use_scipy(use_scipy: bool) -> bool:
-    return use_scipy and scipy_special() is not None
 
 
 # ----- the gamma family ---------------------------------------------------------------------------
@@ -50,17 +37,14 @@ def _lgamma_scalar(v: float) -> float:
         return math.inf
 
 
-_python_lgamma = np.frompyfunc(_lgamma_scalar, 1, 1)
+_python_lgamma = elementwise(_lgamma_scalar)
 
 
 def gammaln(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """ln |Γ(x)|: inf at the poles 0, −1, −2, … and at ±inf."""
     x = np.asarray(x)
-    if _use_scipy(use_scipy):
-        out = scipy_special().gammaln(x)
-    else:
-        out = np.asarray(_python_lgamma(_float64(x)), dtype=np.float64)
-    return _like(np.where(np.isneginf(x), np.inf, out), x)
+    out = scipy_or("gammaln", _python_lgamma, x, use_scipy)
+    return float_like(np.where(np.isneginf(x), np.inf, out), x)
 
 
 def _digamma_fallback(x: np.ndarray) -> np.ndarray:
@@ -121,19 +105,16 @@ def digamma(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
 
 def polygamma(n: int, x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """ψ⁽ⁿ⁾(x) = dⁿψ(x)/dxⁿ, the (n + 1)-th derivative of ln Γ (n ≥ 0)."""
-    x = np.asarray(x)
-    if _use_scipy(use_scipy):
-        out = scipy_special().psi(x) if n == 0 else scipy_special().polygamma(n, x)
-    else:
-        out = _digamma_fallback(_float64(x)) if n == 0 else _polygamma_fallback(n, _float64(x))
-    return _like(out, x)
+    if n == 0:
+        return scipy_or("psi", _digamma_fallback, x, use_scipy)
+    return scipy_or("polygamma", _polygamma_fallback, x, use_scipy, n)
 
 
 # ----- the modified Bessel functions ------------------------------------------------------------------
 def i0(x: np.ndarray) -> np.ndarray:
     """I₀(x) = Σₖ (x/2)²ᵏ/(k!)², the modified Bessel function of order 0 (numpy.i0)."""
     x = np.asarray(x)
-    return _like(np.i0(_float64(x)), x)
+    return float_like(np.i0(x.astype(np.float64, copy=False)), x)
 
 
 def _i1_fallback(x: np.ndarray) -> np.ndarray:
@@ -155,10 +136,7 @@ def _i1_fallback(x: np.ndarray) -> np.ndarray:
 
 def i1(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """I₁(x) = Σₖ (x/2)²ᵏ⁺¹/(k!(k + 1)!) = I₀′(x), the modified Bessel function of order 1."""
-    x = np.asarray(x)
-    if _use_scipy(use_scipy):
-        return _like(scipy_special().i1(x), x)
-    return _like(_i1_fallback(_float64(x)), x)
+    return scipy_or("i1", _i1_fallback, x, use_scipy)
 
 
 # ----- the normal distribution ---------------------------------------------------------------------------
@@ -173,31 +151,21 @@ def _ndtri_scalar(p: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(p)
 
 
-_python_ndtri = np.frompyfunc(_ndtri_scalar, 1, 1)
+_python_ndtri = elementwise(_ndtri_scalar)
 
 
 def ndtri(p: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """Φ⁻¹(p), the standard normal quantile: Φ(ndtri(p)) = p; ±inf at 1 and 0, NaN outside [0, 1]."""
-    p = np.asarray(p)
-    if _use_scipy(use_scipy):
-        return _like(scipy_special().ndtri(p), p)
-    return _like(np.asarray(_python_ndtri(_float64(p)), dtype=np.float64), p)
+    return scipy_or("ndtri", _python_ndtri, p, use_scipy)
 
 
-def _erfc64(x: np.ndarray) -> np.ndarray:
-    return np.asarray(_python_erfc(x), dtype=np.float64)
-
-
-def log_ndtr(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
-    """ln Φ(x), finite far into the left tail (where Φ itself underflows)."""
-    x = np.asarray(x)
-    if _use_scipy(use_scipy):
-        return _like(scipy_special().log_ndtr(x), x)
-    v = _float64(x)
+def _log_ndtr_fallback(v: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         # ln Φ(x) = ln(½ erfc(−x/√2)), or ln(1 − ½ erfc(x/√2)) for x > 0, where Φ(x) is near 1
         direct = np.where(
-            v > 0, np.log1p(-0.5 * _erfc64(v / math.sqrt(2))), np.log(0.5 * _erfc64(-v / math.sqrt(2)))
+            v > 0,
+            np.log1p(-0.5 * _python_erfc(v / math.sqrt(2))),
+            np.log(0.5 * _python_erfc(-v / math.sqrt(2))),
         )
         # ln Φ(x) ~ −x²/2 − ln(−x) − ½ ln 2π + ln(1 − 1/x² + 3/x⁴ − 15/x⁶ + 105/x⁸)
         z = 1 / (v * v)
@@ -207,17 +175,22 @@ def log_ndtr(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
             - 0.5 * math.log(2 * math.pi)
             + np.log1p(z * (-1 + z * (3 + z * (-15 + 105 * z))))
         )
-        return _like(np.where(v < -35, tail, direct), x)
+        return np.where(v < -35, tail, direct)
+
+
+def log_ndtr(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
+    """ln Φ(x), finite far into the left tail (where Φ itself underflows)."""
+    return scipy_or("log_ndtr", _log_ndtr_fallback, x, use_scipy)
+
+
+def _erfcx_fallback(v: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        direct = np.exp(v * v) * _python_erfc(v)
+        z = 1 / (2 * v * v)  # e^(x²)erfc(x) ~ 1/(x√π)·(1 − z + 3z² − 15z³ + 105z⁴)
+        tail = (1 + z * (-1 + z * (3 + z * (-15 + 105 * z)))) / (v * math.sqrt(math.pi))
+        return np.where(v > 25, tail, direct)
 
 
 def erfcx(x: np.ndarray, use_scipy: bool = True) -> np.ndarray:
     """e^(x²)·erfc(x), which stays finite for large x (where erfc underflows): ~ 1/(x√π)."""
-    x = np.asarray(x)
-    if _use_scipy(use_scipy):
-        return _like(scipy_special().erfcx(x), x)
-    v = _float64(x)
-    with np.errstate(all="ignore"):
-        direct = np.exp(v * v) * _erfc64(v)
-        z = 1 / (2 * v * v)  # e^(x²)erfc(x) ~ 1/(x√π)·(1 − z + 3z² − 15z³ + 105z⁴)
-        tail = (1 + z * (-1 + z * (3 + z * (-15 + 105 * z)))) / (v * math.sqrt(math.pi))
-        return _like(np.where(v > 25, tail, direct), x)
+    return scipy_or("erfcx", _erfcx_fallback, x, use_scipy)

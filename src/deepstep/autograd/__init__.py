@@ -5,21 +5,9 @@ functions, exported here and from `deepstep`) and its `TENSOR_METHODS` (bound as
 of Tensor in tensor.py).
 """
 
-from . import (
-    creation,
-    ops_activation,
-    ops_elementwise,
-    ops_index,
-    ops_layout,
-    ops_linalg,
-    ops_logic,
-    ops_math,
-    ops_reduce,
-    ops_scan,
-    ops_shape,
-    ops_special,
-    random,
-)
+import importlib
+
+from . import creation, random
 from .creation import *  # noqa: F403
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -39,19 +27,21 @@ from .ops_special import *  # noqa: F403
 from .random import *  # noqa: F403
 from .tensor import Tensor
 
-OPS_MODULES = (
-    ops_activation,
-    ops_elementwise,
-    ops_index,
-    ops_layout,
-    ops_linalg,
-    ops_logic,
-    ops_math,
-    ops_reduce,
-    ops_scan,
-    ops_shape,
-    ops_special,
+# the families imported above (each exports its files' __all__: ops_reduce those of ops_order too)
+_FAMILIES = (
+    "activation",
+    "elementwise",
+    "index",
+    "layout",
+    "linalg",
+    "logic",
+    "math",
+    "reduce",
+    "scan",
+    "shape",
+    "special",
 )
+OPS_MODULES = tuple(importlib.import_module(f"{__name__}.ops_{family}") for family in _FAMILIES)
 
 __all__ = sorted(
     {

@@ -23,6 +23,7 @@ from .tensor import Tensor, as_array, data_of
 # function.py after tensor.py: tensor.py imports the op modules, which need function.py complete.
 from .function import Function
 from .grad_mode import no_grad
+from .pointwise import named
 
 __all__ = [
     "arange",
@@ -166,23 +167,44 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 # ----- filled with a constant -------------------------------------------------------------------
-def zeros(
-    *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    return leaf_tensor(np.zeros(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
+def _constant(name: str, fill: Any, fill_like: Any, what: str) -> tuple[Any, Any, Any]:
+    """The public trio of a fill: name(*shape) in the default float dtype, name_like(input) in
+    input's shape, dtype and memory layout, and Tensor.new_name(*size) in self's dtype."""
+
+    def filled(
+        *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        return leaf_tensor(fill(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
+
+    def filled_like(
+        input: Any,
+        dtype: Any = None,
+        *,
+        device: Any = None,
+        requires_grad: bool = False,
+        memory_format: Any = None,
+    ) -> Tensor:
+        return leaf_tensor(fill_like(data_of(input), dtype=dtype), requires_grad, device)
+
+    def new(
+        self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        return filled(*size, dtype=_dtype_or(dtype, self.dtype), device=device, requires_grad=requires_grad)
+
+    dtypes = ("the default float", "input's shape and input's", "self's")
+    docs = [f"A tensor of {what}, in {d} dtype unless dtype= is given." for d in dtypes]
+    return (
+        named(filled, name, docs[0]),
+        named(filled_like, name + "_like", docs[1]),
+        named(new, "new_" + name, docs[2]),
+    )
 
 
-def ones(
-    *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    return leaf_tensor(np.ones(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
-
-
-def empty(
-    *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    """A tensor whose values are whatever the memory held (fill it before reading)."""
-    return leaf_tensor(np.empty(_size(shape, size), _float_dtype(dtype)), requires_grad, device)
+zeros, zeros_like, new_zeros = _constant("zeros", np.zeros, np.zeros_like, "zeros")
+ones, ones_like, new_ones = _constant("ones", np.ones, np.ones_like, "ones")
+empty, empty_like, new_empty = _constant(
+    "empty", np.empty, np.empty_like, "whatever the memory held (fill it before reading)"
+)
 
 
 def full(
@@ -195,40 +217,6 @@ def full(
     if isinstance(value, complex) and dtype.kind != "c":
         raise DTypeError(f"a complex fill value cannot be converted to {dtype}")
     return leaf_tensor(np.full(_size((size,)), value, dtype), requires_grad, device)
-
-
-def zeros_like(
-    input: Any,
-    dtype: Any = None,
-    *,
-    device: Any = None,
-    requires_grad: bool = False,
-    memory_format: Any = None,
-) -> Tensor:
-    """Zeros of input's shape, in input's dtype unless another is given (and input's memory layout)."""
-    return leaf_tensor(np.zeros_like(data_of(input), dtype=dtype), requires_grad, device)
-
-
-def ones_like(
-    input: Any,
-    dtype: Any = None,
-    *,
-    device: Any = None,
-    requires_grad: bool = False,
-    memory_format: Any = None,
-) -> Tensor:
-    return leaf_tensor(np.ones_like(data_of(input), dtype=dtype), requires_grad, device)
-
-
-def empty_like(
-    input: Any,
-    dtype: Any = None,
-    *,
-    device: Any = None,
-    requires_grad: bool = False,
-    memory_format: Any = None,
-) -> Tensor:
-    return leaf_tensor(np.empty_like(data_of(input), dtype=dtype), requires_grad, device)
 
 
 def full_like(
@@ -245,24 +233,6 @@ def full_like(
 
 
 # Tensor.new_*: new tensors in self's dtype unless another is given (torch.Tensor.new_zeros…).
-def new_zeros(
-    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    return zeros(*size, dtype=_dtype_or(dtype, self.dtype), device=device, requires_grad=requires_grad)
-
-
-def new_ones(
-    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    return ones(*size, dtype=_dtype_or(dtype, self.dtype), device=device, requires_grad=requires_grad)
-
-
-def new_empty(
-    self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
-) -> Tensor:
-    return empty(*size, dtype=_dtype_or(dtype, self.dtype), device=device, requires_grad=requires_grad)
-
-
 def new_full(
     self: Tensor,
     size: Any,

@@ -3,14 +3,14 @@ negative dims counted from the end, and an IndexError for a dim out of range."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import DimError, ShapeError
 
-__all__ = ["Dims", "normalize_dim", "normalize_dims", "pick_dim", "pick_keepdim", "shape_arg"]
+__all__ = ["Dims", "normalize_dim", "normalize_dims", "numpy_dims", "pick_dim", "pick_keepdim", "shape_arg"]
 
 Dims = int | Sequence[int] | None
 
@@ -56,6 +56,26 @@ def pick_keepdim(keepdim: bool | None, keepdims: bool | None) -> bool:
     if keepdim is not None and keepdims is not None:
         raise TypeError("pass either keepdim or keepdims, not both")
     return bool(keepdim if keepdim is not None else keepdims)
+
+
+def numpy_dims(body: Callable[[Any, Any, bool], Any]) -> Callable[..., Any]:
+    """A reduction written as body(a, dim, keepdim), made public as
+    f(a, dim=None, keepdim=None, *, axis=None, keepdims=None): PyTorch's words or NumPy's."""
+
+    def reduction(
+        a: Any,
+        dim: Dims = None,
+        keepdim: bool | None = None,
+        *,
+        axis: Dims = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        return body(a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+
+    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(reduction, name, getattr(body, name))
+    reduction.__annotations__["return"] = body.__annotations__.get("return", "Any")
+    return reduction
 
 
 def shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:

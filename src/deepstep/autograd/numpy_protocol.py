@@ -319,24 +319,17 @@ def _stack(ops, arrays, axis=0):
     return ops.stack(list(arrays), axis)
 
 
-@_implements(np.vstack)
-def _vstack(ops, tup):
-    return ops.vstack(list(tup))
+def _joining(name: str) -> Callable[..., Any]:
+    """The handler of np.<name>(tup), which joins a sequence of arrays: deepstep's op of that name."""
+
+    def handler(ops, tup):
+        return getattr(ops, name)(list(tup))
+
+    return handler
 
 
-@_implements(np.hstack)
-def _hstack(ops, tup):
-    return ops.hstack(list(tup))
-
-
-@_implements(np.dstack)
-def _dstack(ops, tup):
-    return ops.dstack(list(tup))
-
-
-@_implements(np.column_stack)
-def _column_stack(ops, tup):
-    return ops.column_stack(list(tup))
+for _name in ("vstack", "hstack", "dstack", "column_stack"):
+    _implements(getattr(np, _name))(_joining(_name))
 
 
 @_implements(np.where)
@@ -516,14 +509,17 @@ def _nan_to_num(ops, x, nan=0.0, posinf=None, neginf=None):
 
 
 # New tensors shaped like one
-@_implements(np.zeros_like)
-def _zeros_like(ops, a, dtype=None):
-    return ops.zeros_like(a, dtype)
+def _constant_like(name: str) -> Callable[..., Any]:
+    """The handler of np.zeros_like or np.ones_like: deepstep's op of that name."""
+
+    def handler(ops, a, dtype=None):
+        return getattr(ops, name)(a, dtype)
+
+    return handler
 
 
-@_implements(np.ones_like)
-def _ones_like(ops, a, dtype=None):
-    return ops.ones_like(a, dtype)
+for _name in ("zeros_like", "ones_like"):
+    _implements(getattr(np, _name))(_constant_like(_name))
 
 
 @_implements(np.empty_like)

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import DTypeError, IndexRangeError, ShapeError, ValueRangeError
 from .dims import normalize_dim
 from .function import Function
-from .ops_linalg import _diagonal_index
+from .ops_diagonal import _diagonal_index
 from .ops_scatter import scatter_reduce, scatter_reduce_
 from .ops_shape import _along, _as_tensor, expand, reshape
 from .tensor import Tensor

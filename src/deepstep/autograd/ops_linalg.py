@@ -1,12 +1,12 @@
 """Linear algebra: einsum, the matrix products (mm, bmm, mv, dot, inner, outer, addmm, tensordot),
-the diagonal family (trace, diag, diagonal, diag_embed, tril, triu), and torch.norm (whose vector
-and matrix norms are deepstep.linalg's).
+and torch.norm (whose vector and matrix norms are deepstep.linalg's); the diagonal family (trace,
+diag, diagonal, diag_embed, tril, triu) from ops_diagonal and the decompositions from ops_matrix
+are exported and bound through this module.
 
 Einsum is the general rule: z = Σ over the summed letters of the product of the operands, and its
 gradient with respect to one operand is again an einsum, of ∂L/∂z with the other operands. The
 named products check their arguments as PyTorch does (a RuntimeError naming both shapes, operands
-of one dtype) and then run the matrix product `matmul`; diagonal and diag_embed are each other's
-adjoint, so each one's backward is the other.
+of one dtype) and then run the matrix product `matmul`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from .dims import normalize_dim
+from . import ops_diagonal
 from .function import Function
+from .ops_diagonal import *  # noqa: F403  (the diagonal family is exported and bound from here)
+from .ops_diagonal import tril_, triu_  # noqa: F401  (methods only)
 from .ops_elementwise import matmul
 from .ops_shape import _as_tensor, _distinct_dims, cast, permute, reshape
 from .tensor import Tensor
@@ -30,9 +32,6 @@ __all__ = [
     "addmm",
     "baddbmm",
     "bmm",
-    "diag",
-    "diag_embed",
-    "diagonal",
     "dot",
     "einsum",
     "ger",
@@ -42,19 +41,14 @@ __all__ = [
     "norm",
     "outer",
     "tensordot",
-    "trace",
-    "tril",
-    "triu",
     "vdot",
+    *ops_diagonal.__all__,
 ]
 
 TENSOR_METHODS = (
     "addmm",
     "baddbmm",
     "bmm",
-    "diag",
-    "diag_embed",
-    "diagonal",
     "dot",
     "ger",
     "inner",
@@ -62,13 +56,15 @@ TENSOR_METHODS = (
     "mv",
     "norm",
     "outer",
-    "trace",
-    "tril",
-    "tril_",
-    "triu",
-    "triu_",
     "vdot",
+    *ops_diagonal.TENSOR_METHODS,
 )
+
+
+def _product(name: str, a: Tensor, b: Tensor) -> Tensor:
+    """The matrix product of operands whose shapes were checked, once their dtypes are (one, not bool)."""
+    _same_dtype(name, a, b)
+    return matmul(a, b)
 
 
 def _same_dtype(name: str, *tensors: Tensor) -> None:
@@ -257,8 +253,7 @@ def mm(input: Any, mat2: Any) -> Tensor:
         raise ShapeError(
             f"mat1 and mat2 shapes cannot be multiplied ({_dims_text(a.shape)} and {_dims_text(b.shape)})"
         )
-    _same_dtype("mm", a, b)
-    return matmul(a, b)
+    return _product("mm", a, b)
 
 
 def bmm(input: Any, mat2: Any) -> Tensor:
@@ -271,8 +266,7 @@ def bmm(input: Any, mat2: Any) -> Tensor:
             f"Expected size for first two dimensions of batch2 tensor to be: {[a.shape[0], a.shape[2]]} "
             f"but got: {list(b.shape[:2])} (bmm of shapes {a.shape} and {b.shape})."
         )
-    _same_dtype("bmm", a, b)
-    return matmul(a, b)
+    return _product("bmm", a, b)
 
 
 def mv(input: Any, vec: Any) -> Tensor:
@@ -282,8 +276,7 @@ def mv(input: Any, vec: Any) -> Tensor:
         raise ShapeError(f"mv: vector + matrix @ vector expected, got shapes {a.shape} and {v.shape}")
     if a.shape[1] != v.shape[0]:
         raise ShapeError(f"size mismatch, got mat ({_dims_text(a.shape)}), vec ({v.shape[0]})")
-    _same_dtype("mv", a, v)
-    return matmul(a, v)
+    return _product("mv", a, v)
 
 
 def dot(input: Any, other: Any) -> Tensor:
@@ -296,8 +289,7 @@ def dot(input: Any, other: Any) -> Tensor:
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have the "
             f"same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively"
         )
-    _same_dtype("dot", a, b)
-    return matmul(a, b)
+    return _product("dot", a, b)
 
 
 vdot = dot  # the first operand conjugated: the same for real tensors, the only kind deepstep has
@@ -398,164 +390,6 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     left = reshape(permute(a, free_a + dims_a), (math.prod(rows), k))
     right = reshape(permute(b, dims_b + free_b), (k, math.prod(cols)))
     return reshape(matmul(left, right), rows + cols)
-
-
-# ----- the diagonal family ------------------------------------------------------------------------
-def _diagonal_index(n1: int, n2: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of the diagonal `offset` of an n1×n2 matrix (above the main one for offset > 0)."""
-    length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))
-    i = np.arange(length)
-    return i - min(offset, 0), i + max(offset, 0)
-
-
-def _embed(values: np.ndarray, shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> np.ndarray:
-    """Zeros of `shape` with `values` (its last dim running along the diagonal) on the diagonal
-    `offset` of the dims dim1, dim2: the adjoint of np.diagonal."""
-    out = np.zeros(shape, dtype=values.dtype)
-    moved = np.moveaxis(out, (dim1, dim2), (-2, -1))  # a view: writing into it fills out
-    rows, cols = _diagonal_index(moved.shape[-2], moved.shape[-1], offset)
-    moved[..., rows, cols] = values
-    return out
-
-
-class Diagonal(Function):
-    """z[…, i] = a[…, i, i + offset] over the dims dim1, dim2 (a read-only view, or a copy);
-    ∂L/∂a = zeros with ∂L/∂z written on that diagonal (diag_embed)."""
-
-    saved_inputs = ()
-    is_view = True
-
-    def __init__(self, offset: int, dim1: int, dim2: int, copy: bool = False) -> None:
-        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
-        self.is_view = not copy  # torch.diagonal is a view, torch.diag of a matrix a copy
-
-    def forward(self, a):
-        self.shape = a.shape
-        z = np.diagonal(a, self.offset, self.dim1, self.dim2)
-        return z if self.is_view else z.copy()
-
-    def backward(self, g):
-        return (_embed(g, self.shape, self.offset, self.dim1, self.dim2),)
-
-
-class DiagEmbed(Function):
-    """z = zeros with a's last dim written on the diagonal `offset` of the new dims dim1, dim2;
-    ∂L/∂a = the diagonal of ∂L/∂z."""
-
-    saved_inputs = ()
-
-    def __init__(self, offset: int, dim1: int, dim2: int) -> None:
-        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
-
-    def forward(self, a):
-        n = a.shape[-1] + abs(self.offset)
-        shape = list(a.shape[:-1])
-        for d in sorted((self.dim1, self.dim2)):
-            shape.insert(d, n)
-        return _embed(a, tuple(shape), self.offset, self.dim1, self.dim2)
-
-    def backward(self, g):
-        return (np.diagonal(g, self.offset, self.dim1, self.dim2),)
-
-
-class Trace(Function):
-    """z = Σᵢ aᵢᵢ;   ∂z/∂a = the identity (rectangular for a rectangular a)."""
-
-    saved_inputs = ()
-
-    def forward(self, a):
-        self.shape = a.shape
-        return np.trace(a, dtype=np.int64 if a.dtype.kind in "iu" else a.dtype)
-
-    def backward(self, g):
-        grad = np.zeros(self.shape, dtype=g.dtype)
-        np.fill_diagonal(grad, g)
-        return (grad,)
-
-
-class Triangle(Function):
-    """z = a with the elements above (tril) or below (triu) the diagonal k set to 0;
-    ∂L/∂a = ∂L/∂z with the same elements set to 0."""
-
-    saved_inputs = ()
-
-    def __init__(self, upper: bool, diagonal: int) -> None:
-        self.keep = np.triu if upper else np.tril
-        self.diagonal = diagonal
-
-    def forward(self, a):
-        return self.keep(a, self.diagonal)
-
-    def backward(self, g):
-        return (self.keep(g, self.diagonal),)
-
-
-def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal `offset` of the matrices spanned by dim1 and dim2, as a new last dim (a view)."""
-    a = _as_tensor(input)
-    d1, d2 = normalize_dim(dim1, a.ndim), normalize_dim(dim2, a.ndim)
-    if d1 == d2:
-        raise ShapeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return Diagonal(offset, d1, d2)(a)
-
-
-def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    """Matrices (in the new dims dim1, dim2) with the last dim of input on their diagonal `offset`."""
-    a = _as_tensor(input)
-    d1, d2 = normalize_dim(dim1, a.ndim + 1), normalize_dim(dim2, a.ndim + 1)
-    if d1 == d2:
-        raise ShapeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    if a.ndim == 0:
-        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)")
-    return DiagEmbed(offset, d1, d2)(a)
-
-
-def diag(input: Any, diagonal: int = 0) -> Tensor:
-    """torch.diag: a vector becomes a square matrix with it on the diagonal `diagonal`; a matrix
-    gives its diagonal `diagonal` as a vector."""
-    a = _as_tensor(input)
-    if a.ndim == 1:
-        return DiagEmbed(diagonal, 0, 1)(a)
-    if a.ndim == 2:
-        return Diagonal(diagonal, 0, 1, copy=True)(a)
-    raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {a.ndim}D")
-
-
-def trace(input: Any) -> Tensor:
-    """The sum of the main diagonal of a matrix (integers sum in int64)."""
-    a = _as_tensor(input)
-    if a.ndim != 2:
-        raise ShapeError(f"trace: expected a matrix, but got tensor with dim {a.ndim}")
-    if a.dtype == bool:
-        raise DTypeError("trace: not implemented for bool tensors")
-    return Trace()(a)
-
-
-def tril(input: Any, diagonal: int = 0) -> Tensor:
-    """The lower triangle: elements above the diagonal `diagonal` of the last two dims set to 0."""
-    return _triangle(input, False, diagonal)
-
-
-def triu(input: Any, diagonal: int = 0) -> Tensor:
-    """The upper triangle: elements below the diagonal `diagonal` of the last two dims set to 0."""
-    return _triangle(input, True, diagonal)
-
-
-def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
-    """tril written into self."""
-    return _triangle(self, False, diagonal, in_place=True)
-
-
-def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
-    """triu written into self."""
-    return _triangle(self, True, diagonal, in_place=True)
-
-
-def _triangle(input: Any, upper: bool, diagonal: int, in_place: bool = False) -> Tensor:
-    a = _as_tensor(input)
-    if a.ndim < 2:
-        raise ShapeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 dimensions")
-    return Triangle(upper, diagonal).inplace(a) if in_place else Triangle(upper, diagonal)(a)
 
 
 def norm(

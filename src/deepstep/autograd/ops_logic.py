@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import DTypeError, ShapeError, ValueRangeError
 from .dtypes import float_type, promote_arrays
 from .function import Function
-from .pointwise import data, operand_dtype, refuse, zero_grads
+from .pointwise import data, named, operand_dtype, refuse, zero_grads
 from .tensor import Tensor
 
 __all__ = [
@@ -108,60 +108,38 @@ class Flat(Function):
         return zero_grads(self, g)
 
 
-def _inplace(
-    ufunc: Callable[..., Any], name: str, input: Tensor, *others: Any, integral: bool = False
-) -> Tensor:
-    return Flat(ufunc, name, integral).inplace(input, *others)
+def _pair(
+    ufunc: np.ufunc, name: str, doc: str | None = None, *, integral: bool = False, kernel: str | None = None
+) -> tuple[Callable[..., Tensor], Callable[..., Tensor]]:
+    """The public function name(input, other), or name(input) for a one-operand ufunc, and its
+    in-place twin name_; errors name PyTorch's `kernel` (the name by default)."""
+    kernel = kernel or name
+    if ufunc.nin == 1:
+
+        def function(input: Any) -> Tensor:
+            return _apply(ufunc, kernel, input, integral=integral)
+
+        def inplace(input: Tensor) -> Tensor:
+            return Flat(ufunc, kernel, integral).inplace(input)
+
+    else:
+
+        def function(input: Any, other: Any) -> Tensor:
+            return _apply(ufunc, kernel, input, other, integral=integral)
+
+        def inplace(input: Tensor, other: Any) -> Tensor:
+            return Flat(ufunc, kernel, integral).inplace(input, other)
+
+    return named(function, name, doc), named(inplace, name + "_", doc)
 
 
 # ----- comparisons -------------------------------------------------------------------------
-def eq(input: Any, other: Any) -> Tensor:
-    """input == other elementwise (nan equals nothing)."""
-    return _apply(np.equal, "eq", input, other)
-
-
-def ne(input: Any, other: Any) -> Tensor:
-    return _apply(np.not_equal, "ne", input, other)
-
-
-def lt(input: Any, other: Any) -> Tensor:
-    return _apply(np.less, "lt", input, other)
-
-
-def le(input: Any, other: Any) -> Tensor:
-    return _apply(np.less_equal, "le", input, other)
-
-
-def gt(input: Any, other: Any) -> Tensor:
-    return _apply(np.greater, "gt", input, other)
-
-
-def ge(input: Any, other: Any) -> Tensor:
-    return _apply(np.greater_equal, "ge", input, other)
-
-
-def eq_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.equal, "eq", input, other)
-
-
-def ne_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.not_equal, "ne", input, other)
-
-
-def lt_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.less, "lt", input, other)
-
-
-def le_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.less_equal, "le", input, other)
-
-
-def gt_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.greater, "gt", input, other)
-
-
-def ge_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.greater_equal, "ge", input, other)
+eq, eq_ = _pair(np.equal, "eq", "input == other elementwise (nan equals nothing).")
+ne, ne_ = _pair(np.not_equal, "ne", "input ≠ other elementwise (nan differs from everything).")
+lt, lt_ = _pair(np.less, "lt", "input < other elementwise.")
+le, le_ = _pair(np.less_equal, "le", "input ≤ other elementwise.")
+gt, gt_ = _pair(np.greater, "gt", "input > other elementwise.")
+ge, ge_ = _pair(np.greater_equal, "ge", "input ≥ other elementwise.")
 
 
 def equal(input: Any, other: Any) -> bool:
@@ -252,89 +230,32 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, inve
 
 
 # ----- logic --------------------------------------------------------------------------------
-def logical_and(input: Any, other: Any) -> Tensor:
-    """Both nonzero (nan counts as nonzero)."""
-    return _apply(np.logical_and, "logical_and", input, other)
-
-
-def logical_or(input: Any, other: Any) -> Tensor:
-    return _apply(np.logical_or, "logical_or", input, other)
-
-
-def logical_xor(input: Any, other: Any) -> Tensor:
-    return _apply(np.logical_xor, "logical_xor", input, other)
-
-
-def logical_not(input: Any) -> Tensor:
-    return _apply(np.logical_not, "logical_not", input)
-
-
-def logical_and_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.logical_and, "logical_and", input, other)
-
-
-def logical_or_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.logical_or, "logical_or", input, other)
-
-
-def logical_xor_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.logical_xor, "logical_xor", input, other)
-
-
-def logical_not_(input: Tensor) -> Tensor:
-    return _inplace(np.logical_not, "logical_not", input)
+logical_and, logical_and_ = _pair(np.logical_and, "logical_and", "Both nonzero (nan counts as nonzero).")
+logical_or, logical_or_ = _pair(np.logical_or, "logical_or", "Either nonzero.")
+logical_xor, logical_xor_ = _pair(np.logical_xor, "logical_xor", "Exactly one of the two nonzero.")
+logical_not, logical_not_ = _pair(np.logical_not, "logical_not", "True where input is zero.")
 
 
 # ----- bits (integers and bools: on bools, and/or/xor/not are the logical ones) ------------------
-def bitwise_and(input: Any, other: Any) -> Tensor:
-    return _apply(np.bitwise_and, "bitwise_and", input, other, integral=True)
-
-
-def bitwise_or(input: Any, other: Any) -> Tensor:
-    return _apply(np.bitwise_or, "bitwise_or", input, other, integral=True)
-
-
-def bitwise_xor(input: Any, other: Any) -> Tensor:
-    return _apply(np.bitwise_xor, "bitwise_xor", input, other, integral=True)
-
-
-def bitwise_not(input: Any) -> Tensor:
-    return _apply(np.invert, "bitwise_not", input, integral=True)
-
-
-def bitwise_left_shift(input: Any, other: Any) -> Tensor:
+bitwise_and, bitwise_and_ = _pair(np.bitwise_and, "bitwise_and", "input & other, bit by bit.", integral=True)
+bitwise_or, bitwise_or_ = _pair(np.bitwise_or, "bitwise_or", "input | other, bit by bit.", integral=True)
+bitwise_xor, bitwise_xor_ = _pair(np.bitwise_xor, "bitwise_xor", "input ^ other, bit by bit.", integral=True)
+bitwise_not, bitwise_not_ = _pair(np.invert, "bitwise_not", "~input: every bit flipped.", integral=True)
+bitwise_left_shift, bitwise_left_shift_ = _pair(
+    np.left_shift,
+    "bitwise_left_shift",
     """input·2^other in input's integer dtype (bits shifted out are lost; a shift by the width or
-    more, or by a negative amount, gives 0), as PyTorch."""
-    return _apply(np.left_shift, "lshift", input, other, integral=True)
-
-
-def bitwise_right_shift(input: Any, other: Any) -> Tensor:
-    """⌊input / 2^other⌋, the sign bit copied in (a shift by the width or more gives 0 or −1)."""
-    return _apply(np.right_shift, "rshift", input, other, integral=True)
-
-
-def bitwise_and_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.bitwise_and, "bitwise_and", input, other, integral=True)
-
-
-def bitwise_or_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.bitwise_or, "bitwise_or", input, other, integral=True)
-
-
-def bitwise_xor_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.bitwise_xor, "bitwise_xor", input, other, integral=True)
-
-
-def bitwise_not_(input: Tensor) -> Tensor:
-    return _inplace(np.invert, "bitwise_not", input, integral=True)
-
-
-def bitwise_left_shift_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.left_shift, "lshift", input, other, integral=True)
-
-
-def bitwise_right_shift_(input: Tensor, other: Any) -> Tensor:
-    return _inplace(np.right_shift, "rshift", input, other, integral=True)
+    more, or by a negative amount, gives 0), as PyTorch.""",
+    integral=True,
+    kernel="lshift",
+)
+bitwise_right_shift, bitwise_right_shift_ = _pair(
+    np.right_shift,
+    "bitwise_right_shift",
+    "⌊input / 2^other⌋, the sign bit copied in (a shift by the width or more gives 0 or −1).",
+    integral=True,
+    kernel="rshift",
+)
 
 
 # ----- PyTorch's other spellings and the operators ----------------------------------------------
@@ -361,24 +282,20 @@ __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
 __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
 
 
-def __rand__(self: Tensor, other: Any) -> Tensor:
-    return bitwise_and(other, self)
+def _reflected(function: Callable[[Any, Any], Tensor], name: str) -> Callable[[Tensor, Any], Tensor]:
+    """The operator Python calls on the right operand (`2 & t` is t.__rand__(2)): function(other, self)."""
+
+    def dunder(self: Tensor, other: Any) -> Tensor:
+        return function(other, self)
+
+    return named(dunder, name, None)
 
 
-def __ror__(self: Tensor, other: Any) -> Tensor:
-    return bitwise_or(other, self)
-
-
-def __rxor__(self: Tensor, other: Any) -> Tensor:
-    return bitwise_xor(other, self)
-
-
-def __rlshift__(self: Tensor, other: Any) -> Tensor:
-    return bitwise_left_shift(other, self)
-
-
-def __rrshift__(self: Tensor, other: Any) -> Tensor:
-    return bitwise_right_shift(other, self)
+__rand__ = _reflected(bitwise_and, "__rand__")
+__ror__ = _reflected(bitwise_or, "__ror__")
+__rxor__ = _reflected(bitwise_xor, "__rxor__")
+__rlshift__ = _reflected(bitwise_left_shift, "__rlshift__")
+__rrshift__ = _reflected(bitwise_right_shift, "__rrshift__")
 
 
 def __invert__(self: Tensor) -> Tensor:

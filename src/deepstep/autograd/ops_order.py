@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DimError, DTypeError, ShapeError
-from .dims import Dims, normalize_dim, pick_dim, pick_keepdim
+from .dims import Dims, normalize_dim, numpy_dims
 from .ops_elementwise import maximum, minimum
 from .reduction import MinMax, Reduction, Selection, ValuesIndices, check_nonempty
 from .tensor import Tensor, as_array
@@ -134,13 +134,18 @@ class Extreme(Reduction):
         return (self.kept(g) * share,)
 
 
-# ----- the public functions (also bound as Tensor methods) ---------------------------------
+# ----- the public functions (also bound as Tensor methods; NumPy's axis/keepdims through numpy_dims) ----
 def _one_dim(name: str, dim: Any, instead: str) -> None:
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{name}(): dim must be an int{instead}, got {type(dim).__name__}")
 
 
-def _extreme(name: str, pick: Any, rule: Rule, a: Any, dim: Any, keepdim: bool) -> Tensor | ValuesIndices:
+def _extreme(
+    name: str, pick: Any, rule: Rule, elementwise: Any, a: Any, dim: Any, keepdim: bool
+) -> Tensor | ValuesIndices:
+    """max or min: of all elements, (values, indices) along one dim, or elementwise with a tensor."""
+    if isinstance(dim, (Tensor, np.ndarray)):
+        return elementwise(a, dim)
     if dim is None:
         if keepdim:
             raise TypeError(f"{name}(): keepdim needs a dim")
@@ -149,47 +154,29 @@ def _extreme(name: str, pick: Any, rule: Rule, a: Any, dim: Any, keepdim: bool) 
     return OrderStatistic(name, rule, dim, keepdim)(a)
 
 
-def max(
-    a: Any,
-    dim: Any = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor | ValuesIndices:
+@numpy_dims
+def max(a: Any, dim: Any, keepdim: bool) -> Tensor | ValuesIndices:
     """max(a): the largest element, its gradient shared among ties; max(a, dim): (values, indices) of
     the largest along dim, the gradient to those indices; max(a, b): the elementwise maximum(a, b)."""
-    if isinstance(dim, (Tensor, np.ndarray)):
-        return maximum(a, dim)
-    return _extreme("max", largest, first_max, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+    return _extreme("max", largest, first_max, maximum, a, dim, keepdim)
 
 
-def min(
-    a: Any,
-    dim: Any = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor | ValuesIndices:
+@numpy_dims
+def min(a: Any, dim: Any, keepdim: bool) -> Tensor | ValuesIndices:
     """min(a): the smallest element; min(a, dim): (values, indices); min(a, b): minimum(a, b)."""
-    if isinstance(dim, (Tensor, np.ndarray)):
-        return minimum(a, dim)
-    return _extreme("min", smallest, first_min, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+    return _extreme("min", smallest, first_min, minimum, a, dim, keepdim)
 
 
-def amax(
-    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
-) -> Tensor:
+@numpy_dims
+def amax(a: Any, dim: Dims, keepdim: bool) -> Tensor:
     """The largest value over `dim` (an int or a tuple; all by default), the gradient shared among ties."""
-    return Extreme("amax", largest, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))(a)
+    return Extreme("amax", largest, dim, keepdim)(a)
 
 
-def amin(
-    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
-) -> Tensor:
+@numpy_dims
+def amin(a: Any, dim: Dims, keepdim: bool) -> Tensor:
     """The smallest value over `dim` (an int or a tuple; all by default), the gradient shared among ties."""
-    return Extreme("amin", smallest, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))(a)
+    return Extreme("amin", smallest, dim, keepdim)(a)
 
 
 def aminmax(a: Any, *, dim: int | None = None, keepdim: bool = False) -> MinMax:
@@ -222,58 +209,34 @@ def _arg(name: str, rule: Rule, a: Any, dim: Any, keepdim: bool) -> Tensor:
     return Tensor((index if keepdim else np.squeeze(index, axis)).astype(np.int64, copy=False))
 
 
-def argmax(
-    a: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor:
+@numpy_dims
+def argmax(a: Any, dim: int | None, keepdim: bool) -> Tensor:
     """The index of the (first) largest element along `dim`, or in the flattened tensor (int64)."""
-    return _arg("argmax", first_max, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+    return _arg("argmax", first_max, a, dim, keepdim)
 
 
-def argmin(
-    a: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor:
+@numpy_dims
+def argmin(a: Any, dim: int | None, keepdim: bool) -> Tensor:
     """The index of the (first) smallest element along `dim`, or in the flattened tensor (int64)."""
-    return _arg("argmin", first_min, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+    return _arg("argmin", first_min, a, dim, keepdim)
 
 
-def median(
-    a: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor | ValuesIndices:
+def _median(name: str, of_all: Any, rule: Rule, a: Any, dim: Any, keepdim: bool) -> Tensor | ValuesIndices:
+    """median or nanmedian: of all elements (keepdim unused), or (values, indices) along one dim."""
+    if dim is None:
+        return Extreme(name, of_all, nan_ties=True, empty_ok=True)(a)
+    _one_dim(name, dim, "")
+    return OrderStatistic(name, rule, dim, keepdim)(a)
+
+
+@numpy_dims
+def median(a: Any, dim: int | None, keepdim: bool) -> Tensor | ValuesIndices:
     """median(a): the lower median of all elements (gradient shared among ties); median(a, dim):
     (values, indices) of the lower median along dim. NaN wherever a slice has a NaN."""
-    dim = pick_dim(axis, dim)
-    if dim is None:
-        return Extreme("median", median_of_all, nan_ties=True, empty_ok=True)(a)
-    _one_dim("median", dim, "")
-    return OrderStatistic("median", median_index, dim, pick_keepdim(keepdim, keepdims))(a)
+    return _median("median", median_of_all, median_index, a, dim, keepdim)
 
 
-def nanmedian(
-    a: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor | ValuesIndices:
+@numpy_dims
+def nanmedian(a: Any, dim: int | None, keepdim: bool) -> Tensor | ValuesIndices:
     """median that skips NaNs: NaN only for a slice of NaNs."""
-    dim = pick_dim(axis, dim)
-    if dim is None:
-        return Extreme("nanmedian", nanmedian_of_all, nan_ties=True, empty_ok=True)(a)
-    _one_dim("nanmedian", dim, "")
-    return OrderStatistic("nanmedian", nanmedian_index, dim, pick_keepdim(keepdim, keepdims))(a)
+    return _median("nanmedian", nanmedian_of_all, nanmedian_index, a, dim, keepdim)

@@ -19,9 +19,10 @@ import numpy as np
 from .. import stable
 from ..errors import DTypeError
 from . import ops_order
-from .dims import Dims, pick_dim, pick_keepdim
+from .dims import Dims, numpy_dims, pick_dim, pick_keepdim
 from .dtypes import float_input, float_type, to_dtype
 from .ops_order import *  # noqa: F403  (the order statistics are exported and bound from here)
+from .pointwise import named
 from .reduction import Reduction, reduced_dims
 from .tensor import Tensor, as_array
 
@@ -129,6 +130,11 @@ class Prod(Sum):
 
     saved_inputs = None
 
+    def __init__(self, dim: Dims, keepdim: bool, dtype: np.dtype | None = None) -> None:
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"prod(): dim must be an int or None, got {type(dim).__name__}")
+        super().__init__(dim, keepdim, dtype)
+
     def reduce(self, a):
         self.a = a
         dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
@@ -201,22 +207,43 @@ class LogSumExp(Reduction):
 
 
 # ----- the public functions (also bound as Tensor methods) ---------------------------------
-def _dtype(dtype: Any) -> np.dtype | None:
+def _dtype(name: str, dtype: Any) -> np.dtype | None:
     return None if dtype is None else to_dtype(dtype)
 
 
-def _reduce_to(op: Sum, a: Any) -> Tensor:
-    """Run a sum-like op; asked for an integer result (dtype=), it has nothing to differentiate."""
-    if op.dtype is not None and op.dtype.kind not in "fc" and isinstance(a, Tensor):
-        a = a.detach()
-    return op(a)
-
-
 def _float_dtype(name: str, dtype: Any) -> np.dtype | None:
-    dtype = _dtype(dtype)
+    dtype = _dtype(name, dtype)
     if dtype is not None and dtype.kind not in "fc":
         raise DTypeError(f"{name}(): dtype must be a floating-point or complex dtype, got {dtype}")
     return dtype
+
+
+def _sum_like(name: str, op: type[Sum], dtype_rule: Any, doc: str) -> Any:
+    """The public function of a sum-like op, with PyTorch's dim, keepdim and dtype (and NumPy's axis
+    and keepdims); asked for an integer result (dtype=), it has nothing to differentiate."""
+
+    def reduction(
+        a: Any,
+        dim: Dims = None,
+        keepdim: bool | None = None,
+        *,
+        dtype: Any = None,
+        axis: Dims = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        reduce = op(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), dtype_rule(name, dtype))
+        if reduce.dtype is not None and reduce.dtype.kind not in "fc" and isinstance(a, Tensor):
+            a = a.detach()
+        return reduce(a)
+
+    return named(reduction, name, doc)
+
+
+sum = _sum_like("sum", Sum, _dtype, "Σ over `dim` (all by default); integers and bools sum to int64.")
+nansum = _sum_like("nansum", NanSum, _dtype, "Σ over `dim` with NaNs counted as zero.")
+mean = _sum_like("mean", Mean, _float_dtype, "The average over `dim`; integers give the default float dtype.")
+nanmean = _sum_like("nanmean", NanMean, _float_dtype, "The mean of the values that are not NaN over `dim`.")
+prod = _sum_like("prod", Prod, _dtype, "Π over one dim (all by default); integers and bools give int64.")
 
 
 def _correction(unbiased: bool | None, correction: float | None, ddof: float | None) -> float:
@@ -229,145 +256,47 @@ def _correction(unbiased: bool | None, correction: float | None, ddof: float | N
     return given[0] if given else 1
 
 
-def sum(
-    a: Any,
-    dim: Dims = None,
-    keepdim: bool | None = None,
-    *,
-    dtype: Any = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """Σ over `dim` (all dims by default); integers and bools sum to int64, `dtype=` casts first."""
-    return _reduce_to(Sum(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _dtype(dtype)), a)
+def _spread_measure(name: str, op: type[Var], with_mean: bool, doc: str) -> Any:
+    """The public function of var or std (with_mean: var_mean or std_mean, which add the mean over
+    the same dims): PyTorch's dim, unbiased, keepdim and correction, NumPy's ddof, axis, keepdims."""
+
+    def measure(
+        a: Any,
+        dim: Dims = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
+        ddof: float | None = None,
+        axis: Dims = None,
+        keepdims: bool | None = None,
+    ) -> Tensor | tuple[Tensor, Tensor]:
+        if isinstance(dim, bool):  # var(False): PyTorch's positional `unbiased`
+            dim, unbiased = None, dim
+        spread = op(
+            pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _correction(unbiased, correction, ddof)
+        )
+        return (spread(a), Mean(spread.dim, spread.keepdim)(a)) if with_mean else spread(a)
+
+    return named(measure, name, doc)
 
 
-def nansum(
-    a: Any,
-    dim: Dims = None,
-    keepdim: bool | None = None,
-    *,
-    dtype: Any = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """Σ over `dim` with NaNs counted as zero."""
-    return _reduce_to(NanSum(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _dtype(dtype)), a)
-
-
-def mean(
-    a: Any,
-    dim: Dims = None,
-    keepdim: bool | None = None,
-    *,
-    dtype: Any = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """The average over `dim` (all dims by default); integers give the default float dtype."""
-    op = Mean(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _float_dtype("mean", dtype))
-    return op(a)
-
-
-def nanmean(
-    a: Any,
-    dim: Dims = None,
-    keepdim: bool | None = None,
-    *,
-    dtype: Any = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """The average of the values that are not NaN over `dim` (NaN where all are)."""
-    op = NanMean(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _float_dtype("nanmean", dtype))
-    return op(a)
-
-
-def prod(
-    a: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    dtype: Any = None,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """Π over one dim (all elements by default); integers and bools multiply in int64."""
-    dim = pick_dim(axis, dim)
-    if dim is not None and not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"prod(): dim must be an int or None, got {type(dim).__name__}")
-    return _reduce_to(Prod(dim, pick_keepdim(keepdim, keepdims), _dtype(dtype)), a)
-
-
-def var(
-    a: Any,
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool | None = None,
-    *,
-    correction: float | None = None,
-    ddof: float | None = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
+var = _spread_measure(
+    "var",
+    Var,
+    False,
     """The variance over `dim`, Σ(a − ā)²/(n − correction) with PyTorch's default correction=1
-    (`unbiased=False` or NumPy's `ddof=0` give the population variance)."""
-    if isinstance(dim, bool):  # var(False): PyTorch's positional `unbiased`
-        dim, unbiased = None, dim
-    op = Var(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _correction(unbiased, correction, ddof))
-    return op(a)
+    (`unbiased=False` or NumPy's `ddof=0` give the population variance).""",
+)
+std = _spread_measure("std", Std, False, "The standard deviation √var over `dim`; takes var's arguments.")
+var_mean = _spread_measure("var_mean", Var, True, "(var, mean) over the same dims; takes var's arguments.")
+std_mean = _spread_measure("std_mean", Std, True, "(std, mean) over the same dims; takes std's arguments.")
 
 
-def std(
-    a: Any,
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool | None = None,
-    *,
-    correction: float | None = None,
-    ddof: float | None = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """The standard deviation over `dim`: √var, with var's arguments (correction=1 by default)."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    op = Std(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims), _correction(unbiased, correction, ddof))
-    return op(a)
-
-
-def var_mean(a: Any, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
-    """(var, mean) over the same dims; takes var's arguments."""
-    variance = var(a, *args, **kwargs)
-    return variance, _mean_like_var(a, *args, **kwargs)
-
-
-def std_mean(a: Any, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]:
-    """(std, mean) over the same dims; takes std's arguments."""
-    deviation = std(a, *args, **kwargs)
-    return deviation, _mean_like_var(a, *args, **kwargs)
-
-
-def _mean_like_var(
-    a: Any,
-    dim: Dims = None,
-    unbiased: bool | None = None,
-    keepdim: bool | None = None,
-    *,
-    correction: float | None = None,
-    ddof: float | None = None,
-    axis: Dims = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """The mean that goes with var(a, …) or std(a, …) called with the same arguments."""
-    return mean(a, None if isinstance(dim, bool) else dim, keepdim, axis=axis, keepdims=keepdims)
-
-
-def logsumexp(
-    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
-) -> Tensor:
+@numpy_dims
+def logsumexp(a: Any, dim: Dims, keepdim: bool) -> Tensor:
     """ln Σ exp(a) over `dim` (all dims by default, where PyTorch requires one), computed stably."""
-    return LogSumExp(pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))(a)
+    return LogSumExp(dim, keepdim)(a)
 
 
 def count_nonzero(a: Any, dim: Dims = None, *, axis: Dims = None) -> Tensor:
@@ -383,15 +312,13 @@ def _truth(reduce: Any, a: Any, dim: Dims, keepdim: bool) -> Tensor:
     return Tensor(out.astype(np.uint8) if data.dtype == np.uint8 else out)  # uint8 stays uint8, as torch
 
 
-def any(
-    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
-) -> Tensor:
+@numpy_dims
+def any(a: Any, dim: Dims, keepdim: bool) -> Tensor:
     """Whether any element over `dim` is non-zero (bool; uint8 for uint8 input, as PyTorch)."""
-    return _truth(np.any, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+    return _truth(np.any, a, dim, keepdim)
 
 
-def all(
-    a: Any, dim: Dims = None, keepdim: bool | None = None, *, axis: Dims = None, keepdims: bool | None = None
-) -> Tensor:
+@numpy_dims
+def all(a: Any, dim: Dims, keepdim: bool) -> Tensor:
     """Whether every element over `dim` is non-zero (bool; uint8 for uint8 input, as PyTorch)."""
-    return _truth(np.all, a, pick_dim(axis, dim), pick_keepdim(keepdim, keepdims))
+    return _truth(np.all, a, dim, keepdim)

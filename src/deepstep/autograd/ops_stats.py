@@ -239,6 +239,16 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
     return x
 
 
+def _integrand(name: str, y: Any, x: Any, dx: Any, dim: int, both: str) -> tuple[Tensor, int, int, Any, bool]:
+    """y as a tensor, the dim d along which it is integrated, its length there, and the widths of the
+    intervals (with whether they were sampled, from x); `both` is the complaint when x and dx are given."""
+    y = _as_tensor(y)
+    if x is not None and dx is not None:
+        raise TypeError(both)
+    d = _dim(y, dim)
+    return (y, d, y.shape[d], *_spacing(name, y, x, dx, d))
+
+
 def _spacing(name: str, y: Tensor, x: Any, dx: Any, d: int) -> tuple[Any, bool]:
     """The widths x[i + 1] − x[i] of the intervals, broadcast against y's (or dx alone, when x is None)."""
     if x is None:
@@ -255,12 +265,8 @@ def _spacing(name: str, y: Tensor, x: Any, dx: Any, d: int) -> tuple[Any, bool]:
 def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """∫ y by the trapezoid rule along dim: Σᵢ (xᵢ₊₁ − xᵢ)(yᵢ + yᵢ₊₁)/2, or dx·(Σ y − (y₀ + yₙ)/2)
     for equal spacing dx (1 by default)."""
-    y = _as_tensor(y)
-    if x is not None and dx is not None:
-        raise TypeError("trapezoid() received an invalid combination of arguments: pass x or dx, not both")
-    d = _dim(y, dim)
-    width, sampled = _spacing("trapezoid", y, x, dx, d)
-    n = y.shape[d]
+    both = "trapezoid() received an invalid combination of arguments: pass x or dx, not both"
+    y, d, n, width, sampled = _integrand("trapezoid", y, x, dx, dim, both)
     if n == 0:  # no interval: zeros, out of the graph as in PyTorch
         return Tensor(np.zeros(y.shape[:d] + y.shape[d + 1 :], dtype=float_type(y.dtype)))
     if sampled:
@@ -278,12 +284,8 @@ def trapz(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
 def cumulative_trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
     """The running trapezoid-rule integral along dim (one element fewer): the cumulative sum of
     (xᵢ₊₁ − xᵢ)(yᵢ + yᵢ₊₁)/2."""
-    y = _as_tensor(y)
-    if x is not None and dx is not None:
-        raise TypeError("cumulative_trapezoid(): pass x or dx, not both")
-    d = _dim(y, dim)
-    width, sampled = _spacing("cumulative_trapezoid", y, x, dx, d)
-    n = y.shape[d]
+    both = "cumulative_trapezoid(): pass x or dx, not both"
+    y, d, n, width, sampled = _integrand("cumulative_trapezoid", y, x, dx, dim, both)
     if n == 0:
         return cast(y, float_type(y.dtype))
     pairs = narrow(y, d, 1, n - 1) + narrow(y, d, 0, n - 1)

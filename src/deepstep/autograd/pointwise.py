@@ -1,13 +1,14 @@
 """What the elementwise families (ops_elementwise, ops_binary, ops_math, ops_logic) share: the
 errors PyTorch raises there beyond deepstep.errors', the quiet IEEE arithmetic of their edges,
-the base of binary ops, operand dtypes, and the maker of a function's public pair (`tan`, `tan_`).
+the base of binary ops, operand dtypes, the maker of a function's public pair (`tan`, `tan_`), and
+`named`, which every factory of public functions uses.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from .function import Function
 from .tensor import Tensor
 
 __all__: list[str] = []
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def refuse(op: str, dtype: np.dtype) -> DTypeNotImplementedError:
@@ -93,6 +96,13 @@ class Binary(Function):
         return ShapeError(f"cannot apply '{self.symbol}' to shapes {shapes}: {error}")
 
 
+def named(function: F, name: str, doc: str | None) -> F:
+    """A function made by a factory, given its public name (PyTorch's) and docstring."""
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
 def public_pair(op: Callable[[], Function], name: str) -> tuple[Callable[..., Tensor], Callable[..., Tensor]]:
     """The public function z = op(input) of an op without options, and its in-place twin
     input ← op(input), named after PyTorch's and documented by the op's formula."""
@@ -103,7 +113,4 @@ def public_pair(op: Callable[[], Function], name: str) -> tuple[Callable[..., Te
     def inplace(input: Tensor) -> Tensor:
         return op().inplace(input)
 
-    for f, f_name in ((function, name), (inplace, name + "_")):
-        f.__name__ = f.__qualname__ = f_name
-        f.__doc__ = op.__doc__
-    return function, inplace
+    return named(function, name, op.__doc__), named(inplace, name + "_", op.__doc__)

@@ -23,6 +23,7 @@ from .tensor import Tensor, data_of
 # isort: split
 # function.py after tensor.py: tensor.py imports the op modules, which need function.py complete.
 from .function import Function
+from .pointwise import named
 
 __all__ = [
     "bernoulli",
@@ -82,68 +83,52 @@ def _check_probabilities(p: np.ndarray) -> None:
 
 
 # ----- uniform and normal -----------------------------------------------------------------------
-def rand(
-    *shape: Any,
-    size: Any = None,
-    generator: np.random.Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    seed: Seed = None,
-) -> Tensor:
-    """Samples of U[0, 1) (the default float dtype)."""
-    rng = backend.pick_generator(seed, generator)
-    data = _uniform(rng, _shape(shape, size), _float_dtype(dtype, "rand"))
-    return leaf_tensor(data, requires_grad, device)
+def _sampler(name: str, draw: Any, doc: str, doc_like: str) -> tuple[Any, Any]:
+    """The public pair of a sampler of floats: name(*shape) in the default float dtype, and
+    name_like(input) in input's shape and (floating) dtype."""
+
+    def sample(
+        *shape: Any,
+        size: Any = None,
+        generator: np.random.Generator | None = None,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        seed: Seed = None,
+    ) -> Tensor:
+        rng = backend.pick_generator(seed, generator)
+        return leaf_tensor(draw(rng, _shape(shape, size), _float_dtype(dtype, name)), requires_grad, device)
+
+    def sample_like(
+        input: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+        generator: np.random.Generator | None = None,
+        seed: Seed = None,
+        memory_format: Any = None,
+    ) -> Tensor:
+        data = data_of(input)
+        rng = backend.pick_generator(seed, generator)
+        dtype = _float_dtype(data.dtype if dtype is None else dtype, name + "_like")
+        return leaf_tensor(draw(rng, data.shape, dtype), requires_grad, device)
+
+    return named(sample, name, doc), named(sample_like, name + "_like", doc_like)
 
 
-def randn(
-    *shape: Any,
-    size: Any = None,
-    generator: np.random.Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    seed: Seed = None,
-) -> Tensor:
-    """Samples of N(0, 1) (the default float dtype)."""
-    rng = backend.pick_generator(seed, generator)
-    data = _standard_normal(rng, _shape(shape, size), _float_dtype(dtype, "randn"))
-    return leaf_tensor(data, requires_grad, device)
-
-
-def rand_like(
-    input: Any,
-    *,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    generator: np.random.Generator | None = None,
-    seed: Seed = None,
-    memory_format: Any = None,
-) -> Tensor:
-    """U[0, 1) samples in input's shape and dtype (a floating one)."""
-    data = data_of(input)
-    rng = backend.pick_generator(seed, generator)
-    dtype = _float_dtype(data.dtype if dtype is None else dtype, "rand_like")
-    return leaf_tensor(_uniform(rng, data.shape, dtype), requires_grad, device)
-
-
-def randn_like(
-    input: Any,
-    *,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-    generator: np.random.Generator | None = None,
-    seed: Seed = None,
-    memory_format: Any = None,
-) -> Tensor:
-    """N(0, 1) samples in input's shape and dtype (a floating one)."""
-    data = data_of(input)
-    rng = backend.pick_generator(seed, generator)
-    dtype = _float_dtype(data.dtype if dtype is None else dtype, "randn_like")
-    return leaf_tensor(_standard_normal(rng, data.shape, dtype), requires_grad, device)
+rand, rand_like = _sampler(
+    "rand",
+    _uniform,
+    "Samples of U[0, 1) (the default float dtype).",
+    "U[0, 1) samples in input's shape and dtype.",
+)
+randn, randn_like = _sampler(
+    "randn",
+    _standard_normal,
+    "Samples of N(0, 1) (the default float dtype).",
+    "N(0, 1) samples in input's shape and dtype.",
+)
 
 
 def normal(
