@@ -93,6 +93,23 @@ def test_attention_dropout_keeps_the_expectation_and_is_reproducible():
     )
 
 
+@pytest.mark.parametrize("dropout_p", [0.0, 0.3])
+def test_packed_attention_is_attention_on_the_three_views(dropout_p):
+    """packed_attention(qkv) = scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]): the same values
+    and the same gradient (with dropout, for the same seed), bit for bit."""
+    data = np.random.default_rng(3).standard_normal((3, 2, 2, 6, 4))
+    g = np.random.default_rng(4).standard_normal((2, 2, 6, 4))
+    packed, views = ds.tensor(data, requires_grad=True), ds.tensor(data, requires_grad=True)
+    out = F.packed_attention(packed, dropout_p, is_causal=True, seed=7)
+    reference = F.scaled_dot_product_attention(views[0], views[1], views[2], None, dropout_p, True, seed=7)
+    out.backward(ds.tensor(g))
+    reference.backward(ds.tensor(g))
+    np.testing.assert_array_equal(out.data, reference.data)
+    np.testing.assert_array_equal(packed.grad.data, views.grad.data)
+    with pytest.raises(ValueError, match=r"\(3, …, L, E\)"):
+        F.packed_attention(ds.zeros(2, 5, 4))
+
+
 CONFIGS = list(itertools.product([False, True], [None, "bool", "float"], [False, True]))
 
 

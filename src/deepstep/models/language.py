@@ -152,9 +152,8 @@ class CausalSelfAttention(nn.Module):
         return shape.permute(qkv, 2, 0, 3, 1, 4)
 
     def forward(self, x: Tensor) -> Tensor:
-        qkv = self.heads(x)
-        y = F.scaled_dot_product_attention(
-            qkv[0], qkv[1], qkv[2], dropout_p=self.dropout if self.training else 0.0, is_causal=True
+        y = F.packed_attention(
+            self.heads(x), dropout_p=self.dropout if self.training else 0.0, is_causal=True
         )
         y = shape.reshape(shape.permute(y, 0, 2, 1, 3), *x.shape)
         return self.resid_dropout(self.c_proj(y))

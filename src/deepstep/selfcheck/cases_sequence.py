@@ -93,6 +93,20 @@ CASES: tuple[OpCase, ...] = (
         torch=lambda t, q, k, v: t.nn.functional.scaled_dot_product_attention(q, k, v),
     ),
     OpCase(
+        "packed_attention_causal",
+        lambda qkv: F.packed_attention(qkv, is_causal=True, scale=0.4),
+        ((3, 2, 3, 5, 4),),
+        torch=lambda t, qkv: t.nn.functional.scaled_dot_product_attention(
+            qkv[0], qkv[1], qkv[2], is_causal=True, scale=0.4
+        ),
+    ),
+    OpCase(
+        "packed_attention",
+        F.packed_attention,
+        ((3, 4, 6),),
+        torch=lambda t, qkv: t.nn.functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2]),
+    ),
+    OpCase(
         "scaled_dot_product_attention_causal_broadcast",
         lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3),
         ((2, 3, 4, 6), (1, 3, 4, 6), (2, 1, 4, 2)),
