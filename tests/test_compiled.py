@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -170,6 +171,25 @@ def test_compiled_gelu_holds_to_the_exact_erf_in_float32():
     exact = x * exact_cdf
     assert np.all(np.abs(out - exact) <= 1e-6 * np.abs(exact) + 2e-7 * np.abs(x))  # x·(Φ's error)
     np.testing.assert_array_equal(out[x <= -6], 0.0)  # Φ rounds to 0 far in the tail, as float32 erf does
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_gelu_backward_holds_to_the_formula_in_float32(monkeypatch, compiled):
+    """∂GELU/∂x = Φ(x) + x·φ(x): the compiled three passes and the NumPy formula, against float64."""
+    if compiled and not compiled_available():
+        pytest.skip("numba not installed")
+    if not compiled:
+        numpy_paths(monkeypatch)
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.standard_normal(4_000) * 3, [0.0, -0.0, -1e4, 1e4, -5.7, 5.7]]).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    t = ds.tensor(x.reshape(2, -1), requires_grad=True)
+    F.gelu(t).backward(ds.tensor(g.reshape(2, -1)))
+    x64 = x.astype(np.float64)
+    cdf = 0.5 * (1 + np.vectorize(math.erf)(x64 / math.sqrt(2)))
+    expected = g * (cdf + x64 * np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi))
+    assert t.grad.dtype == np.float32
+    np.testing.assert_allclose(t.grad.numpy().reshape(-1), expected, rtol=2e-6, atol=1e-6)
 
 
 # ----- fused and compiled ops of the MLP step ---------------------------------------------------------

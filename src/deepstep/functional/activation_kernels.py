@@ -62,4 +62,21 @@ def kernels(numba: Any) -> Any:
             cdf[i] = phi
             out[i] = v * phi
 
-    return SimpleNamespace(gelu_forward=gelu_forward)
+    density = np.float32(1 / np.sqrt(2 * np.pi))
+    minus_half = np.float32(-0.5)
+
+    @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+    def minus_half_square(x, out):  # pragma: no cover - compiled
+        """out = −x²/2 on flat arrays (the exponent of φ; NumPy's SIMD exp then takes it)."""
+        for i in range(x.size):
+            out[i] = minus_half * x[i] * x[i]
+
+    @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+    def gelu_backward(g, x, cdf, exponential):  # pragma: no cover - compiled
+        """On flat float32 arrays, exponential = exp(−x²/2) in, g·(Φ(x) + x·φ(x)) out (in place)."""
+        for i in range(x.size):
+            exponential[i] = g[i] * (cdf[i] + x[i] * exponential[i] * density)
+
+    return SimpleNamespace(
+        gelu_forward=gelu_forward, minus_half_square=minus_half_square, gelu_backward=gelu_backward
+    )
