@@ -208,10 +208,6 @@ class RecurrentLayer(Function):
         self.lengths = lengths
 
     def forward(self, x, *rest):
-        with backend.single_threaded_blas():  # many small products: threads cost more than they give
-            return self._forward(x, *rest)
-
-    def _forward(self, x, *rest):
         kind = self.kind
         states, (w_ih, w_hh, *biases) = list(rest[: kind.states]), rest[kind.states :]
         b_ih, b_hh = biases if biases else (None, None)
@@ -236,30 +232,28 @@ class RecurrentLayer(Function):
         # W_hhᵀ laid out row by row once: OpenBLAS multiplies a few rows by a transposed view
         # (its F-ordered layout) at half the speed (164 against 84 µs for 12 × 256 · 256 × 1024)
         times_w_hh_t = _FewRowsProduct(w_hh.T, batch)
-        for k, t in enumerate(order):
-            for store, s in zip(self.states, state, strict=True):
-                store[k] = s
-            hw = times_w_hh_t(state[0])
-            if b_hh is not None:
-                hw += b_hh
-            new = kind.step(xw[t], hw, state, self.acts[t])
-            if self.masks is not None:  # past a sequence's end its state stays as it was
-                keep = self.masks[t]
-                new = tuple(np.where(keep, n, s) for n, s in zip(new, state, strict=True))
-                out[t] = new[0] * keep
-            else:
-                out[t] = new[0]
-            state = tuple(new)
+        # the loop's many small products: waking BLAS's threads for each costs more than they give
+        with backend.single_threaded_blas():
+            for k, t in enumerate(order):
+                for store, s in zip(self.states, state, strict=True):
+                    store[k] = s
+                hw = times_w_hh_t(state[0])
+                if b_hh is not None:
+                    hw += b_hh
+                new = kind.step(xw[t], hw, state, self.acts[t])
+                if self.masks is not None:  # past a sequence's end its state stays as it was
+                    keep = self.masks[t]
+                    new = tuple(np.where(keep, n, s) for n, s in zip(new, state, strict=True))
+                    out[t] = new[0] * keep
+                else:
+                    out[t] = new[0]
+                state = tuple(new)
         for store, s in zip(self.states, state, strict=True):
             store[steps] = s
         out[steps:] = np.stack(state)
         return out
 
     def backward(self, g):
-        with backend.single_threaded_blas():
-            return self._backward(g)
-
-    def _backward(self, g):
         kind, steps = self.kind, self.x.shape[0]
         g_out, d_state = g[:steps], [g[steps + j].copy() for j in range(kind.states)]
         d_xw = np.zeros_like(self.acts[..., : kind.gates * self.w_hh.shape[1]])
@@ -267,22 +261,23 @@ class RecurrentLayer(Function):
         d_hw = d_xw if kind.shared_gradient else np.zeros_like(d_xw)
         order = range(steps) if self.reverse else range(steps - 1, -1, -1)
         times_w_hh = _FewRowsProduct(self.w_hh, self.x.shape[1])
-        for k, t in zip(range(steps - 1, -1, -1), order, strict=True):
-            keep = None if self.masks is None else self.masks[t]
-            d_state[0] = d_state[0] + (g_out[t] if keep is None else g_out[t] * keep)
-            state = tuple(store[k] for store in self.states)
-            d_a, d_b, direct = kind.step_backward(d_state, self.acts[t], state)
-            if keep is not None:
-                d_a, d_b = d_a * keep, d_b * keep
-            d_xw[t] = d_a
-            if d_hw is not d_xw:
-                d_hw[t] = d_b
-            previous = [times_w_hh(d_b), *direct[1:]]
-            if direct[0] is not None:
-                previous[0] += direct[0]
-            if keep is not None:  # a finished sequence passes its state's gradient back untouched
-                previous = [keep * p + (1 - keep) * d for p, d in zip(previous, d_state, strict=True)]
-            d_state = previous
+        with backend.single_threaded_blas():
+            for k, t in zip(range(steps - 1, -1, -1), order, strict=True):
+                keep = None if self.masks is None else self.masks[t]
+                d_state[0] = d_state[0] + (g_out[t] if keep is None else g_out[t] * keep)
+                state = tuple(store[k] for store in self.states)
+                d_a, d_b, direct = kind.step_backward(d_state, self.acts[t], state)
+                if keep is not None:
+                    d_a, d_b = d_a * keep, d_b * keep
+                d_xw[t] = d_a
+                if d_hw is not d_xw:
+                    d_hw[t] = d_b
+                previous = [times_w_hh(d_b), *direct[1:]]
+                if direct[0] is not None:
+                    previous[0] += direct[0]
+                if keep is not None:  # a finished sequence passes its state's gradient back untouched
+                    previous = [keep * p + (1 - keep) * d for p, d in zip(previous, d_state, strict=True)]
+                d_state = previous
         # the weights' gradients: one product over all steps each
         flat_a, flat_b = d_xw.reshape(-1, d_xw.shape[-1]), d_hw.reshape(-1, d_hw.shape[-1])
         h_before = self.states[0][:steps]
