@@ -38,25 +38,25 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _wrong(owner: str | None, name: str, expected: str, value: Any) -> ValueError:
+def _checked(owner: str | None, name: str, value: Any, valid: bool, expected: str) -> Any:
+    """value when valid; otherwise the one wording of a bad argument, as a ValueError: "{owner} needs
+    {expected} {name}, got …" when the owner is named, "{name} must be {expected}, got …" when not."""
+    if valid:
+        return value
     if owner:
-        return ValueError(f"{owner} needs {expected} {name}, got {value!r}")
-    return ValueError(f"{name} must be {expected}, got {value!r}")
+        raise ValueError(f"{owner} needs {expected} {name}, got {value!r}")
+    raise ValueError(f"{name} must be {expected}, got {value!r}")
 
 
 def positive_int(owner: str | None, name: str, value: Any) -> int:
     """value as an int if it is an integer ≥ 1 (not a bool); a ValueError naming owner and argument
     otherwise."""
-    if not _is_int(value) or value <= 0:
-        raise _wrong(owner, name, "a positive integer", value)
-    return int(value)
+    return int(_checked(owner, name, value, _is_int(value) and value > 0, "a positive integer"))
 
 
 def non_negative_int(owner: str | None, name: str, value: Any) -> int:
     """value as an int if it is an integer ≥ 0 (not a bool); a ValueError otherwise."""
-    if not _is_int(value) or value < 0:
-        raise _wrong(owner, name, "a non-negative integer", value)
-    return int(value)
+    return int(_checked(owner, name, value, _is_int(value) and value >= 0, "a non-negative integer"))
 
 
 def _is_finite(value: Any) -> bool:
@@ -67,23 +67,17 @@ def _is_finite(value: Any) -> bool:
 def positive_number(owner: str | None, name: str, value: Any) -> float:
     """value as a float if it is a finite number > 0 (a learning rate, a temperature); a ValueError
     otherwise (NaN and inf included)."""
-    if not _is_finite(value) or value <= 0:
-        raise _wrong(owner, name, "a finite number > 0", value)
-    return float(value)
+    return float(_checked(owner, name, value, _is_finite(value) and value > 0, "a finite number > 0"))
 
 
 def non_negative_number(owner: str | None, name: str, value: Any) -> float:
     """value as a float if it is a finite number ≥ 0 (a tolerance, a threshold); a ValueError otherwise."""
-    if not _is_finite(value) or value < 0:
-        raise _wrong(owner, name, "a finite number ≥ 0", value)
-    return float(value)
+    return float(_checked(owner, name, value, _is_finite(value) and value >= 0, "a finite number ≥ 0"))
 
 
 def fraction(owner: str | None, name: str, value: Any) -> float:
     """value as a float if it lies in [0, 1) (a validation split, a dropout rate); a ValueError otherwise."""
-    if not _is_finite(value) or not 0 <= value < 1:
-        raise _wrong(owner, name, "a number in [0, 1)", value)
-    return float(value)
+    return float(_checked(owner, name, value, _is_finite(value) and 0 <= value < 1, "a number in [0, 1)"))
 
 
 def integer_labels(labels: np.ndarray) -> np.ndarray:

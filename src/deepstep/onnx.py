@@ -47,6 +47,8 @@ def export(
         raise ImportError(
             "deepstep.onnx.export needs the onnx package: pip install 'deepstep[onnx]' (or pip install onnx)"
         ) from None
-    from .interop.onnx_export import export as write
+    from .interop.onnx_export import build, save
 
-    return write(model, args, f, input_names, output_names, dynamic_batch, opset, dynamic_axes)
+    onnx_model = build(model, args, input_names, output_names, dynamic_batch, opset, dynamic_axes)
+    save(onnx_model, f)
+    return onnx_model

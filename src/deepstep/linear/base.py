@@ -76,6 +76,12 @@ def l2_penalty(w: np.ndarray, strength: float) -> tuple[float, np.ndarray]:
     return 0.5 * strength * float(np.sum(w[:-1] ** 2)), grad
 
 
+def check_C(C: float) -> None:
+    """C, the inverse of the penalty's strength, is positive (np.inf: no penalty)."""
+    if not C > 0:
+        raise ValueError(f"C must be positive, got {C}")
+
+
 def warn_unless_converged(
     estimator: BaseEstimator,
     converged: bool,
@@ -169,6 +175,14 @@ class LinearModel(BaseEstimator):
         """λ of the (λ/2)‖w‖² term for a training set of this total weight (0: no penalty)."""
         return 0.0
 
+    def _weighting(
+        self, X: np.ndarray, sample_weight: np.ndarray | None, penalty: float | None
+    ) -> tuple[np.ndarray, float, float]:
+        """(s, Σs, λ) for loss_and_grad: the sample weights (ones when None), their sum, and the L2
+        strength, the estimator's for this total weight unless `penalty` gives it."""
+        s, total = weights_of(sample_weight, len(X), X.dtype)
+        return s, total, self._penalty_strength(total) if penalty is None else penalty
+
     def loss_and_grad(
         self,
         w: np.ndarray,
@@ -187,6 +201,14 @@ class LinearModel(BaseEstimator):
 
 class LinearClassifier(ClassifierMixin, LinearModel):
     """Classes through `classes_`: any labels, strings included; scores z = Xwᵀ + b per class."""
+
+    def _classification_data(
+        self, X: Any, y: Any, sample_weight: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What every classifier's fit starts from: X checked, the labels as class indices (classes_
+        set), and the sample weights."""
+        X, y = self._validate_for_fit(X, y)
+        return X, self._encode(y), check_sample_weight(sample_weight, X)
 
     def _encode(self, y: np.ndarray) -> np.ndarray:
         check_classification_targets(y)

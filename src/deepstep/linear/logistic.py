@@ -23,11 +23,10 @@ from .base import (
     LinearClassifier,
     affine,
     affine_grad,
+    check_C,
     check_is_fitted,
-    check_sample_weight,
     l2_penalty,
     warn_unless_converged,
-    weights_of,
 )
 
 __all__ = ["LogisticRegression", "ProbitRegression", "SoftmaxRegression"]
@@ -63,8 +62,7 @@ class _Probabilistic(LinearClassifier):
     def _check_params(self) -> None:
         if self.penalty not in PENALTIES:
             raise ValueError(f"penalty must be one of {PENALTIES}, got {self.penalty!r}")
-        if not self.C > 0:
-            raise ValueError(f"C must be positive, got {self.C}")
+        check_C(self.C)
 
     def _penalty_strength(self, total_weight: float) -> float:
         # the smooth loss carries the L2 term only; an L1 term is the proximal step's job (L1Prox)
@@ -73,9 +71,7 @@ class _Probabilistic(LinearClassifier):
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _Probabilistic:
         """Fit by minimising the penalised mean log-loss; returns self."""
         self._check_params()
-        X, y = self._validate_for_fit(X, y)
-        index = self._encode(y)
-        s = check_sample_weight(sample_weight, X)
+        X, index, s = self._classification_data(X, y, sample_weight)
         if len(self.classes_) == 2:  # one score z = z₁ − z₀ and the link, for every model here
             target, w0 = index.astype(X.dtype), np.zeros(X.shape[1] + 1)
         else:  # one score per class: loss_and_grad takes class indices
@@ -127,8 +123,7 @@ class LogisticRegression(_Probabilistic):
         return softmax(scores, axis=1)
 
     def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
-        s, total = weights_of(sample_weight, len(X), X.dtype)
-        penalty = self._penalty_strength(total) if penalty is None else penalty
+        s, total, penalty = self._weighting(X, sample_weight, penalty)
         if w.ndim == 2:  # softmax over classes: y holds class indices
             return _softmax_loss_and_grad(w, X, y, s, total, penalty)
         z = affine(w, X)
@@ -184,8 +179,7 @@ class ProbitRegression(_Probabilistic):
     def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
         from scipy.special import log_ndtr
 
-        s, total = weights_of(sample_weight, len(X), X.dtype)
-        penalty = self._penalty_strength(total) if penalty is None else penalty
+        s, total, penalty = self._weighting(X, sample_weight, penalty)
         reg_loss, reg_grad = l2_penalty(w, penalty)
         if w.ndim == 2:  # Thurstone's model over classes: y holds class indices
             log_p, dlog_p = probit_log_likelihood(affine(w, X), y)

@@ -21,7 +21,6 @@ from .base import (
     LinearClassifier,
     affine,
     affine_grad,
-    check_sample_weight,
     warn_unless_converged,
     weights_of,
 )
@@ -40,10 +39,15 @@ def _signed_targets(index: np.ndarray, n_classes: int, dtype: Any) -> np.ndarray
 
 def _signed_problem(estimator: LinearClassifier, X: Any, y: Any, sample_weight: Any) -> tuple:
     """Checked X, the labels as ±1 columns (classes_ set on the estimator), and the sample weights."""
-    X, y = estimator._validate_for_fit(X, y)
-    index = estimator._encode(y)
-    s = check_sample_weight(sample_weight, X)
+    X, index, s = estimator._classification_data(X, y, sample_weight)
     return X, _signed_targets(index, len(estimator.classes_), X.dtype), s
+
+
+def _unit_scores(w: np.ndarray, X: np.ndarray, y: np.ndarray, sample_weight: Any) -> tuple:
+    """What both rules' losses start from, for one unit or one per class: the scores Z = X̃w̃ and the
+    ±1 targets Y as columns (n, units), the sample weights s and Σs."""
+    s, total = weights_of(sample_weight, len(X), X.dtype)
+    return affine(w.reshape(w.shape[0], -1), X), y.reshape(len(X), -1), s, total
 
 
 class Perceptron(LinearClassifier):
@@ -73,9 +77,8 @@ class Perceptron(LinearClassifier):
 
     def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
         """The perceptron criterion for ±1 targets y (one column per unit) and its gradient."""
-        s, total = weights_of(sample_weight, len(X), X.dtype)
-        Y = y.reshape(len(X), -1)
-        margin = Y * affine(w.reshape(w.shape[0], -1), X)
+        Z, Y, s, total = _unit_scores(w, X, y, sample_weight)
+        margin = Y * Z
         mistakes = margin <= 0
         loss = float(np.sum(s[:, None] * np.maximum(-margin, 0))) / total
         dz = -(s[:, None] * Y * mistakes) / total
@@ -142,9 +145,8 @@ class Adaline(LinearClassifier):
 
     def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
         """L = Σᵢ sᵢ(zᵢ − yᵢ)²/(2Σs) and ∇L = X̃ᵀ(s ⊙ (z − y))/Σs: the delta rule is −ε times this."""
-        s, total = weights_of(sample_weight, len(X), X.dtype)
-        Y = y.reshape(len(X), -1)
-        residual = affine(w.reshape(w.shape[0], -1), X) - Y
+        Z, Y, s, total = _unit_scores(w, X, y, sample_weight)
+        residual = Z - Y
         loss = 0.5 * float(np.sum(s[:, None] * residual * residual)) / total
         return loss, affine_grad(X, s[:, None] * residual / total).reshape(w.shape)
 

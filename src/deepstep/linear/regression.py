@@ -23,7 +23,6 @@ from .base import (
     check_sample_weight,
     l2_penalty,
     warn_unless_converged,
-    weights_of,
 )
 
 __all__ = ["LinearRegression", "Ridge"]
@@ -72,8 +71,7 @@ class _LeastSquares(RegressorMixin, LinearModel):
         return self.alpha_value / total_weight
 
     def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
-        s, total = weights_of(sample_weight, len(X), X.dtype)
-        penalty = self._penalty_strength(total) if penalty is None else penalty
+        s, total, penalty = self._weighting(X, sample_weight, penalty)
         residual = affine(w, X) - y
         loss = 0.5 * float(np.sum(s * residual * residual)) / total
         reg_loss, reg_grad = l2_penalty(w, penalty)

@@ -139,6 +139,14 @@ def _lbfgs(loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, tol: float
     return Solution(result.x.reshape(shape), max(int(result.nit), 1), bool(result.success), float(result.fun))
 
 
+def _descend(optimizer: optim.Optimizer, w: Tensor, grad: np.ndarray, prox: Prox | None, lr: float) -> None:
+    """One step of the optimizer's rule on w for this gradient, then the proximal map when there is one."""
+    w.grad = Tensor(grad)
+    optimizer.step()
+    if prox is not None:
+        prox(w.data, lr)
+
+
 def _gradient_descent(
     loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, plateau: Plateau, lr: float, prox
 ) -> Solution:
@@ -149,10 +157,7 @@ def _gradient_descent(
         loss, grad = loss_and_grad(w.data, None)
         if prox is not None:
             loss += prox.value(w.data)  # the whole objective f + g, which proximal steps lower
-        w.grad = Tensor(grad)
-        optimizer.step()
-        if prox is not None:
-            prox(w.data, lr)
+        _descend(optimizer, w, grad, prox, lr)
         if plateau.reached(loss):
             return Solution(w.data, iteration, True, loss)
     return Solution(w.data, max_iter, False, loss)
@@ -180,10 +185,7 @@ def _minibatch(
         total = 0.0
         for rows in batches.batch_indices():
             loss, grad = loss_and_grad(w.data, rows)
-            w.grad = Tensor(grad)
-            optimizer.step()
-            if prox is not None:
-                prox(w.data, lr)
+            _descend(optimizer, w, grad, prox, lr)
             total += loss * len(rows)
         epoch_loss = total / n_samples + (prox.value(w.data) if prox is not None else 0.0)
         if plateau.reached(epoch_loss):

@@ -17,10 +17,9 @@ from .base import (
     LinearClassifier,
     affine,
     affine_grad,
-    check_sample_weight,
+    check_C,
     l2_penalty,
     warn_unless_converged,
-    weights_of,
 )
 from .solvers import SOLVERS, auto_solver
 
@@ -63,8 +62,7 @@ class LinearSVC(LinearClassifier):
         return 1.0 / (self.C * total_weight)
 
     def loss_and_grad(self, w, X, y, sample_weight=None, penalty=None):
-        s, total = weights_of(sample_weight, len(X), X.dtype)
-        penalty = self._penalty_strength(total) if penalty is None else penalty
+        s, total, penalty = self._weighting(X, sample_weight, penalty)
         Z = affine(w, X)
         rows = np.arange(len(X))
         margins = Z - Z[rows, y][:, None] + 1
@@ -78,13 +76,10 @@ class LinearSVC(LinearClassifier):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LinearSVC:
         """Fit by minimising the penalised mean multiclass hinge loss; returns self."""
-        if not self.C > 0:
-            raise ValueError(f"C must be positive, got {self.C}")
+        check_C(self.C)
         if self.solver not in ("auto", *SOLVERS):
             raise ValueError(f"solver must be 'auto' or one of {SOLVERS}, got {self.solver!r}")
-        X, y = self._validate_for_fit(X, y)
-        index = self._encode(y)
-        s = check_sample_weight(sample_weight, X)
+        X, index, s = self._classification_data(X, y, sample_weight)
         w0 = np.zeros((X.shape[1] + 1, len(self.classes_)))
         self.solver_ = auto_solver(len(X)) if self.solver == "auto" else self.solver
         solution = self._minimize(X, index, s, w0, solver=self.solver_)

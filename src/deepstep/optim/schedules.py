@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..checks import non_negative_number, positive_number
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "InverseTimeLR", "LRScheduler", "LambdaLR", "StepLR"]
@@ -53,8 +54,7 @@ class StepLR(LRScheduler):
     """ε_t = ε₀ · γ^⌊t / step_size⌋."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if step_size <= 0:
-            raise ValueError(f"step_size must be positive, got {step_size}")
+        positive_number(None, "step_size", step_size)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer)
 
@@ -77,9 +77,7 @@ class InverseTimeLR(LRScheduler):
     """ε_t = ε₀ / (1 + k·t): Σε_t diverges and Σε_t² converges, as stochastic approximation needs."""
 
     def __init__(self, optimizer: Optimizer, decay: float = 1.0) -> None:
-        if decay < 0:
-            raise ValueError(f"decay must be >= 0, got {decay}")
-        self.decay = decay
+        self.decay = non_negative_number(None, "decay", decay)
         super().__init__(optimizer)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -90,8 +88,7 @@ class CosineAnnealingLR(LRScheduler):
     """ε_t = ε_min + ½(ε₀ − ε_min)(1 + cos(πt / T_max))."""
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        if T_max <= 0:
-            raise ValueError(f"T_max must be positive, got {T_max}")
+        positive_number(None, "T_max", T_max)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer)
 

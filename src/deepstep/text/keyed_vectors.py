@@ -171,6 +171,11 @@ class KeyedVectors:
                 query += weight * self.get_normed_vectors()[index]
         return query / len(terms), used
 
+    def _first_normed(self, restrict_vocab: int | None) -> np.ndarray:
+        """The unit vectors of the first restrict_vocab words (the most frequent), all when None."""
+        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        return self.get_normed_vectors()[:limit]
+
     def most_similar(
         self,
         positive: Any = None,
@@ -184,8 +189,7 @@ class KeyedVectors:
         query, used = self._query(positive, negative)
         norm = np.linalg.norm(query)
         query = query / norm if norm > 0 else query
-        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        similarities = self.get_normed_vectors()[:limit] @ query.astype(self.vectors.dtype)
+        similarities = self._first_normed(restrict_vocab) @ query.astype(self.vectors.dtype)
         if topn is None:
             return similarities
         return self._best(similarities, int(topn), used)
@@ -203,8 +207,7 @@ class KeyedVectors:
         positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
             raise ValueError("most_similar_cosmul needs at least one positive word")
-        limit = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        normed = self.get_normed_vectors()[:limit]
+        normed = self._first_normed(restrict_vocab)
         used = {self.get_index(w) for w in positive + negative if not isinstance(w, np.ndarray)}
 
         def shifted(term: Any) -> np.ndarray:
@@ -281,7 +284,7 @@ class KeyedVectors:
         a word outside those are skipped (or counted wrong with dummy4unknown), as in gensim.
         Returns (accuracy, sections), the last section being "Total accuracy"."""
         vocab = self._restricted_vocab(restrict_vocab, case_insensitive)
-        normed = self.get_normed_vectors()[: min(restrict_vocab, len(self))]
+        normed = self._first_normed(restrict_vocab)
         sections: list[dict[str, Any]] = []
         questions: list[tuple[int, tuple[str, str, str, str], tuple[int, int, int] | None]] = []
         with open(analogies, encoding="utf-8", errors="strict") as file:

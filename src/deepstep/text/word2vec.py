@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import non_negative_int, positive_int
+from ..checks import non_negative_int, non_negative_number, positive_int
 from ..io.archive import write_archive
 from .corpus import MAX_WORDS_IN_BATCH, JobSource, LineSentence, check_corpus
 from .keyed_vectors import KeyedVectors, read_deepstep_file
@@ -50,16 +50,6 @@ class Callback:
 
     def on_train_end(self, model: Word2Vec) -> None:
         pass
-
-
-def _non_negative(name: str, value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float, np.floating, np.integer))
-        or not (0 <= value < float("inf"))
-    ):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class Word2Vec:
@@ -92,14 +82,14 @@ class Word2Vec:
         progress: bool = True,
     ) -> None:
         self.vector_size = positive_int("Word2Vec", "vector_size", vector_size)
-        self.alpha = _non_negative("alpha", alpha)
-        self.min_alpha = _non_negative("min_alpha", min_alpha)
+        self.alpha = non_negative_number(None, "alpha", alpha)
+        self.min_alpha = non_negative_number(None, "min_alpha", min_alpha)
         self.window = positive_int("Word2Vec", "window", window)
         self.min_count = non_negative_int("Word2Vec", "min_count", min_count)
         self.max_vocab_size = (
             None if max_vocab_size is None else positive_int("Word2Vec", "max_vocab_size", max_vocab_size)
         )
-        self.sample = _non_negative("sample", sample)
+        self.sample = non_negative_number(None, "sample", sample)
         self.seed = int(seed)
         self.workers = positive_int(
             "Word2Vec", "workers", (os.cpu_count() or 1) if workers is None else workers
@@ -242,8 +232,10 @@ class Word2Vec:
             )
         corpus = self._corpus(corpus_iterable, corpus_file)
         epochs = self.epochs if epochs is None else positive_int("Word2Vec", "epochs", epochs)
-        start_alpha = self.alpha if start_alpha is None else _non_negative("start_alpha", start_alpha)
-        end_alpha = self.min_alpha if end_alpha is None else _non_negative("end_alpha", end_alpha)
+        start_alpha = (
+            self.alpha if start_alpha is None else non_negative_number(None, "start_alpha", start_alpha)
+        )
+        end_alpha = self.min_alpha if end_alpha is None else non_negative_number(None, "end_alpha", end_alpha)
         if total_words is None:
             total_words = self.corpus_total_words
             if total_examples is not None and self.corpus_count:  # sentences given: scale the word count

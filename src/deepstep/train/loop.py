@@ -18,12 +18,12 @@ import numpy as np
 
 from .. import backend
 from .. import nn as nn_
-from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..checks import non_negative_int, positive_int
 from ..data.loader import DataLoader, TensorDataset
 from .callbacks import Callback, History
 from .compiling import compiled
+from .steps import inference
 
 __all__ = ["Progress", "evaluate", "fit", "predict"]
 
@@ -268,14 +268,9 @@ def fit(
 def _evaluate(model: nn_.Module, loader: DataLoader) -> dict[str, float]:
     """The means of model.test_step over the loader's batches, in evaluation mode, without a graph."""
     means = _Means()
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            for batch in _model_inputs(loader, _model_dtype(model)):
-                means.add(model.test_step(batch), len(batch[0]))
-    finally:
-        model.train(was_training)
+    with inference(model):
+        for batch in _model_inputs(loader, _model_dtype(model)):
+            means.add(model.test_step(batch), len(batch[0]))
     return means.result()
 
 
@@ -301,11 +296,6 @@ def predict(model: nn_.Module, x: Any, batch_size: int = 256) -> np.ndarray:
         if x.dtype.kind == "f":
             x = x.astype(_model_dtype(model), copy=False)
         loader = DataLoader(x, batch_size=positive_int(None, "batch_size", batch_size))
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            outputs = [model(batch[0]).data for batch in _model_inputs(loader, _model_dtype(model))]
-    finally:
-        model.train(was_training)
+    with inference(model):
+        outputs = [model(batch[0]).data for batch in _model_inputs(loader, _model_dtype(model))]
     return np.concatenate(outputs)

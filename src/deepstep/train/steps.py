@@ -9,6 +9,8 @@ size, and stops with an error when one is NaN or infinite.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -19,23 +21,31 @@ from ..autograd.tensor import Tensor
 from ..checks import class_labels
 from .compiling import Compiled, compiled
 
-__all__ = ["check_data", "test_step", "train_step"]
+__all__ = ["check_data", "inference", "test_step", "train_step"]
+
+
+@contextmanager
+def inference(model: nn.Module) -> Iterator[None]:
+    """The block runs the model in evaluation mode without a graph; its mode is restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        model.train(was_training)
 
 
 def check_data(model: nn.Module, x: np.ndarray, y: np.ndarray | None = None) -> None:
     """One forward pass on one example, so that wrong feature counts fail before training; and, for a
     loss of class labels, every label in y against the model's outputs."""
-    was_training = model.training
-    model.eval()
     try:
-        with no_grad():
+        with inference(model):
             out = model(Tensor(x[:1]))
     except (ValueError, TypeError) as error:
         raise ValueError(
             f"the model cannot take inputs of shape {x.shape[1:]} (per sample): {error}"
         ) from None
-    finally:
-        model.train(was_training)
     if y is not None and y.ndim == 1 and isinstance(compiled(model).loss, nn.LABEL_LOSSES):
         class_labels(y, out.shape[-1])
 

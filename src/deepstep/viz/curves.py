@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-from ._matplotlib import pyplot
+from ._matplotlib import label_curves, pyplot, save_figure
 
 __all__ = ["plot_history"]
 
@@ -30,16 +29,9 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, title: str
         axis.plot(epochs, logs[name], marker="o", label="training")
         if f"val_{name}" in logs:
             axis.plot(epochs, logs[f"val_{name}"], marker="s", label="validation")
-        axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axis.set_ylabel(name)
-        axis.grid(alpha=0.3)
-        axis.legend()
+        label_curves(axis, "epoch", name)
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
-    return figure
+    return save_figure(figure, path)

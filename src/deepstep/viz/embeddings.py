@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._matplotlib import pyplot
-from .images import _save
+from ._matplotlib import pyplot, save_figure
 
 __all__ = ["plot_embeddings"]
 
@@ -53,4 +52,4 @@ def plot_embeddings(
     axis.set_ylabel(f"PC 2 ({explained[1]:.0%} of variance)")
     axis.set_title(title)
     figure.tight_layout()
-    return _save(figure, path)
+    return save_figure(figure, path)

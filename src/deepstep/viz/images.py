@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._matplotlib import pyplot
+from ._matplotlib import label_curves, pyplot, save_figure
 
 __all__ = ["image_grid", "plot_filters", "plot_gan_losses", "plot_latent_space"]
-
-
-def _save(figure: Any, path: str | os.PathLike | None) -> Any:
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=110)
-        pyplot().close(figure)
-    return figure
 
 
 def image_grid(
@@ -48,7 +39,7 @@ def image_grid(
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_latent_space(
@@ -67,7 +58,7 @@ def plot_latent_space(
     points = axis.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=4, alpha=0.7)
     figure.colorbar(points, ax=axis, label="class")
     axis.set_title(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _kernels(weight: Any) -> np.ndarray:
@@ -120,7 +111,7 @@ def plot_filters(
         if label:
             axes[block * rows, 0].set_title(label, loc="left", fontsize=9, x=0.0)
     figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_gan_losses(history: Any, path: str | os.PathLike | None = None, smooth: int = 50) -> Any:
@@ -142,9 +133,6 @@ def plot_gan_losses(history: Any, path: str | os.PathLike | None = None, smooth:
                 linewidth=2,
                 label=f"{player} (mean of {smooth})",
             )
-    axis.set_xlabel("step")
-    axis.set_ylabel("loss")
-    axis.legend()
-    axis.grid(alpha=0.3)
+    label_curves(axis, "step", "loss")
     figure.tight_layout()  # keeps the axis labels inside the picture
-    return _save(figure, path)
+    return save_figure(figure, path)

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._matplotlib import pyplot
+from ._matplotlib import label_curves, pyplot, save_figure
 
 __all__ = ["plot_attention", "plot_loss_curves"]
-
-
-def _save(figure: Any, path: str | os.PathLike | None, plt: Any) -> Any:
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=110)
-        plt.close(figure)
-    return figure
 
 
 def plot_attention(
@@ -48,7 +39,7 @@ def plot_attention(
     figure.colorbar(image, ax=list(axes[0]), shrink=0.8, label="attention weight")
     if title:
         figure.suptitle(title)
-    return _save(figure, path, plt)
+    return save_figure(figure, path)
 
 
 def plot_loss_curves(
@@ -70,11 +61,8 @@ def plot_loss_curves(
         axis.plot(steps, logs["loss"], linestyle="--", color=colour, label=f"{name} training")
         if "val_loss" in logs:
             axis.plot(steps, logs["val_loss"], color=colour, label=f"{name} validation")
-    axis.set_xlabel(xlabel)
-    axis.set_ylabel("cross-entropy (nats per character)")
-    axis.grid(alpha=0.3)
-    axis.legend()
+    label_curves(axis, xlabel, "cross-entropy (nats per character)")
     if title:
         axis.set_title(title)
     figure.tight_layout()
-    return _save(figure, path, plt)
+    return save_figure(figure, path)

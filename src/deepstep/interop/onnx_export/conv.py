@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,22 @@ def _unbatched(g: Graph, y: str, added: bool) -> str:
     return g.op("Squeeze", y, g.ints(0)) if added else y
 
 
+def _convolution(g: Graph, op: str, m: nn.Module, path: str, name: str, **attributes: Any) -> str:
+    """The Conv or ConvTranspose node of layer m on input `name`: its weight and bias, and its kernel
+    size, stride, dilation and groups as attributes (PyTorch's and ONNX's meanings agree)."""
+    return g.op(
+        op,
+        name,
+        g.param(m, path, "weight"),
+        g.param(m, path, "bias"),
+        kernel_shape=list(m.kernel_size),
+        strides=list(m.stride),
+        dilations=list(m.dilation),
+        group=m.groups,
+        **attributes,
+    )
+
+
 def conv(g: Graph, m: nn.Conv2d, path: str, x: Value) -> str:
     """Conv with PyTorch's stride, padding ('same' included), dilation and groups; a padding_mode
     other than zeros is a Pad node (reflect, edge or wrap) before a convolution without padding."""
@@ -53,35 +70,15 @@ def conv(g: Graph, m: nn.Conv2d, path: str, x: Value) -> str:
         widths = g.ints(0, 0, *begins, 0, 0, *ends)
         name = g.op("Pad", name, widths, mode=_PAD_MODES[m.padding_mode])
         begins = ends = [0] * m.spatial
-    y = g.op(
-        "Conv",
-        name,
-        g.param(m, path, "weight"),
-        g.param(m, path, "bias"),
-        kernel_shape=list(m.kernel_size),
-        strides=list(m.stride),
-        pads=[*begins, *ends],
-        dilations=list(m.dilation),
-        group=m.groups,
-    )
+    y = _convolution(g, "Conv", m, path, name, pads=[*begins, *ends])
     return _unbatched(g, y, added)
 
 
 def conv_transpose(g: Graph, m: nn.ConvTranspose2d, path: str, x: Value) -> str:
     """ConvTranspose: the same weight layout (C_in, C_out/groups, k…) and output size formula."""
     name, added = _batched(g, m, path, x, m.spatial)
-    y = g.op(
-        "ConvTranspose",
-        name,
-        g.param(m, path, "weight"),
-        g.param(m, path, "bias"),
-        kernel_shape=list(m.kernel_size),
-        strides=list(m.stride),
-        pads=[*m.padding, *m.padding],
-        output_padding=list(m.output_padding),
-        dilations=list(m.dilation),
-        group=m.groups,
-    )
+    pads = [*m.padding, *m.padding]
+    y = _convolution(g, "ConvTranspose", m, path, name, pads=pads, output_padding=list(m.output_padding))
     return _unbatched(g, y, added)
 
 

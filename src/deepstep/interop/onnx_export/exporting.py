@@ -1,5 +1,6 @@
-"""export(): the model's converter run on graph inputs made from the example arguments, the graph
-checked by onnx.checker, then written whole or not at all."""
+"""build(): the model's converter run on graph inputs made from the example arguments, the graph
+checked by onnx.checker; save(): the ModelProto written whole or not at all (deepstep.onnx.export
+does both)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..errors import UnsupportedModuleError
 from .graph import Converter, Graph, Value, unsupported
 from .table import CONVERTERS, METHODS
 
-__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "export"]
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "build", "save"]
 
 DEFAULT_OPSET = 20  # PyTorch 2.13's default; ONNX Runtime has run it since 1.17
 MIN_OPSET = 18  # the reductions take their axes as an input from 18 on, and the converters write them so
@@ -278,21 +279,10 @@ def _output_shapes(
     return model
 
 
-def export(
-    model: Any,
-    args: Any,
-    f: str | os.PathLike | IO[bytes],
-    input_names: Sequence[str] | None = None,
-    output_names: Sequence[str] | None = None,
-    dynamic_batch: bool = True,
-    opset: int | None = None,
-    dynamic_axes: Mapping[str, Any] | None = None,
-) -> onnx.ModelProto:
-    """Write `model` as an ONNX file (see deepstep.onnx.export); returns the ModelProto."""
-    onnx_model = build(model, args, input_names, output_names, dynamic_batch, opset, dynamic_axes)
+def save(onnx_model: onnx.ModelProto, f: str | os.PathLike | IO[bytes]) -> None:
+    """Write the model's bytes to f: a binary file, or a path written whole or not at all."""
     data = onnx_model.SerializeToString()
     if hasattr(f, "write"):
         f.write(data)
     else:
         atomic_write(f, lambda file: file.write(data))
-    return onnx_model
