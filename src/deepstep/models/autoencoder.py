@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from .. import nn
-from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..nn.module import inference
 
 __all__ = ["Autoencoder", "pca_reconstruction_error"]
 
@@ -86,13 +86,8 @@ class Autoencoder(nn.Module):
 
     def reconstruct(self, x: Any) -> np.ndarray:
         """Reconstructions as images (N, H, W), computed without a graph in evaluation mode."""
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():  # in chunks: the convolutional one's im2col of 10,000 images is ~1 GB
-                out = np.concatenate([self(x[i : i + _CHUNK]).numpy() for i in range(0, len(x), _CHUNK)])
-        finally:
-            self.train(was_training)
+        with inference(self):  # in chunks: the convolutional one's im2col of 10,000 images is ~1 GB
+            out = np.concatenate([self(x[i : i + _CHUNK]).numpy() for i in range(0, len(x), _CHUNK)])
         return out.reshape(len(out), self.image_size, self.image_size)
 
 

@@ -22,6 +22,7 @@ from .. import functional as F
 from ..autograd import ops_shape as shape
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..nn.module import inference
 from ..stable import softmax
 
 __all__ = ["GPT", "CharRNN", "LanguageModel"]
@@ -82,17 +83,12 @@ class LanguageModel(nn.Module):
         if ids.shape[1] == 0:
             raise ValueError("generate needs a prompt of at least one token")
         rng = backend.as_generator(seed)
-        was_training = self.training
-        self.eval()
-        try:
-            with no_grad():
-                new, state = ids, None
-                for _ in range(max_new_tokens):
-                    logits, state = self.next_logits(new, ids, state)
-                    new = _sample_next(logits, temperature, top_k, rng)[:, None]
-                    ids = np.concatenate([ids, new], axis=1)
-        finally:
-            self.train(was_training)
+        with inference(self):
+            new, state = ids, None
+            for _ in range(max_new_tokens):
+                logits, state = self.next_logits(new, ids, state)
+                new = _sample_next(logits, temperature, top_k, rng)[:, None]
+                ids = np.concatenate([ids, new], axis=1)
         return ids
 
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import backend
+from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor, as_array
 from ..errors import StateDictError
 from .keras import KerasMethods
 
-__all__ = ["IncompatibleKeys", "Module", "Parameter", "RemovableHandle", "module_class"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter", "RemovableHandle", "inference", "module_class"]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -365,3 +367,15 @@ class Module(KerasMethods):
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+@contextmanager
+def inference(module: Module) -> Iterator[None]:
+    """The block runs the module in evaluation mode without a graph; its mode is restored after."""
+    was_training = module.training
+    module.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        module.train(was_training)

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from .module import Parameter
+from .module import Parameter, inference
 
 if TYPE_CHECKING:
     from .module import Module
@@ -57,13 +56,10 @@ def _output_shapes(module: Module, example: Any) -> dict[int, str]:
         shapes.setdefault(id(owner), _shape_of(output))
 
     handles = [m.register_forward_hook(record) for _, m in module.named_modules()]
-    was_training = module.training
-    module.eval()
     try:
-        with no_grad():
+        with inference(module):
             module(example)
     finally:
-        module.train(was_training)
         for handle in handles:
             handle.remove()
     return shapes

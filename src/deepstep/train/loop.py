@@ -21,9 +21,9 @@ from .. import nn as nn_
 from ..autograd.tensor import Tensor
 from ..checks import non_negative_int, positive_int
 from ..data.loader import DataLoader, TensorDataset
+from ..nn.module import inference
 from .callbacks import Callback, History
 from .compiling import compiled
-from .steps import inference
 
 __all__ = ["Progress", "evaluate", "fit", "predict"]
 

@@ -9,31 +9,17 @@ size, and stops with an error when one is NaN or infinite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from .. import nn
-from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..checks import class_labels
+from ..nn.module import inference
 from .compiling import Compiled, compiled
 
-__all__ = ["check_data", "inference", "test_step", "train_step"]
-
-
-@contextmanager
-def inference(model: nn.Module) -> Iterator[None]:
-    """The block runs the model in evaluation mode without a graph; its mode is restored after."""
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            yield
-    finally:
-        model.train(was_training)
+__all__ = ["check_data", "test_step", "train_step"]
 
 
 def check_data(model: nn.Module, x: np.ndarray, y: np.ndarray | None = None) -> None:

@@ -16,18 +16,11 @@ __all__ = ["plot_decision_boundary", "predict_classes"]
 def predict_classes(model: Any, X: np.ndarray) -> np.ndarray:
     """Class predictions from a scikit-learn-style estimator (`predict`) or a deepstep Module
     (its outputs: arg-max over columns, or a logit above 0 for a single column)."""
-    from ..nn.module import Module
+    from ..nn.module import Module, inference
 
     if isinstance(model, Module):
-        from ..autograd.grad_mode import no_grad
-
-        was_training = model.training
-        model.eval()
-        try:
-            with no_grad():
-                out = np.asarray(model(X.astype(np.float32)).data)
-        finally:
-            model.train(was_training)
+        with inference(model):
+            out = np.asarray(model(X.astype(np.float32)).data)
         return (
             out.argmax(axis=1)
             if out.ndim == 2 and out.shape[1] > 1
