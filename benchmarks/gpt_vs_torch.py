@@ -6,7 +6,8 @@ decay 0.1) with 100 warm-up steps and a cosine decay, gradient clipping at 1, dr
 bundled King James Bible. The PyTorch model is built from torch.nn (Embedding, LayerNorm, Linear,
 F.scaled_dot_product_attention, F.gelu) with the same parameter names, and loads deepstep's initial
 weights. Both train on the same batches; the step times are measured in alternating blocks (the
-machine is shared), and after --steps steps both report the validation loss.
+machine is shared; see timed_blocks), then each trains alone to --steps steps (its seconds are
+reported too), and both report the validation loss.
 LSTM: embedding 64 → LSTM(256, 2 layers) → linear, same data, same protocol (step time only).
 
 Prints one JSON line. Run: python benchmarks/gpt_vs_torch.py [--steps 2000] [--timed 60]
@@ -119,15 +120,21 @@ def trainers(ours, theirs, steps):
 
 
 def timed_blocks(steps: dict, batches: list, block: int = 10) -> dict:
-    """Per-step time of each library: they alternate in blocks of `block` steps; best block wins."""
-    best = dict.fromkeys(steps, float("inf"))
+    """Median step time of each library, in alternating blocks of `block` steps: before each block a
+    pause (the other library's threads, which spin for a while after their work, go idle) and one
+    untimed step. Without them, the first steps after a switch ran up to 2× slower for PyTorch, and
+    the best block's mean flattered deepstep by 20–40 %; the median is not moved by the odd slow
+    step (the whole runs' seconds, reported too, are)."""
+    times: dict = {name: [] for name in steps}
     for start in range(0, len(batches), block):
         for name, step in steps.items():
-            began = time.perf_counter()
+            time.sleep(0.2)
+            step(*batches[start])
             for x, y in batches[start : start + block]:
+                began = time.perf_counter()
                 step(x, y)
-            best[name] = min(best[name], (time.perf_counter() - began) / len(batches[start : start + block]))
-    return best
+                times[name].append(time.perf_counter() - began)
+    return {name: float(np.median(seconds)) for name, seconds in times.items()}
 
 
 def validation_loss(model, stream, is_torch: bool, batches: int = 40) -> float:
