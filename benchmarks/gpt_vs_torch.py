@@ -10,7 +10,8 @@ machine is shared; see timed_blocks), then each trains alone to --steps steps (i
 reported too), and both report the validation loss.
 LSTM: embedding 64 → LSTM(256, 2 layers) → linear, same data, same protocol (step time only).
 
-Prints one JSON line. Run: python benchmarks/gpt_vs_torch.py [--steps 2000] [--timed 60]
+Prints one JSON line. Run: python benchmarks/gpt_vs_torch.py [--steps 2000] [--timed 60]; with
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 in the environment both libraries run on one thread.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from deepstep import optim, text
 from deepstep.cli.lm_jobs import lm_loss, warmup_cosine
 from deepstep.models import GPT, CharRNN
 
-torch.set_num_threads(2)
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))  # 2 unless set (1 to compare one core)
 tf = torch.nn.functional
 
 BLOCK, BATCH, WARMUP = 64, 12, 100
@@ -202,6 +203,7 @@ def main() -> None:
                 "machine": f"{platform.machine()} {os.cpu_count()} cores",
                 "numpy": np.__version__,
                 "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
                 "steps": args.steps,
                 "gpt_step_ms_deepstep": round(gpt_times["deepstep"] * 1e3, 2),
                 "gpt_step_ms_torch": round(gpt_times["torch"] * 1e3, 2),
