@@ -11,7 +11,8 @@ import pytest
 
 import deepstep as ds
 from deepstep import nn
-from deepstep.functional.embedding import embedding, embedding_bag, scatter_rows
+from deepstep.autograd.ops_scatter import scatter_sum
+from deepstep.functional.embedding import embedding, embedding_bag
 
 
 def _pair(torch, ids, table, **options):
@@ -70,11 +71,11 @@ def test_sparse_product_equals_the_add_at_fallback_and_a_loop(rng):
     for i, row in enumerate(ids):
         expected[row] += scale[i] * g[i]
     for use_scipy in (True, False):
-        got = scatter_rows(ids, g, 50, scale, use_scipy=use_scipy)
+        got = scatter_sum(ids, g, 50, use_scipy, weights=scale)
         assert got.dtype == np.float32 and got.shape == (50, 8)
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-    np.testing.assert_array_equal(scatter_rows(ids[:0], g[:0], 4, use_scipy=False), np.zeros((4, 8)))
-    np.testing.assert_array_equal(scatter_rows(ids[:0], g[:0], 4), np.zeros((4, 8)))
+    np.testing.assert_array_equal(scatter_sum(ids[:0], g[:0], 4, use_scipy=False), np.zeros((4, 8)))
+    np.testing.assert_array_equal(scatter_sum(ids[:0], g[:0], 4), np.zeros((4, 8)))
 
 
 def test_max_norm_counts_as_an_in_place_change_of_the_table(torch, rng):

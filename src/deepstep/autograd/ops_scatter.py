@@ -65,20 +65,30 @@ _REDUCTIONS = {
 }
 
 
-def scatter_sum(positions: np.ndarray, values: np.ndarray, size: int, use_scipy: bool = True) -> np.ndarray:
-    """out[q] = Σ_{k : positions[k] = q} values[k] for q in [0, size) (rows of values when 2-D): Pᵀ·values.
+def scatter_sum(
+    positions: np.ndarray,
+    values: np.ndarray,
+    size: int,
+    use_scipy: bool = True,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """out[q] = Σ_{k : positions[k] = q} w_k·values[k] for q in [0, size) (rows of values when 2-D; w = 1
+    unless weights are given): Pᵀ·diag(w)·values.
 
-    As a sparse matrix with one entry per column, Pᵀ needs no sorting and its product is one pass
-    over the values: measured 30× faster than np.add.at and 10× faster than np.bincount on rows of
-    64–512 values (4 000–50 000 positions), 1.5–5× on single values. Without SciPy (or for dtypes
-    it lacks) floats go through np.bincount, integers and bools through np.add.at, which is exact."""
+    As a sparse matrix with one entry per column (w_k, or 1), Pᵀ needs no sorting and its product is
+    one pass over the values: measured 30× faster than np.add.at and 10× faster than np.bincount on
+    rows of 64–512 values (4 000–50 000 positions), 1.5–5× on single values. Without SciPy (or for
+    dtypes it lacks) floats go through np.bincount, integers and bools through np.add.at, which is
+    exact."""
     positions = positions.reshape(-1)
     if use_scipy and scipy_sparse() is not None and values.dtype in _SPARSE_DTYPES:
-        ones = np.ones(positions.size, values.dtype)
+        entries = np.ones(positions.size, values.dtype) if weights is None else weights.astype(values.dtype)
         p_transposed = scipy_sparse().csc_array(
-            (ones, positions, np.arange(positions.size + 1)), (size, positions.size)
+            (entries, positions, np.arange(positions.size + 1)), (size, positions.size)
         )
         return np.asarray(p_transposed @ values, dtype=values.dtype)
+    if weights is not None:
+        values = values * weights.reshape(-1, *(1,) * (values.ndim - 1)).astype(values.dtype)
     if values.dtype.kind == "f":
         width = int(np.prod(values.shape[1:]))
         flat = (positions[:, None] * width + np.arange(width)).reshape(-1)

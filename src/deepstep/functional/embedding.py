@@ -3,7 +3,8 @@
 With P the one-hot matrix of the ids (one row per id, a 1 in the id's column), the lookup is the
 product y = P·W and its gradient ∂L/∂W = Pᵀ·∂L/∂y: each row of W receives the sum of the gradients
 of the positions that picked it. The lookup itself is a gather (np.take); the backward multiplies
-by Pᵀ with autograd's scatter_sum (a sparse matrix with SciPy: one pass over the gradient).
+by Pᵀ with autograd's scatter_sum (a sparse matrix with SciPy: one pass over the gradient, the
+scales of scale_grad_by_freq and of a bag's mean or weights as its entries).
 """
 
 from __future__ import annotations
@@ -44,18 +45,10 @@ class Embedding(Function):
         scale = None
         if self.scale_grad_by_freq:
             scale = (1 / np.bincount(ids, minlength=self.rows)[ids]).astype(g.dtype)
-        grad = scatter_rows(ids, g, self.rows, scale)
+        grad = scatter_sum(ids, g, self.rows, weights=scale)
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0
         return (grad,)
-
-
-def scatter_rows(
-    ids: np.ndarray, g: np.ndarray, rows: int, scale: np.ndarray | None = None, use_scipy: bool = True
-) -> np.ndarray:
-    """Pᵀ·(s·g): out[v] = Σ_{i : ids[i] = v} s_i·g[i] for (m,) ids and (m, d) g, out of shape (rows, d);
-    the sum is autograd's scatter_sum (one sparse product with SciPy)."""
-    return scatter_sum(ids, g if scale is None else g * scale[:, None], rows, use_scipy)
 
 
 def embedding(
@@ -147,9 +140,7 @@ class EmbeddingBag(Function):
             self.coef /= np.maximum(counts, 1)[self.bag_of]
         scale = self.coef if per_sample_weights is None else self.coef * per_sample_weights.reshape(-1)
         self.scale = scale.astype(weight.dtype, copy=False)
-        picked = np.take(weight, self.ids, axis=0)
-        picked *= self.scale[:, None]  # (fresh rows: scaled in place, a pass over memory saved)
-        return scatter_sum(self.bag_of, picked, self.bags)
+        return scatter_sum(self.bag_of, np.take(weight, self.ids, axis=0), self.bags, weights=self.scale)
 
     def _max(self, weight):
         """Each bag's maximum per dimension, and which entry gave it (the first, as PyTorch's)."""
@@ -184,8 +175,7 @@ class EmbeddingBag(Function):
             scale = self.scale
             if self.scale_grad_by_freq:
                 scale = scale / np.bincount(self.ids, minlength=rows)[self.ids]
-            g_entries *= scale.astype(g.dtype, copy=False)[:, None]  # (fresh: scaled in place)
-            grad_w = scatter_sum(self.ids, g_entries, rows)
+            grad_w = scatter_sum(self.ids, g_entries, rows, weights=scale.astype(g.dtype, copy=False))
         return grad_w, grad_psw
 
 
