@@ -102,8 +102,9 @@ class GELU(Function):
             t = self.t
             du = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
             return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du),)
-        compiled = kernels() if g.dtype == x.dtype == np.float32 and g.flags.c_contiguous else None
-        if compiled is not None and x.flags.c_contiguous:  # three passes instead of seven
+        fast = g.dtype == x.dtype == np.float32 and g.flags.c_contiguous and x.flags.c_contiguous
+        compiled = kernels() if fast else None
+        if compiled is not None:  # three passes instead of seven
             out = np.empty_like(x)
             compiled.minus_half_square(x.reshape(-1), out.reshape(-1))
             np.exp(out, out=out)
