@@ -27,6 +27,38 @@ def test_selfcheck_prints_a_table_and_passes(capsys):
     assert f"{len(differentiable)} passed, 0 failed" in out
 
 
+def test_selfcheck_table_stays_aligned_with_long_shapes(monkeypatch):
+    """The columns fit their widest entry (wider than the old fixed 26 characters), and a list of
+    shapes longer than SHAPES_WIDTH is cut short, after a whole shape, with an ellipsis: every row ends at
+    the same column."""
+    import functools
+    import io
+    import operator
+
+    from deepstep import selfcheck
+
+    def add(*tensors):
+        return functools.reduce(operator.add, tensors)
+
+    wide, long, name = ((2, 3, 4), (2, 3, 4), (1, 3, 4)), ((2,),) * 12, "add_twelve_inputs_a_long_name"
+    cases = (
+        selfcheck.OpCase("neg", operator.neg, ((3,),)),
+        selfcheck.OpCase("add_broadcast", add, wide),
+        selfcheck.OpCase(name, add, long),
+    )
+    monkeypatch.setattr(selfcheck, "CASES", cases)
+    out = io.StringIO()
+    assert selfcheck.run_selfcheck(out)
+    header, rule, *rows, _, summary = out.getvalue().splitlines()
+    assert summary.startswith("3 passed, 0 failed") and len(rule) == len(header) and len(rows) == 3
+    assert {len(row) for row in rows} == {header.index("result") + len("ok")}
+    assert all(row.endswith("  ok") for row in rows)
+    assert " (2, 3, 4) (2, 3, 4) (1, 3, 4) " in rows[1]  # whole: 29 characters fit
+    assert len(" ".join(map(str, long))) > selfcheck.SHAPES_WIDTH
+    clipped = " ".join(["(2,)"] * 7 + ["…"])  # whole shapes only: 7 × 5 + 1 characters fit in 40
+    assert rows[2].startswith(f"{name} {clipped}   ") and header.index("input shapes") == len(name) + 1
+
+
 def test_selfcheck_fails_with_an_impossible_tolerance(capsys):
     assert main(["selfcheck", "--atol", "0", "--rtol", "0"]) == 1
     assert "FAIL" in capsys.readouterr().out

@@ -46,11 +46,31 @@ def test_train_is_interrupted_then_resumes(tmp_path, monkeypatch, capsys):
     text = capsys.readouterr().out
     assert "resuming from" in text and "after epoch 1" in text
     with open(out / "history.csv", newline="") as file:
-        assert [row["epoch"] for row in csv.DictReader(file)] == ["0", "1"]
+        assert [row["epoch"] for row in csv.DictReader(file)] == ["1", "2"]  # as the console counts
     assert main(command) == 0 and "already trained for 2 epochs" in capsys.readouterr().out
     with pytest.raises(SystemExit, match=r"other settings.*lr"):
         main([*command, "--lr", "0.01"])
     assert main([*command, "--lr", "0.01", "--restart"]) == 0
+
+
+def test_a_finished_run_started_again_says_so_and_rewrites_no_history(tmp_path, capsys):
+    out = tmp_path / "run"
+    command = ["train", "--epochs", "1", "--hidden", "16", "--limit", "600", "--output", str(out)]
+    assert main([*command, "--quiet", "--no-plot"]) == 0
+    first = capsys.readouterr().out
+    assert "epoch 1/1:" in first and f"wrote {out / 'model.npz'} and {out / 'history.csv'}" in first
+    with open(out / "history.csv", newline="") as file:
+        assert [row["epoch"] for row in csv.DictReader(file)] == ["1"]  # the console's epoch 1/1
+    history, checkpoint = out / "history.csv", out / "checkpoint.npz"
+    before = [(path.read_bytes(), path.stat().st_mtime_ns) for path in (history, checkpoint)]
+    assert main([*command, "--quiet", "--no-plot"]) == 0
+    again = capsys.readouterr().out
+    message = f"already trained for 1 epoch: the run is complete; nothing retrained, {history} unchanged"
+    assert message in again
+    assert "trained in" not in again and "epoch 1/1" not in again
+    wrote = [line for line in again.splitlines() if line.startswith("wrote ")]
+    assert wrote == [f"wrote {out / 'model.npz'}"]  # the model (from the checkpoint), not the history
+    assert [(path.read_bytes(), path.stat().st_mtime_ns) for path in (history, checkpoint)] == before
 
 
 def test_train_cnn_writes_model_and_filters(tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""The Python examples in the README run as written, in order (later blocks may use earlier names)."""
+"""The Python examples in the README run as written, in order (later blocks may use earlier names),
+and its figures for the op catalogue are current."""
 
 from __future__ import annotations
 
@@ -18,3 +19,19 @@ def test_readme_examples_run(tmp_path, monkeypatch, kjv_lines):
         exec(compile(block, f"README block {index}", "exec"), namespace)
     assert (tmp_path / "mlp.npz").exists()
     assert (tmp_path / "vectors.bin").exists()
+
+
+def test_readme_counts_the_catalogue():
+    """The README's figures for the op catalogue are the counts it has (`deepstep selfcheck` prints the
+    second), give or take the few cases added since the figures were last written."""
+    from deepstep.selfcheck import CASES
+
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    for pattern, count in (
+        (r"the catalogue holds ([\d,]+) cases", len(CASES)),
+        (r"gradient-checks its ([\d,]+) differentiable ones", sum(case.differentiable for case in CASES)),
+    ):
+        found = re.search(pattern, text)
+        assert found, f"the README no longer says {pattern!r}"
+        written = int(found[1].replace(",", ""))
+        assert abs(written - count) <= 0.05 * count, f"the README says {written}, the catalogue has {count}"

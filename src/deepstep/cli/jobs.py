@@ -80,7 +80,11 @@ def _fit(
     with one line, keeping the last good checkpoint."""
     resumable = Resumable(output, model, model.optimizers, settings, args.restart)
     if resumable.epoch >= args.epochs:
-        print(f"already trained for {resumable.epoch} epochs (raise --epochs to train on)")
+        epochs = f"{resumable.epoch} epoch{'s' * (resumable.epoch != 1)}"
+        print(
+            f"already trained for {epochs}: the run is complete; nothing retrained, {output / 'history.csv'} "
+            "unchanged (raise --epochs to train on, --restart to start over)"
+        )
         return resumable, 0
     started = time.perf_counter()
     try:
@@ -141,7 +145,8 @@ def train(args: argparse.Namespace) -> int:
     scores = model.evaluate(x_test, y_test)
     model.save(output / "model.npz")
     print(f"test accuracy: {scores['accuracy']:.4f}   test loss: {scores['loss']:.4f}")
-    print(f"wrote {output / 'model.npz'} and {output / 'history.csv'}")
+    trained = resumable.epoch > resumable.resumed_at  # a finished run started again rewrites no history
+    print(f"wrote {output / 'model.npz'}" + (f" and {output / 'history.csv'}" if trained else ""))
     np.savetxt(output / "test_accuracy.txt", [scores["accuracy"]], fmt="%.4f")
     if not args.no_plot:
         from .. import viz

@@ -67,6 +67,7 @@ class Resumable:
             self.epoch, self.history = record["epoch"], record["history"]
             self.saved = self.epoch
             print(f"resuming from {self.path} after {self.name(self.epoch)}", flush=True)
+        self.resumed_at = self.epoch  # the epochs finished before this run: trained = epoch > resumed_at
 
     def add_epoch(self, logs: dict[str, Any]) -> None:
         """An epoch has finished: count it, keep its logs, and save the checkpoint of this moment."""
@@ -146,8 +147,9 @@ class EpochCheckpoint(Callback):
 
 
 def write_history(path: Path, history: dict[str, list[Any]], index: str | None = "epoch") -> None:
-    """The history as a CSV, one row per epoch (numbered from 0 in the column `index`, if any), its
-    scalar logs as columns; written atomically, whole."""
+    """The history as a CSV, one row per epoch (numbered from 1 in the column `index`, if any, as the
+    console counts them and the checkpoint's "epoch n" labels the state after n), its scalar logs as
+    columns; written atomically, whole."""
     import csv
     import io
 
@@ -158,5 +160,5 @@ def write_history(path: Path, history: dict[str, list[Any]], index: str | None =
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(([index] if index else []) + keys)
-    writer.writerows(([n] if index else []) + list(row) for n, row in enumerate(rows))
+    writer.writerows(([n] if index else []) + list(row) for n, row in enumerate(rows, start=1))
     atomic_write(path, lambda file: file.write(buffer.getvalue().encode()))

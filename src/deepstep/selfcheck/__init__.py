@@ -58,11 +58,31 @@ CASES: tuple[OpCase, ...] = (
 )
 
 
+#: The input-shapes column fits its widest entry up to this many characters; a longer list of shapes
+#: (an LSTM layer's seven inputs) is cut short, after a whole shape, with "…".
+SHAPES_WIDTH = 40
+
+
+def _shapes_cell(shapes: tuple[tuple[int, ...], ...], width: int) -> str:
+    """The shapes, one after another, as many whole ones as fit in `width` with " …" after them."""
+    text = " ".join(map(str, shapes))
+    if len(text) <= width:
+        return text
+    kept = ""
+    for shape in map(str, shapes):
+        if len(f"{kept}{shape} …") > width:
+            break
+        kept += f"{shape} "
+    return f"{kept}…" if kept else text[: width - 1] + "…"  # (one shape wider than the column: cut it)
+
+
 def run_selfcheck(out: TextIO, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
     """Gradcheck every differentiable op of the catalogue and print a table; True when all pass."""
     cases = [case for case in CASES if case.differentiable]
-    width = max(len(case.name) for case in cases)
-    header = f"{'op':<{width}} {'input shapes':<26} {'max |analytic − numeric|':>26}  result"
+    width = max([len("op"), *(len(case.name) for case in cases)])  # the columns fit their widest entry
+    widest = max([len("input shapes"), *(len(" ".join(map(str, case.shapes))) for case in cases)])
+    shapes_width = min(widest, SHAPES_WIDTH)
+    header = f"{'op':<{width}} {'input shapes':<{shapes_width}} {'max |analytic − numeric|':>26}  result"
     print(header, file=out)
     print("─" * len(header), file=out)
     failures = 0
@@ -77,8 +97,8 @@ def run_selfcheck(out: TextIO, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
         except Exception as error:  # a crash in one op is a failed line, not a crashed table
             ok, verdict = False, f"ERROR {type(error).__name__}: {error}"
         failures += not ok
-        shapes = " ".join(str(s) for s in case.shapes)
-        print(f"{case.name:<{width}} {shapes:<26} {worst:>26.2e}  {verdict}", file=out)
+        shapes = _shapes_cell(case.shapes, shapes_width)
+        print(f"{case.name:<{width}} {shapes:<{shapes_width}} {worst:>26.2e}  {verdict}", file=out)
     seconds = time.perf_counter() - start
     print("─" * len(header), file=out)
     print(

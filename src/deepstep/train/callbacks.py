@@ -221,7 +221,8 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """Write one CSV row per epoch (epoch and every logged value), flushed as it goes."""
+    """Write one CSV row per epoch (epoch and every logged value), flushed as it goes. The epoch is
+    fit's index, from 0, as in Keras's CSVLogger (the commands' history.csv counts from 1)."""
 
     def __init__(self, filename: str | os.PathLike, append: bool = False) -> None:
         self.filename, self.append = Path(filename), append
