@@ -273,9 +273,9 @@ def test_compiled_cross_entropy_equals_the_numpy_path(monkeypatch, dtype, reduct
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_compiled_lstm_backward_equals_the_numpy_path(monkeypatch, dtype):
+def test_compiled_lstm_steps_equal_the_numpy_path(monkeypatch, dtype):
     """A 2-layer LSTM with lengths (the masked steps too): outputs, final states and every gradient
-    are the NumPy path's to the bit, and so is one backward step alone."""
+    are the NumPy path's to the bit, and so are one forward step and one backward step alone."""
     from deepstep import nn
     from deepstep.functional import recurrent
 
@@ -308,3 +308,11 @@ def test_compiled_lstm_backward_equals_the_numpy_path(monkeypatch, dtype):
     numpy = kind.step_backward((dh, dc), acts, (None, c))
     np.testing.assert_array_equal(compiled[0], numpy[0])
     np.testing.assert_array_equal(compiled[2][1], numpy[2][1])
+
+    xw, hw = (rng.standard_normal((4, 24)).astype(dtype) for _ in range(2))
+    numpy_acts, compiled_acts = np.empty((4, 30), dtype), np.empty((4, 30), dtype)
+    numpy = kind.step(xw, hw.copy(), (None, c), numpy_acts)
+    monkeypatch.undo()
+    compiled = kind.step(xw, hw.copy(), (None, c), compiled_acts)
+    for a, b in zip((*compiled, compiled_acts), (*numpy, numpy_acts), strict=True):
+        np.testing.assert_array_equal(a, b)
