@@ -7,7 +7,8 @@ import pytest
 
 from deepstep.autograd import ops_activation
 from deepstep.functional import (
-    activations,
+    activations_smooth,
+    batchnorm,
     losses_classification,
     normalization,
     pooling,
@@ -21,9 +22,9 @@ KERNEL_USERS = (
     (ops_activation, "kernels"),
     (windows, "kernels"),
     (pooling, "kernels"),
-    (normalization, "batch_norm_kernels"),
+    (batchnorm, "batch_norm_kernels"),
     (normalization, "kernels"),
-    (activations, "kernels"),
+    (activations_smooth, "kernels"),
     (losses_classification, "kernels"),
     (rules, "kernels"),
     (recurrent, "lstm_kernels"),

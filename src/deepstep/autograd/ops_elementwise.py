@@ -1,10 +1,12 @@
 """Arithmetic and the first functions of one variable, each with its derivative beside it; the front
-of the elementwise family (its binary functions, maximum to xlogy, live in ops_binary).
+of the elementwise family (its binary functions, maximum to xlogy, live in ops_binary, and the powers,
+pow and float_power, in ops_power).
 
 Binary ops broadcast like NumPy and promote their operands as PyTorch does (dtypes.result_type:
 an int tensor times 2.5 is float32, int32 with float32 is float32); `Function.to_inputs` sums
 gradients back over the broadcast axes. Python numbers and arrays may stand on either side. The
-in-place forms (`add_`, `+=`…) run the same op through `Function.inplace`.
+functions of one variable have their in-place twins here (`exp_`…); those of the arithmetic
+(`add_`, `+=`…) are in ops_inplace, and the operators (`+`, `//`…) in operators.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, IntegerDivisionByZero, ShapeError, ValueRangeError
-from . import ops_binary
+from . import ops_binary, ops_power
 from .dtypes import float_input, promote_to_float, result_type
 from .function import Function, unbroadcast
 from .ops_binary import *  # noqa: F403  (this module fronts ops_binary: its names are exported here)
@@ -35,6 +37,7 @@ from .ops_binary import (  # noqa: F401  (and bound as Tensor methods through th
     remainder_,
     xlogy_,
 )
+from .ops_power import float_power, pow  # noqa: A004, F401  (exported and bound as methods here)
 from .pointwise import Binary, data, ieee, operand_dtype, public_pair, refuse, sign_of, zero_grads
 from .tensor import Tensor
 
@@ -48,7 +51,6 @@ _OWN = [
     "div",
     "divide",
     "exp",
-    "float_power",
     "floor_divide",
     "ldexp",
     "log",
@@ -58,20 +60,18 @@ _OWN = [
     "neg",
     "negative",
     "positive",
-    "pow",
     "sin",
     "sqrt",
     "sub",
     "subtract",
     "true_divide",
 ]
-__all__ = [*_OWN, "rsub", *ops_binary.__all__]
+__all__ = [*_OWN, "rsub", *ops_power.__all__, *ops_binary.__all__]
 
 TENSOR_METHODS = (
     *_OWN,
-    *(name + "_" for name in _OWN if name not in ("matmul", "positive")),
-    *("fill_", "zero_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__ipow__"),
-    *("__floordiv__", "__rfloordiv__"),
+    *(name + "_" for name in ("abs", "absolute", "cos", "exp", "log", "neg", "negative", "sin", "sqrt")),
+    *ops_power.TENSOR_METHODS,
     *ops_binary.TENSOR_METHODS,
 )
 
@@ -185,66 +185,6 @@ class FloorDivide(RoundedDiv):
 
     def backward(self, g):
         raise RuntimeError("derivative for floor_divide is not implemented")
-
-
-def integer_power(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """aᵇ on integers as PyTorch computes it: for b < 0, 1/aᵇ truncated (±1 where a = ±1, else 0)."""
-    if not np.any(b < 0):
-        return np.power(a, b)
-    whole = np.power(a, np.maximum(b, 0))
-    inverse = (a == 1) + (a == -1) * (1 - 2 * (b % 2))
-    return np.where(b < 0, inverse, whole).astype(whole.dtype, copy=False)
-
-
-# PyTorch computes a tensor to these number powers with the functions they stand for, which differ
-# from pow at −0 and −inf (√−inf is nan where pow(−inf, ½) is inf): so does deepstep.
-_NAMED_POWERS: dict[float, Any] = {
-    0.5: np.sqrt,
-    -0.5: lambda a: 1 / np.sqrt(a),
-    2: np.square,
-    3: lambda a: a * a * a,
-    -1: np.reciprocal,
-    -2: lambda a: 1 / (a * a),
-}
-
-
-def float_power_of(a: Any, b: Any) -> Any:
-    """aᵇ on floats, as PyTorch computes it for a number exponent b."""
-    named = None if isinstance(b, np.ndarray) or isinstance(a, (int, float)) else _NAMED_POWERS.get(b)
-    return a**b if named is None else named(a)
-
-
-class Pow(Binary):
-    """z = aᵇ;   ∂z/∂a = b·aᵇ⁻¹ (0 where b = 0),  ∂z/∂b = aᵇ·ln a (0 where a = 0 and b ≥ 0)."""
-
-    symbol = "**"
-    saves_output = True
-
-    @ieee
-    def forward(self, a, b):
-        dtype = operand_dtype(a, b)
-        if dtype.kind == "b":
-            raise refuse("pow", dtype)
-        if dtype.kind in "iu":
-            return integer_power(a, b)
-        self.a, self.b = a, b
-        self.z = float_power_of(a, b)
-        return self.z
-
-    @ieee
-    def backward(self, g):
-        a, b = self.a, self.b
-        grad_a = grad_b = None
-        if self.needs_grad(0):
-            if np.ndim(b) == 0:
-                grad_a = np.zeros_like(g) if b == 0 else g * (b * float_power_of(a, b - 1))
-            else:
-                grad_a = np.where(b == 0, 0.0, g * (b * a ** (b - 1)))
-        if self.needs_grad(1):
-            # a number base: ln a in double precision, kept a (weak) Python float, as PyTorch does
-            log_a = np.log(a) if isinstance(a, np.ndarray) else float(np.log(np.float64(a)))
-            grad_b = np.where((a == 0) & (b >= 0), 0.0, g * self.z * log_a)
-        return self.to_inputs(grad_a, grad_b)
 
 
 class Neg(Function):
@@ -391,21 +331,6 @@ class Abs(Function):
         return (g * sign_of(self.a),)
 
 
-# ----- filling ------------------------------------------------------------------------------
-class Fill(Function):
-    """z = c everywhere;   ∂z/∂a = 0 (what was there before no longer matters)."""
-
-    saved_inputs = ()
-
-    def forward(self, a, value):
-        if np.ndim(value):
-            raise ShapeError(f"fill_ takes a number or a 0-d tensor, got shape {np.shape(value)}")
-        return np.full_like(a, value)
-
-    def backward(self, g):
-        return self.to_inputs(np.zeros_like(g), None)
-
-
 # ----- the public functions (also bound as Tensor methods) ---------------------------------
 def _scaled(op: Add | Sub, alpha: Any, input: Any, other: Any) -> Add | Sub:
     """The op with z = a ± α·b; a float α needs a floating result, as PyTorch checks."""
@@ -428,17 +353,6 @@ def _refuse_bool_sub(input: Any, other: Any) -> None:
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
             "to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-
-
-def _refuse_negative_integer_power(input: Any, exponent: Any) -> None:
-    """An integer tensor to a negative number is refused (a tensor of negative exponents is not)."""
-    if (
-        isinstance(exponent, (int, np.integer))
-        and exponent < 0
-        and isinstance(input, Tensor)
-        and input.dtype.kind in "biu"
-    ):
-        raise DTypeError("Integers to negative integer powers are not allowed.")
 
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -469,20 +383,6 @@ def true_divide(input: Any, other: Any) -> Tensor:
 def floor_divide(input: Any, other: Any) -> Tensor:
     """⌊input / other⌋ (the // operator)."""
     return FloorDivide()(input, other)
-
-
-def pow(input: Any, exponent: Any) -> Tensor:
-    """inputᵉˣᵖᵒⁿᵉⁿᵗ; either may be a number (torch.pow(2, t)); integers stay integers."""
-    _refuse_negative_integer_power(input, exponent)
-    return Pow()(input, exponent)
-
-
-def float_power(input: Any, exponent: Any) -> Tensor:
-    """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64, whatever the dtypes (PyTorch's float_power)."""
-    from .ops_shape import cast
-
-    operands = [cast(x, np.float64) if isinstance(x, (Tensor, np.ndarray)) else x for x in (input, exponent)]
-    return Pow()(*operands)
 
 
 def matmul(input: Any, other: Any) -> Tensor:
@@ -525,82 +425,9 @@ cos, cos_ = public_pair(Cos, "cos")
 abs, abs_ = public_pair(Abs, "abs")
 
 
-# ----- in place (PyTorch's trailing underscore; `+=` and friends keep the tensor object) ------
-def add_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    """input ← input + alpha·other in input's memory (it keeps its identity: a leaf stays a leaf)."""
-    return _scaled(Add(), alpha, input, other).inplace(input, other)
-
-
-def sub_(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    _refuse_bool_sub(input, other)
-    return _scaled(Sub(), alpha, input, other).inplace(input, other)
-
-
-def mul_(input: Tensor, other: Any) -> Tensor:
-    return Mul().inplace(input, other)
-
-
-def div_(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-    """input ← input / other (an integer tensor cannot hold a true quotient: a RuntimeError)."""
-    return (Div() if rounding_mode is None else RoundedDiv(rounding_mode)).inplace(input, other)
-
-
-def true_divide_(input: Tensor, other: Any) -> Tensor:
-    return Div().inplace(input, other)
-
-
-def floor_divide_(input: Tensor, other: Any) -> Tensor:
-    return FloorDivide().inplace(input, other)
-
-
-def pow_(input: Tensor, exponent: Any) -> Tensor:
-    _refuse_negative_integer_power(input, exponent)
-    return Pow().inplace(input, exponent)
-
-
-def float_power_(input: Tensor, exponent: Any) -> Tensor:
-    """input ← input^exponent, computed in float64 (input must be a float64 tensor, as in PyTorch)."""
-    if input.dtype != np.float64:
-        raise DTypeError(
-            f"the base given to float_power_ has dtype {input.dtype} but the operation's result "
-            "requires dtype float64"
-        )
-    return Pow().inplace(input, exponent)
-
-
-def addcmul_(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    return add_(input, mul(tensor1, tensor2), alpha=value)
-
-
-def addcdiv_(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    return add_(input, div(tensor1, tensor2), alpha=value)
-
-
-def ldexp_(input: Tensor, other: Any) -> Tensor:
-    return mul_(input, pow(2.0, other))
-
-
-def fill_(input: Tensor, value: Any) -> Tensor:
-    """Every element of input set to value, in input's memory."""
-    return Fill().inplace(input, value)
-
-
-def zero_(input: Tensor) -> Tensor:
-    """Every element of input set to 0, in input's memory."""
-    return Fill().inplace(input, 0)
-
-
-# PyTorch's other spellings of the same ops
+# PyTorch's other spellings of the same ops (those of the in-place arithmetic are in ops_inplace)
 absolute, absolute_ = abs, abs_
-divide, divide_ = div, div_
-multiply, multiply_ = mul, mul_
+divide = div
+multiply = mul
 negative, negative_ = neg, neg_
-subtract, subtract_ = sub, sub_
-
-# operators (the rest live in tensor.py; % is remainder's, in ops_binary)
-__iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, true_divide_
-__ifloordiv__, __ipow__, __floordiv__ = floor_divide_, pow_, floor_divide
-
-
-def __rfloordiv__(input: Tensor, other: Any) -> Tensor:
-    return FloorDivide()(other, input)
+subtract = sub

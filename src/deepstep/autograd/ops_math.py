@@ -489,13 +489,3 @@ def nan_to_num_(
 arcsin, arcsin_, arccos, arccos_, arctan, arctan_ = asin, asin_, acos, acos_, atan, atan_
 arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_ = asinh, asinh_, acosh, acosh_, atanh, atanh_
 fix, fix_ = trunc, trunc_
-
-
-# ----- the special functions (ops_special): bound as methods through this module (this module's __all__
-# stays the functions of one variable; autograd/__init__ exports ops_special's own) ------------------------
-from . import ops_special  # noqa: E402  (ops_special builds on OfInput and OfOutput above)
-
-for _name in ops_special.TENSOR_METHODS:
-    globals()[_name] = getattr(ops_special, _name)
-TENSOR_METHODS += ops_special.TENSOR_METHODS
-del _name

@@ -1,5 +1,6 @@
-"""Ops that change a tensor's shape but not its elements: reshape, permute, expand, squeeze,
-slicing along one dim (narrow, select), splitting (split, chunk, unbind) and joining (cat, stack).
+"""Ops that change a tensor's shape but not its elements: reshape, permute, expand, squeeze, and
+slicing along one dim (narrow, select); joining and splitting (cat, stack, split, chunk, unbind) are
+in ops_join, exported and bound as methods through this module.
 
 Their backward moves the gradient back the same way: reshape it back, permute it back, sum
 it over the copies an expand made, put each slice back where it came from. Most of them
@@ -21,17 +22,12 @@ import numpy as np
 
 from ..errors import ShapeError
 from .dims import normalize_dim, shape_arg
-from .dtypes import result_type
 from .function import Function
 from .ops_index import getitem
 from .tensor import Tensor
 
 __all__ = [
     "broadcast_to",
-    "cat",
-    "chunk",
-    "concat",
-    "concatenate",
     "expand",
     "flatten",
     "moveaxis",
@@ -41,14 +37,11 @@ __all__ = [
     "ravel",
     "reshape",
     "select",
-    "split",
     "squeeze",
-    "stack",
     "swapaxes",
     "swapdims",
     "t",
     "transpose",
-    "unbind",
     "unflatten",
     "unsqueeze",
     "view",
@@ -72,9 +65,6 @@ TENSOR_METHODS = (
     "broadcast_to",
     "narrow",
     "select",
-    "split",
-    "chunk",
-    "unbind",
 )
 
 
@@ -157,41 +147,6 @@ class Cast(Function):
 
     def backward(self, g):
         return (g.astype(self.input_dtype, copy=False),)
-
-
-class Concatenate(Function):
-    """z = [a₁ a₂ …] along a dim;   each aᵢ gets its own slice of ∂L/∂z."""
-
-    saved_inputs = ()
-
-    def __init__(self, dim: int, skipped: tuple[bool, ...]) -> None:
-        self.dim, self.skipped = dim, skipped
-
-    def forward(self, *arrays):
-        dtype = result_type(*arrays)
-        joined = [a for a, skip in zip(arrays, self.skipped, strict=True) if not skip]
-        self.sizes = [a.shape[self.dim] for a in joined]
-        return np.concatenate(joined, axis=self.dim, dtype=dtype)
-
-    def backward(self, g):
-        pieces = iter(np.split(g, np.cumsum(self.sizes)[:-1], axis=self.dim))
-        grads = [np.zeros(0, g.dtype) if skip else next(pieces) for skip in self.skipped]
-        return self.to_inputs(*grads)
-
-
-class Stack(Function):
-    """z = the aᵢ stacked on a new dim;   each aᵢ gets its slice of ∂L/∂z."""
-
-    saved_inputs = ()
-
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
-
-    def forward(self, *arrays):
-        return np.stack(arrays, axis=self.dim, dtype=result_type(*arrays))
-
-    def backward(self, g):
-        return self.to_inputs(*np.moveaxis(g, self.dim, 0))
 
 
 # ----- reshaping ------------------------------------------------------------------------------
@@ -466,131 +421,13 @@ def select(a: Any, dim: int, index: int) -> Tensor:
     return getitem(a, _along(d, index % size))
 
 
-def unbind(a: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Every slice along dim, that dim removed: a tuple of views."""
-    a = _as_tensor(a)
-    if a.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = normalize_dim(dim, a.ndim)
-    return tuple(getitem(a, _along(d, i)) for i in range(a.shape[d]))
+# ----- joining and splitting (ops_join); the identities of complex and lazy views, is_nonzero,
+# is_same_size (ops_identity) ---------------------------------------------------------------------
+from . import ops_identity, ops_join  # noqa: E402  (both build on _as_tensor and _along above)
 
-
-def split(
-    a: Any, split_size_or_sections: int | Sequence[int], dim: int = 0, *, axis: int | None = None
-) -> tuple[Tensor, ...]:
-    """torch.split: an int is the size of each piece (the last one smaller if need be), a list gives
-    the sizes, which must add up to the size of dim. The pieces are views."""
-    a = _as_tensor(a)
-    if axis is not None:
-        dim = axis
-    if a.ndim == 0:
-        raise ShapeError("split expects at least a 1-dimensional tensor")
-    d = normalize_dim(dim, a.ndim)
-    length = a.shape[d]
-    if isinstance(split_size_or_sections, (int, np.integer)):
-        size = int(split_size_or_sections)
-        if size < 0:
-            raise ShapeError(f"split expects split_size be non-negative, but got split_size={size}")
-        if size == 0 and length:
-            raise ShapeError(
-                f"split_size can only be 0 if dimension size is 0, but got dimension size of {length}"
-            )
-        sizes = [min(size, length - start) for start in range(0, length, size)] if length else [0]
-    else:
-        sizes = [int(n) for n in split_size_or_sections]
-        if sum(sizes) != length or any(n < 0 for n in sizes):
-            raise ShapeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's size at "
-                f"dimension {dim}), but got split_sizes={sizes}"
-            )
-    starts = np.cumsum([0, *sizes[:-1]])
-    return tuple(getitem(a, _along(d, slice(s, s + n))) for s, n in zip(starts, sizes, strict=True))
-
-
-def chunk(a: Any, chunks: int, dim: int = 0, *, axis: int | None = None) -> tuple[Tensor, ...]:
-    """torch.chunk: pieces of ⌈size/chunks⌉ along dim, so there may be fewer than `chunks`."""
-    a = _as_tensor(a)
-    if axis is not None:
-        dim = axis
-    if a.ndim == 0:
-        raise ShapeError("chunk expects at least a 1-dimensional tensor")
-    if chunks <= 0:
-        raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    length = a.shape[normalize_dim(dim, a.ndim)]
-    if length == 0:  # as many empty pieces as asked for
-        return split(a, [0] * chunks, dim)
-    return split(a, -(-length // chunks), dim)
-
-
-# ----- joining -------------------------------------------------------------------------------------
-def _sequence(name: str, tensors: Any) -> list[Any]:
-    if isinstance(tensors, (Tensor, np.ndarray)):
-        raise TypeError(f"{name}() expects a sequence of tensors, got a single {type(tensors).__name__}")
-    return list(tensors)
-
-
-def concatenate(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
-    """torch.cat: join along an existing dim, the dtypes promoted; 1-D empty tensors are skipped
-    (PyTorch's legacy rule), every other tensor must match in all other dims."""
-    if axis is not None:
-        dim = axis
-    tensors = [_as_tensor(x) for x in _sequence("cat", tensors)]
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    for i, x in enumerate(tensors):
-        if x.ndim == 0:
-            raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    skipped = tuple(x.shape == (0,) for x in tensors)
-    if all(skipped):  # nothing but empty vectors: their concatenation is one
-        skipped = (False,) * len(tensors)
-    first = next(x.shape for x, skip in zip(tensors, skipped, strict=True) if not skip)
-    d = normalize_dim(dim, len(first))
-    for i, x in enumerate(tensors):
-        if skipped[i]:
-            continue
-        if x.ndim != len(first):
-            raise ShapeError(
-                f"Tensors must have same number of dimensions: got {len(first)} and {x.ndim} "
-                f"{_cat_shapes(tensors, d)}"
-            )
-        for k, (m, n) in enumerate(zip(first, x.shape, strict=True)):
-            if k != d and m != n:
-                raise ShapeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size {m} but got "
-                    f"size {n} for tensor number {i} in the list {_cat_shapes(tensors, d)}."
-                )
-    return Concatenate(d, skipped)(*tensors)
-
-
-def _cat_shapes(tensors: list[Tensor], dim: int) -> str:
-    return f"(cat of shapes {', '.join(str(t.shape) for t in tensors)} along dim {dim})"
-
-
-cat = concat = concatenate
-
-
-def stack(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
-    """Join equal-shaped tensors along a new dim (in [−ndim−1, ndim]), the dtypes promoted."""
-    if axis is not None:
-        dim = axis
-    tensors = [_as_tensor(x) for x in _sequence("stack", tensors)]
-    if not tensors:
-        raise ShapeError("stack expects a non-empty TensorList")
-    first = tensors[0].shape
-    for i, x in enumerate(tensors):
-        if x.shape != first:
-            raise ShapeError(
-                f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and "
-                f"{list(x.shape)} at entry {i}"
-            )
-    return Stack(normalize_dim(dim, len(first) + 1))(*tensors)
-
-
-# ----- the identities of complex and lazy views, is_nonzero, is_same_size (ops_identity) --------------
-from . import ops_identity  # noqa: E402  (ops_identity builds on _as_tensor above)
-
-for _name in (*ops_identity.__all__, *ops_identity.TENSOR_METHODS):
-    globals()[_name] = getattr(ops_identity, _name)
-__all__ += ops_identity.__all__
-TENSOR_METHODS += ops_identity.TENSOR_METHODS
-del _name
+for _module in (ops_join, ops_identity):
+    for _name in (*_module.__all__, *_module.TENSOR_METHODS):
+        globals()[_name] = getattr(_module, _name)
+    __all__ += _module.__all__
+    TENSOR_METHODS += _module.TENSOR_METHODS
+del _module, _name

@@ -262,11 +262,6 @@ class Tensor:
     def is_signed(self) -> bool:
         return self.data.dtype.kind in "ifc"
 
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
-
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
@@ -441,90 +436,9 @@ class Tensor:
             raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D")
         return _shape.permute(self, *reversed(range(self.data.ndim)))
 
-    # ----- arithmetic ------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _ew.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _ew.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _ew.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _ew.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _ew.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _ew.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return _ew.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _ew.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return _ew.pow(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return _ew.pow(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return _ew.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return _ew.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _ew.neg(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return _ew.abs(self)
-
-    # ----- comparisons (==, <, … bound from ops_logic) give boolean tensors ----------------
-    # Tensors hash by identity (as in PyTorch), since == is elementwise.
+    # ----- Python's operators (+, [], len …) are bound from operators.py, ==, <, & … from ops_logic;
+    # tensors hash by identity (as in PyTorch), since == is elementwise.
     __hash__ = object.__hash__
-
-    def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
-                "use .any() or .all()"
-            )
-        return bool(self.data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
-            raise TypeError("only integer tensors of one element can be used as an index")
-        return int(self.data.item())
-
-    def where(self, condition: Any, other: Any) -> Tensor:
-        """self where condition holds, else other (Tensor.where's argument order; see deepstep.where)."""
-        return _ew.where(condition, self, other)
-
-    # ----- indexing --------------------------------------------------------------------
-    def __getitem__(self, index: Any) -> Tensor:
-        return _index.getitem(self, index)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        _index.setitem(self, index, value)
-
-    def __iter__(self):
-        if self.data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
 
 
 class RemovableHandle:
@@ -538,39 +452,15 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-def _converter(name: str, dtype: type) -> Callable[[Tensor], Tensor]:
-    def convert(self: Tensor) -> Tensor:
-        return _shape.cast(self, dtype)
-
-    convert.__name__ = convert.__qualname__ = name
-    convert.__doc__ = f"The tensor as {np.dtype(dtype)} (itself if it is already)."
-    return convert
-
-
-# PyTorch's names for to(dtype): differentiable between floating dtypes, cut from the graph for
-# integers and bools.
-for _name, _dtype in (
-    ("half", np.float16),
-    ("float", np.float32),
-    ("double", np.float64),
-    ("cfloat", np.complex64),
-    ("cdouble", np.complex128),
-    ("char", np.int8),
-    ("short", np.int16),
-    ("int", np.int32),
-    ("long", np.int64),
-    ("byte", np.uint8),
-    ("bool", np.bool_),
-):
-    setattr(Tensor, _name, _converter(_name, _dtype))
-
 # The ops attach themselves as methods below; imported last because they need Tensor.
 # (creation.py and random.py import this module first, so they bind their own methods.)
 from . import creation as _creation  # noqa: E402
 from . import numpy_protocol as _numpy_protocol  # noqa: E402
+from . import operators as _operators  # noqa: E402
 from . import ops_activation as _act  # noqa: E402
 from . import ops_elementwise as _ew  # noqa: E402
 from . import ops_index as _index  # noqa: E402
+from . import ops_inplace as _inplace  # noqa: E402
 from . import ops_layout as _layout  # noqa: E402
 from . import ops_linalg as _linalg  # noqa: E402
 from . import ops_logic as _logic  # noqa: E402
@@ -578,8 +468,10 @@ from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
 from . import ops_scan as _scan  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
+from . import ops_special as _special  # noqa: E402
 
-for _module in (_ew, _reduce, _shape, _act, _math, _logic, _scan, _index, _linalg, _layout):
+_OPS = (_ew, _inplace, _reduce, _shape, _act, _math, _special, _logic, _scan, _index, _linalg, _layout)
+for _module in (*_OPS, _operators):
     for _name in _module.TENSOR_METHODS:
         setattr(Tensor, _name, getattr(_module, _name))
-del _module, _name, _dtype
+del _module, _name

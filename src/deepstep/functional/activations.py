@@ -1,6 +1,8 @@
-"""Activation functions beyond the first ones (GELU, SiLU, the ELU family, the hard and shrink
-variants, GLU, PReLU, RReLU…), each one op with its derivative beside it, PyTorch's values and
-gradients at the kinks included, and finite for inputs as large as |x| = 1e4.
+"""Activation functions beyond the first ones: here the piecewise ones (the ELU family, the hard and
+shrink variants, threshold, PReLU, RReLU), each one op with its derivative beside it, PyTorch's values
+and gradients at the kinks included, and finite for inputs as large as |x| = 1e4. The smooth ones
+(GELU, SiLU, Mish, GLU, …) are in activations_smooth, the in-place ReLUs and the Gumbel-softmax in
+activations_more; this file exports them all.
 
 Where PyTorch's function takes `inplace=True`, the same op writes its result into the input's
 memory (`Function.inplace`), with PyTorch's checks.
@@ -8,56 +10,41 @@ memory (`Function.inplace`), with PyTorch's checks.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .. import backend, stable
-from ..autograd.dims import normalize_dim
+from .. import backend
 from ..autograd.dtypes import float_input, promote_arrays
 from ..autograd.function import Function
-from ..autograd.ops_activation import implicit_softmax_dim, leaky_relu, softmax
-from ..autograd.ops_elementwise import neg
-from ..autograd.ops_shape import cast
+from ..autograd.ops_activation import leaky_relu
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError, ValueRangeError
-from ..special import erf
-from .activation_kernels import kernels
 
 __all__ = [
     "celu",
     "celu_",
     "elu",
     "elu_",
-    "gelu",
-    "glu",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
     "hardtanh_",
-    "logsigmoid",
-    "mish",
     "prelu",
     "relu6",
     "rrelu",
     "rrelu_",
     "selu",
     "selu_",
-    "silu",
-    "softmin",
     "softshrink",
-    "softsign",
-    "tanhshrink",
     "threshold",
     "threshold_",
 ]
 
+
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-_GELU_CUBIC = 0.044715
 
 
 def _apply(op: Function, x: Any, inplace: bool) -> Tensor:
@@ -68,75 +55,6 @@ class _FloatUnary(Function):
     """An elementwise function of floats (integer input gives the default float dtype)."""
 
     promote = staticmethod(float_input)
-
-
-# ----- smooth gates: GELU, SiLU, Mish ------------------------------------------------------
-class GELU(Function):
-    """GELU(x) = x·Φ(x);   GELU'(x) = Φ(x) + x·φ(x)   (Φ, φ: the standard normal CDF and density).
-    approximate='tanh': ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);
-    derivative ½(1 + tanh u) + ½x(1 − tanh² u)·√(2/π)(1 + 3·0.044715x²)."""
-
-    promote = staticmethod(float_input)
-
-    def __init__(self, approximate: str) -> None:
-        if approximate not in ("none", "tanh"):
-            raise ValueRangeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-        self.tanh = approximate == "tanh"
-
-    def forward(self, x):
-        self.x = x
-        if self.tanh:
-            self.t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3))
-            return 0.5 * x * (1 + self.t)
-        compiled = kernels() if x.dtype == np.float32 and x.flags.c_contiguous else None
-        if compiled is not None:  # one vectorised pass instead of SciPy's erf (see activation_kernels)
-            out, self.cdf = np.empty_like(x), np.empty_like(x)
-            compiled.gelu_forward(x.reshape(-1), out.reshape(-1), self.cdf.reshape(-1))
-            return out
-        self.cdf = 0.5 * (1 + erf(x * np.sqrt(0.5, dtype=x.dtype)))
-        return x * self.cdf
-
-    def backward(self, g):
-        x = self.x
-        if self.tanh:
-            t = self.t
-            du = _SQRT_2_OVER_PI * (1 + 3 * _GELU_CUBIC * x * x)
-            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du),)
-        fast = g.dtype == x.dtype == np.float32 and g.flags.c_contiguous and x.flags.c_contiguous
-        compiled = kernels() if fast else None
-        if compiled is not None:  # three passes instead of seven
-            out = np.empty_like(x)
-            compiled.minus_half_square(x.reshape(-1), out.reshape(-1))
-            np.exp(out, out=out)
-            compiled.gelu_backward(g.reshape(-1), x.reshape(-1), self.cdf.reshape(-1), out.reshape(-1))
-            return (out,)
-        pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return (g * (self.cdf + x * pdf),)
-
-
-class SiLU(_FloatUnary):
-    """SiLU(x) = x·σ(x) (the swish);   SiLU'(x) = σ(x)(1 + x(1 − σ(x)))."""
-
-    def forward(self, x):
-        self.x, self.s = x, stable.sigmoid(x)
-        return x * self.s
-
-    def backward(self, g):
-        s = self.s
-        return (g * s * (1 + self.x * (1 - s)),)
-
-
-class Mish(_FloatUnary):
-    """Mish(x) = x·tanh(softplus x);   Mish'(x) = t + x·σ(x)(1 − t²),  t = tanh(softplus x)."""
-
-    def forward(self, x):
-        self.x = x
-        self.t = np.tanh(stable.softplus(x))
-        return x * self.t
-
-    def backward(self, g):
-        t = self.t
-        return (g * (t + self.x * stable.sigmoid(self.x) * (1 - t * t)),)
 
 
 # ----- the ELU family ------------------------------------------------------------------------
@@ -242,72 +160,7 @@ class Threshold(_Masked):
         return np.where(self.mask, x, self.value).astype(x.dtype, copy=False)
 
 
-class LogSigmoid(_FloatUnary):
-    """y = log σ(x) = −softplus(−x);   y' = σ(−x) = 1 − σ(x) = −(e^y − 1), read off the output."""
-
-    saved_inputs = ()
-    saves_output = True
-
-    def forward(self, x):
-        self.y = stable.log_sigmoid(x)
-        return self.y
-
-    def backward(self, g):
-        return (g * -np.expm1(self.y),)
-
-
-class Softsign(_FloatUnary):
-    """softsign(x) = x/(1 + |x|);   derivative 1/(1 + |x|)²."""
-
-    saved_inputs = ()
-
-    def forward(self, x):
-        self.denominator = 1 + np.abs(x)
-        return x / self.denominator
-
-    def backward(self, g):
-        return (g / (self.denominator * self.denominator),)
-
-
-class Tanhshrink(_FloatUnary):
-    """tanhshrink(x) = x − tanh x;   derivative tanh² x."""
-
-    saved_inputs = ()
-
-    def forward(self, x):
-        self.t = np.tanh(x)
-        return x - self.t
-
-    def backward(self, g):
-        return (g * self.t * self.t,)
-
-
-# ----- gates and learned or random slopes -------------------------------------------------
-class GLU(_FloatUnary):
-    """GLU(a‖b) = a·σ(b), the input halved along `dim`;   ∂/∂a = σ(b),  ∂/∂b = a·σ(b)(1 − σ(b))."""
-
-    saved_inputs = ()
-
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
-
-    def forward(self, x):
-        if x.ndim == 0:
-            raise ShapeError("glu does not support scalars because halving size must be even")
-        self.axis = normalize_dim(self.dim, x.ndim)
-        if x.shape[self.axis] % 2:
-            raise ShapeError(
-                f"Halving dimension must be even, but dimension {self.axis} is size {x.shape[self.axis]}"
-            )
-        self.a, b = np.split(x, 2, axis=self.axis)
-        self.s = stable.sigmoid(b)
-        return self.a * self.s
-
-    def backward(self, g):
-        s = self.s
-        return (np.concatenate([g * s, g * self.a * s * (1 - s)], axis=self.axis),)
-
-
+# ----- learned or random slopes -------------------------------------------------------------
 class PReLU(Function):
     """PReLU(x) = x for x > 0, else w_c·x, one slope per channel c (dim 1);
     ∂/∂x = 1 or w_c,   ∂L/∂w_c = Σ over everything but channel c of ∂L/∂y·x where x ≤ 0."""
@@ -363,21 +216,6 @@ class RandomSlope(Function):
 
 
 # ----- the public functions ---------------------------------------------------------------
-def gelu(input: Any, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit x·Φ(x) (approximate='tanh' for the tanh formula)."""
-    return GELU(approximate)(input)
-
-
-def silu(input: Any, inplace: bool = False) -> Tensor:
-    """x·σ(x)."""
-    return _apply(SiLU(), input, inplace)
-
-
-def mish(input: Any, inplace: bool = False) -> Tensor:
-    """x·tanh(softplus(x))."""
-    return _apply(Mish(), input, inplace)
-
-
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, α(eˣ − 1) otherwise."""
     return _apply(ELU(alpha), input, inplace)
@@ -431,21 +269,6 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
     return _apply(Hardswish(), input, inplace)
 
 
-def logsigmoid(input: Any) -> Tensor:
-    """log σ(x), computed without forming σ(x)."""
-    return LogSigmoid()(input)
-
-
-def softsign(input: Any) -> Tensor:
-    """x/(1 + |x|)."""
-    return Softsign()(input)
-
-
-def tanhshrink(input: Any) -> Tensor:
-    """x − tanh x."""
-    return Tanhshrink()(input)
-
-
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     """x moved λ towards 0, and 0 within [−λ, λ]."""
     return Softshrink(lambd)(input)
@@ -463,11 +286,6 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     return _apply(Threshold(threshold, value), input, True)
-
-
-def glu(input: Any, dim: int = -1) -> Tensor:
-    """Gated linear unit: the first half of `dim` times σ of the second half."""
-    return GLU(dim)(input)
 
 
 def prelu(input: Any, weight: Any) -> Tensor:
@@ -506,17 +324,19 @@ def rrelu_(
     return rrelu(input, lower, upper, training, inplace=True, seed=seed)
 
 
-def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    """softmax(−x) along `dim` (cast to `dtype` first when given)."""
-    if dtype is not None:
-        input = cast(input, dtype)
-    if dim is None:
-        dim = implicit_softmax_dim("softmin", np.ndim(input.data if isinstance(input, Tensor) else input))
-    return softmax(neg(input), dim=dim)
-
-
-# ----- F.relu_, F.leaky_relu_, gumbel_softmax (activations_more), exported through this file -------------
-from . import activations_more  # noqa: E402
+# ----- the smooth activations (activations_smooth); F.relu_, F.leaky_relu_, gumbel_softmax
+# (activations_more): exported through this file ------------------------------------------------------
+from . import activations_more, activations_smooth  # noqa: E402  (activations_smooth builds on _FloatUnary)
 from .activations_more import gumbel_softmax, leaky_relu_, relu_  # noqa: E402, F401
+from .activations_smooth import (  # noqa: E402, F401
+    gelu,
+    glu,
+    logsigmoid,
+    mish,
+    silu,
+    softmin,
+    softsign,
+    tanhshrink,
+)
 
-__all__ += activations_more.__all__
+__all__ += activations_smooth.__all__ + activations_more.__all__

@@ -8,7 +8,7 @@ B = 1 of its own (indexing [i, c, 0]): LLVM vectorises that one over the channel
 loop runs 10× slower there. Sums run in float64; 'reassoc' lets LLVM vectorise them while NaN and
 inf keep their meaning.
 
-Optional: without numba (or with DEEPSTEP_NUMBA=0) normalization.BatchNorm keeps its NumPy path, and
+Optional: without numba (or with DEEPSTEP_NUMBA=0) batchnorm.BatchNorm keeps its NumPy path, and
 tests/test_compiled.py holds the two together in every layout.
 """
 
