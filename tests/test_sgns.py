@@ -74,10 +74,12 @@ def test_bad_shapes_are_named():
         sgns_loss_and_grad(np.zeros((2, 3)), np.zeros((3, 3)), np.zeros((2, 1, 3)))
 
 
+@pytest.mark.parametrize("private_rows", [0, 3])
 @pytest.mark.parametrize("negatives", [1, 5, 15])
-def test_compiled_step_is_the_notes_gradient_step(rng, negatives):
+def test_compiled_step_is_the_notes_gradient_step(rng, negatives, private_rows):
     """The kernel's update of W₂ rows and of h is exactly −α times sgns_loss_and_grad's gradient
-    for the negatives it drew (repeated ones summed; ones equal to the true word dropped)."""
+    for the negatives it drew (repeated ones summed; ones equal to the true word dropped), whether
+    a row lives in W₂ or, for the most frequent words with several workers, in the job's copy."""
     vocab = Vocabulary([f"w{i}" for i in range(7)], np.array([50, 30, 20, 10, 5, 3, 1]))
     cumulative, guide = vocab.noise_table(0.75)
     w_out = rng.normal(scale=0.5, size=(7, 8)).astype(np.float32)
@@ -93,10 +95,13 @@ def test_compiled_step_is_the_notes_gradient_step(rng, negatives):
     targets = np.empty(negatives + 1, np.int64)
     gains = np.empty(negatives + 1, np.float32)
     work = np.empty(8, np.float32)
+    private = w_out[:private_rows].copy()
     loss = kernels._negative_sampling_step(
-        h, w_out, output_word, negatives, alpha, cumulative, guide, state, targets, gains, work, True
+        h, w_out, private, output_word, negatives, alpha, cumulative, guide, state, targets, gains, work, True
     )
     assert state[0] == draws[0]
+    np.testing.assert_array_equal(w_out[:private_rows], before[:private_rows])  # moved in the copy only
+    w_out[:private_rows] = private
 
     h64, out64 = h.astype(np.float64), before.astype(np.float64)
     w_neg = out64[kept][None] if kept else np.zeros((1, 0, 8))

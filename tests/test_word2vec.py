@@ -84,6 +84,33 @@ def test_same_seed_one_worker_gives_the_same_vectors_from_list_or_file(kjv, tmp_
     assert not np.array_equal(a.wv.vectors, d.wv.vectors)
 
 
+@pytest.mark.parametrize("sg", [1, 0])
+def test_private_output_rows_take_the_same_steps_as_shared_ones(kjv, sg):
+    """With several workers the most frequent words' output rows are trained in a per-job copy and
+    merged at the job's end: on one thread that is the in-place training up to rounding, and the
+    merged rows did move (a copy that was dropped, or merged twice, would be far off)."""
+    from deepstep.text.corpus import JobSource
+    from deepstep.text.kernels import train_job
+
+    model = Word2Vec(vector_size=16, min_count=3, sg=sg, seed=3, progress=False)
+    model.build_vocab(kjv[:2000])
+    tokens, ends, _ = next(iter(JobSource(kjv[:2000], model.wv.key_to_index, 10_000)))
+    results = {}
+    for private_rows in (0, 64):
+        w_in, w_out = model.wv.vectors.copy(), model.syn1neg.copy() + 0.01
+        rng = np.array([12345], dtype=np.int64)
+        counts = train_job(
+            w_in, w_out, tokens, ends, model._keep_below, model._cumulative, model._guide, 5, True, 5, 0.025,
+            sg, 1, 1, rng, private_rows,
+        )  # fmt: skip
+        results[private_rows] = (w_in, w_out, counts, rng[0])
+    (in_a, out_a, counts_a, rng_a), (in_b, out_b, counts_b, rng_b) = results[0], results[64]
+    assert counts_a[:2] == counts_b[:2] and rng_a == rng_b
+    assert np.abs(out_a[:64] - (model.syn1neg[:64] + 0.01)).max() > 0.01  # the private rows moved
+    np.testing.assert_allclose(out_b, out_a, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(in_b, in_a, rtol=1e-4, atol=1e-6)
+
+
 def test_vocabulary_follows_word2vec():
     sentences = [["a"] * 5 + ["b"] * 3 + ["c"] * 2 + ["d"]] * 2
     model = Word2Vec(min_count=4, progress=False)

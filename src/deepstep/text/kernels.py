@@ -2,7 +2,11 @@
 
 It runs without the GIL, so several threads train at once on the same weight matrices with no
 locks (Hogwild, as the original word2vec and gensim do: updates of different pairs rarely touch
-the same rows, and a lost update now and then does not hurt SGD).
+the same rows, and a lost update now and then does not hurt SGD). The output rows of the most
+frequent words are the exception: every thread draws them as negatives all the time, and their
+cache lines would travel between the cores at every step. With several workers each job
+therefore trains its own copy of those `private_rows` rows and adds what it moved them by to the
+shared rows when it ends (local SGD over one job, about 10,000 words; the other rows stay Hogwild).
 
 Each pair takes exactly the step w ← w − α·∂L/∂w of the notes' loss (see `sgns.py`): the scores
 of the true context and of the negatives are all computed before any weight moves.
@@ -53,12 +57,14 @@ def _draw_negative(cumulative: np.ndarray, guide: np.ndarray, rng: np.ndarray) -
 
 @_jit
 def _negative_sampling_step(
-    h, w_out, output_word, negative, alpha, cumulative, guide, rng, targets, gains, work, compute_loss
-):
+    h, w_out, private, output_word, negative, alpha, cumulative, guide, rng, targets, gains, work,
+    compute_loss,
+):  # fmt: skip
     """One step on L = −log σ(hᵀW₂[o]) − Σ log σ(−hᵀW₂[n]).
 
     Moves the output rows W₂[o], W₂[n] by −α·∂L/∂W₂ and leaves −α·∂L/∂h in `work` for the caller
-    to apply to the input row(s) h came from. Returns the loss when asked (else 0)."""
+    to apply to the input row(s) h came from. The rows of the words below private.shape[0] are read
+    and moved in `private` instead of w_out. Returns the loss when asked (else 0)."""
     dim = h.shape[0]
     used = 0
     loss = 0.0
@@ -73,7 +79,8 @@ def _negative_sampling_step(
             if target == output_word:  # a "negative" equal to the true word teaches nothing
                 continue
             label = 0.0
-        row = w_out[target]  # a row view: indexing the matrix inside the loops would stop SIMD
+        # a row view: indexing the matrix inside the loops would stop SIMD
+        row = private[target] if target < private.shape[0] else w_out[target]
         score = np.float32(0.0)
         for k in range(dim):
             score += h[k] * row[k]
@@ -88,7 +95,8 @@ def _negative_sampling_step(
         if compute_loss:  # −log σ(score) on the true word, −log σ(−score) on a fake: softplus(∓score)
             loss += max(-score if d == 0 else score, 0.0) + math.log1p(e)
     for u in range(used):  # only now do the output rows move (a negative may repeat)
-        row, gain = w_out[targets[u]], gains[u]
+        target, gain = targets[u], gains[u]
+        row = private[target] if target < private.shape[0] else w_out[target]
         for k in range(dim):
             row[k] += gain * h[k]
     return loss
@@ -97,11 +105,13 @@ def _negative_sampling_step(
 @_jit
 def train_job(
     w_in, w_out, tokens, ends, keep_below, cumulative, guide, window, shrink_windows, negative, alpha, sg,
-    cbow_mean, loss_every, rng,
+    cbow_mean, loss_every, rng, private_rows,
 ):  # fmt: skip
     """Train on the sentences tokens[ends[s−1]:ends[s]] (word indices; −1 for words not in the
     vocabulary). The loss is summed over every `loss_every`-th example (1: all of them; a sample
-    is enough for a progress bar and costs a few percent instead of a third).
+    is enough for a progress bar and costs a few percent instead of a third). The output rows of
+    the first `private_rows` words (the most frequent: the vocabulary is sorted by count) are trained
+    in a copy and their change added to w_out at the end (0 with one worker: no copy).
     Returns (words trained after subsampling, examples trained, loss sum, examples in that sum)."""
     dim = w_in.shape[1]
     # The generator state lives in a private cache line while the job runs: threads writing states
@@ -119,6 +129,8 @@ def train_job(
     delta = np.empty(dim, np.float32)
     targets = np.empty(negative + 1, np.int64)
     gains = np.empty(negative + 1, np.float32)
+    private = w_out[:private_rows].copy()  # (see the module's docstring)
+    start_of_job = private.copy()
     trained_words = 0
     trained_examples = 0
     loss = 0.0
@@ -151,8 +163,8 @@ def train_job(
                         continue
                     with_loss = trained_examples % loss_every == 0
                     loss += _negative_sampling_step(
-                        h, w_out, sentence[j], negative, alpha, cumulative, guide, state, targets,
-                        gains, work, with_loss,
+                        h, w_out, private, sentence[j], negative, alpha, cumulative, guide, state,
+                        targets, gains, work, with_loss,
                     )  # fmt: skip
                     loss_count += with_loss
                     for k in range(dim):
@@ -177,8 +189,8 @@ def train_job(
                         h[k] /= count
                 with_loss = trained_examples % loss_every == 0
                 loss += _negative_sampling_step(
-                    h, w_out, sentence[i], negative, alpha, cumulative, guide, state, targets, gains, work,
-                    with_loss,
+                    h, w_out, private, sentence[i], negative, alpha, cumulative, guide, state, targets, gains,
+                    work, with_loss,
                 )  # fmt: skip
                 loss_count += with_loss
                 # As word2vec and gensim: each context word receives the whole gradient of h when
@@ -192,5 +204,9 @@ def train_job(
                         for k in range(dim):
                             row[k] += work[k]
                 trained_examples += 1
+    for r in range(private.shape[0]):  # this job's change of the private rows, onto the shared ones
+        row, mine, before = w_out[r], private[r], start_of_job[r]
+        for k in range(dim):
+            row[k] += mine[k] - before[k]
     rng[0] = state[0]
     return trained_words, trained_examples, loss, loss_count

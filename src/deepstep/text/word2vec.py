@@ -5,8 +5,10 @@
 
 Training reads the corpus once to count words (build_vocab), then once per epoch. A producer thread
 turns sentences into integer jobs of about 10,000 words; `workers` threads train on them at once with
-the compiled, GIL-free kernel, all writing into the same two matrices (Hogwild). The learning rate
-falls linearly from `alpha` to `min_alpha` over all the words of all the epochs.
+the compiled, GIL-free kernel, all writing into the same two matrices (Hogwild), except the output
+rows of the most frequent words, which each job trains in its own copy and adds back at its end
+(kernels.py says why). The learning rate falls linearly from `alpha` to `min_alpha` over all the
+words of all the epochs.
 
 Two matrices, as in the notes: W₁ (`wv.vectors`), the input vector of every word — the embeddings —
 and W₂ (`syn1neg`), the output vectors the input vectors are scored against.
@@ -34,6 +36,11 @@ __all__ = ["Callback", "Word2Vec"]
 
 logger = logging.getLogger(__name__)
 _FORMAT = "deepstep-word2vec"
+#: With several workers, the output rows of this many most frequent words are trained in a private
+#: copy per job (see kernels.py): the words most drawn as negatives, whose rows both cores would
+#: otherwise write at every step (1.6 MB for 100-float vectors, copied twice and added back once per
+#: job of 10,000 words: well under 1 % of the job's work).
+PRIVATE_ROWS = 4096
 
 
 class Callback:
@@ -249,12 +256,14 @@ class Word2Vec:
         job_source = JobSource(corpus, self.wv.key_to_index, self.batch_words)
         decay = LinearDecay(start_alpha, end_alpha, total_words * epochs)
         loss_every = 1 if compute_loss else LOSS_SAMPLE_EVERY
+        # one worker trains every row in place; several keep the hottest output rows per job (kernels.py)
+        private_rows = PRIVATE_ROWS if self.workers > 1 else 0
 
         def step(tokens: np.ndarray, ends: np.ndarray, alpha: float, rng: np.ndarray) -> tuple:
             return train_job(
                 self.wv.vectors, self.syn1neg, tokens, ends, self._keep_below, self._cumulative,
                 self._guide, self.window, self.shrink_windows, self.negative, alpha, self.sg,
-                self.cbow_mean, loss_every, rng,
+                self.cbow_mean, loss_every, rng, private_rows,
             )  # fmt: skip
 
         self.running_training_loss = 0.0
