@@ -41,7 +41,10 @@ def test_relu_backward_compiled_equals_numpy_in_every_layout(monkeypatch, dtype)
     for name, x in layouts.items():
         x[x.shape[0] // 2] = 0.0  # exact zeros: ReLU'(0) = 0
         g = rng.normal(size=x.shape).astype(dtype)
-        for gradient in (g, np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+        padded = np.zeros((4, 6, 7, 5), dtype)
+        padded[:, :, 1:-1, 1:-1] = g
+        nhwc = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        for gradient in (g, nhwc, padded[:, :, 1:-1, 1:-1]):  # (the last two: copied into x's layout)
             expected = _relu_grad(monkeypatch, x, gradient, compiled=False)
             np.testing.assert_array_equal(_relu_grad(monkeypatch, x, gradient, compiled=True), expected, name)
             np.testing.assert_array_equal(expected, gradient * (x > 0))
