@@ -67,7 +67,7 @@ def test_a_finished_run_started_again_says_so_and_rewrites_no_history(tmp_path, 
     again = capsys.readouterr().out
     message = f"already trained for 1 epoch: the run is complete; nothing retrained, {history} unchanged"
     assert message in again
-    assert "trained in" not in again and "epoch 1/1" not in again
+    assert "trained in" not in again and "epoch 1/1" not in again and "resuming" not in again
     wrote = [line for line in again.splitlines() if line.startswith("wrote ")]
     assert wrote == [f"wrote {out / 'model.npz'}"]  # the model (from the checkpoint), not the history
     assert [(path.read_bytes(), path.stat().st_mtime_ns) for path in (history, checkpoint)] == before

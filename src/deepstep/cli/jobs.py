@@ -78,7 +78,7 @@ def _fit(
     weights of the run never interrupted; so does a finished run with --epochs raised, as one longer
     run (these jobs have no learning-rate schedule to stretch). A loss that becomes NaN stops the run
     with one line, keeping the last good checkpoint."""
-    resumable = Resumable(output, model, model.optimizers, settings, args.restart)
+    resumable = Resumable(output, model, model.optimizers, settings, args.restart, target=args.epochs)
     if resumable.epoch >= args.epochs:
         epochs = f"{resumable.epoch} epoch{'s' * (resumable.epoch != 1)}"
         print(

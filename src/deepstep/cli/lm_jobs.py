@@ -197,8 +197,10 @@ def train_lm(args: argparse.Namespace) -> int:
     def steps_after(intervals: int) -> str:
         return f"step {min(args.steps, intervals * args.eval_every)}"
 
-    resumable = Resumable(output, model, {"optimizer": optimizer}, settings, args.restart, steps_after)
     intervals = math.ceil(args.steps / args.eval_every)
+    resumable = Resumable(
+        output, model, {"optimizer": optimizer}, settings, args.restart, steps_after, target=intervals
+    )
     name = args.corpus.name if args.corpus else "the King James Bible"
     print(
         f"{args.model}: {model.num_parameters():,} parameters; {name}: {len(ids):,} characters, "

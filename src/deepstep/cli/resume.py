@@ -42,8 +42,11 @@ class Resumable:
         settings: dict[str, Any],
         restart: bool,
         name: Callable[[int], str] = "epoch {}".format,
+        target: int | None = None,
     ) -> None:
-        """`name(n)` says what n finished epochs are (`lm`: "step 750")."""
+        """`name(n)` says what n finished epochs are (`lm`: "step 750"); `target`, the epochs the command
+        trains to: a checkpoint that has them all is a finished run, not one to resume (the command
+        says so itself)."""
         self.path = output / "checkpoint.npz"
         self.model, self.optimizers = model, optimizers
         self.settings = json.loads(json.dumps(settings))  # as it reads back from the file
@@ -66,7 +69,8 @@ class Resumable:
             load_checkpoint(self.path, model, optimizers)
             self.epoch, self.history = record["epoch"], record["history"]
             self.saved = self.epoch
-            print(f"resuming from {self.path} after {self.name(self.epoch)}", flush=True)
+            if target is None or self.epoch < target:
+                print(f"resuming from {self.path} after {self.name(self.epoch)}", flush=True)
         self.resumed_at = self.epoch  # the epochs finished before this run: trained = epoch > resumed_at
 
     def add_epoch(self, logs: dict[str, Any]) -> None:
