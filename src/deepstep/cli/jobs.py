@@ -62,6 +62,11 @@ def _picture(path: Path, draw: Any) -> None:
         print(f"wrote {path}")
 
 
+def _epochs(n: int) -> str:
+    """'1 epoch', '5 epochs'."""
+    return f"{n} epoch{'s' * (n != 1)}"
+
+
 def _fit(
     model: Any,
     x: np.ndarray,
@@ -80,10 +85,9 @@ def _fit(
     with one line, keeping the last good checkpoint."""
     resumable = Resumable(output, model, model.optimizers, settings, args.restart, target=args.epochs)
     if resumable.epoch >= args.epochs:
-        epochs = f"{resumable.epoch} epoch{'s' * (resumable.epoch != 1)}"
         print(
-            f"already trained for {epochs}: the run is complete; nothing retrained, {output / 'history.csv'} "
-            "unchanged (raise --epochs to train on, --restart to start over)"
+            f"already trained for {_epochs(resumable.epoch)}: the run is complete; nothing retrained, "
+            f"{output / 'history.csv'} unchanged (raise --epochs to train on, --restart to start over)"
         )
         return resumable, 0
     started = time.perf_counter()
@@ -134,7 +138,7 @@ def train(args: argparse.Namespace) -> int:
     args.lr = model.optimizer.param_groups[0]["lr"]  # the optimizer's default when --lr is not given
     print(
         f"model: {description}, {model.num_parameters():,} parameters, {args.optimizer} lr={args.lr}, "
-        f"batch {args.batch_size}, {args.epochs} epochs"
+        f"batch {args.batch_size}, {_epochs(args.epochs)}"
     )
     output, settings = _run_folder(
         "train", args, "model", "hidden", "activation", "optimizer", "validation_split"
