@@ -63,6 +63,10 @@ def test_elementwise_formulas_give_torchs_and_scipys_answers(torch, dtype):
     with np.errstate(invalid="ignore"):  # NumPy warns about its NaN
         _same(_quietly(stable.softplus, x), np.logaddexp(0, x), dtype)
     assert stable.softplus(np.array([1e4], dtype))[0] == 1e4  # finite where ln(1 + eˣ) would overflow
+    for shape in ((), (0,), (2, 0, 3)):  # a 0-d array (written into all the same) and empty ones
+        x = np.full(shape, -1.5, dtype)
+        assert stable.sigmoid(x).shape == shape and stable.sigmoid(x).dtype == dtype
+    assert stable.sigmoid(np.array(-1.5, dtype)) == pytest.approx(1 / (1 + np.exp(1.5)), rel=1e-6)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
