@@ -72,16 +72,15 @@ def relu_backward(g: np.ndarray, z: np.ndarray) -> np.ndarray:
     g in another layout (NCHW from a Flatten onto NHWC activations, a view of a padded gradient) is
     first copied into z's (a select across two layouts ran 15× slower than the copy and the pass)."""
     compiled = kernels()
-    if compiled is not None and g.dtype == z.dtype in _COMPILED_DTYPES and g.shape == z.shape:
+    same_kind = compiled is not None and g.dtype == z.dtype in _COMPILED_DTYPES and g.shape == z.shape
+    if same_kind and (z_flat := flat(z)) is not None:  # z dense: so are g in its layout and out
         if g.strides != z.strides:
             g_in_layout = np.empty_like(z)
             np.copyto(g_in_layout, g)
             g = g_in_layout
         out = np.empty_like(z)
-        views = [flat(a) for a in (g, z, out)]
-        if all(v is not None for v in views):
-            compiled.relu_backward(*views)
-            return out
+        compiled.relu_backward(flat(g), z_flat, flat(out))
+        return out
     return np.where(z <= 0, 0, g)
 
 
