@@ -8,6 +8,7 @@ import pytest
 from deepstep.autograd import ops_activation
 from deepstep.functional import (
     activations_smooth,
+    attention,
     batchnorm,
     losses_classification,
     normalization,
@@ -28,6 +29,7 @@ KERNEL_USERS = (
     (losses_classification, "kernels"),
     (rules, "kernels"),
     (recurrent, "lstm_kernels"),
+    (attention, "attention_kernels"),
 )
 
 

@@ -319,3 +319,45 @@ def test_compiled_lstm_steps_equal_the_numpy_path(monkeypatch, dtype):
     compiled = kind.step(xw, hw.copy(), (None, c), compiled_acts)
     for a, b in zip((*compiled, compiled_acts), (*numpy, numpy_acts), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mask", ["none", "causal", "boolean with a blind query", "additive"])
+def test_compiled_attention_softmax_equals_the_numpy_path(monkeypatch, dtype, mask):
+    """Output, weights and the gradients of q, k, v: the fused softmax passes give the NumPy path's
+    numbers to the bit, packed or not (an additive mask keeps the NumPy path on both runs)."""
+    from deepstep.functional import attention
+
+    if attention.attention_kernels() is None:
+        pytest.skip("numba is not installed or DEEPSTEP_NUMBA=0")
+    rng = np.random.default_rng(0)
+    qkv = rng.standard_normal((3, 2, 3, 7, 5)).astype(dtype)
+    g = rng.standard_normal((2, 3, 7, 5)).astype(dtype)
+    options: dict = {"is_causal": mask == "causal", "scale": 0.37}
+    if mask == "boolean with a blind query":
+        allowed = rng.random((7, 7)) < 0.6
+        allowed[3] = False  # query 3 sees no key: zeros out, zero gradient
+        options["attn_mask"] = allowed
+    elif mask == "additive":
+        options["attn_mask"] = rng.standard_normal((7, 7)).astype(dtype)
+
+    def run():
+        q, k, v = (ds.tensor(a, requires_grad=True) for a in qkv)
+        out = F.scaled_dot_product_attention(q, k, v, **options)
+        out.backward(ds.tensor(g))
+        weights = F.attention_weights(qkv[0], qkv[1], **options)
+        results = [out.data, weights.data, q.grad.data, k.grad.data, v.grad.data]
+        if mask in ("none", "causal"):
+            packed = ds.tensor(qkv, requires_grad=True)
+            out = F.packed_attention(packed, is_causal=options["is_causal"], scale=options["scale"])
+            out.backward(ds.tensor(g))
+            results += [out.data, packed.grad.data]
+        return results
+
+    fast = run()
+    numpy_paths(monkeypatch)
+    reference = run()
+    for a, b in zip(fast, reference, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if mask == "boolean with a blind query":
+        np.testing.assert_array_equal(fast[0][:, :, 3], 0)

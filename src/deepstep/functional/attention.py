@@ -5,7 +5,8 @@
 One op with its backward written out: with P = softmax(S) the attention weights and
 dP = ∂L/∂P = ∂L/∂O vᵀ, softmax's Jacobian–vector product gives ∂L/∂S = P ⊙ (dP − Σⱼ dP ⊙ P),
 then ∂L/∂q = s·∂L/∂S k, ∂L/∂k = s·(∂L/∂S)ᵀ q and ∂L/∂v = Pᵀ ∂L/∂O. Nothing of size L × S is
-kept but P itself (and the dropout mask when there is one).
+kept but P itself (and the dropout mask when there is one). With numba, the softmax's passes between
+the products run compiled (attention_kernels.py), to the bit the NumPy passes here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError
+from .attention_kernels import kernels as attention_kernels
 
 __all__ = ["attention_weights", "packed_attention", "scaled_dot_product_attention", "sinusoidal_positions"]
 
@@ -50,18 +52,22 @@ class ScaledDotProductAttention(Function):
     def forward(self, *operands):
         q, k, v, additive = (*operands[0], None) if self.packed else (*operands, None)[:4]
         scores_t = k @ np.swapaxes(q, -1, -2)
-        scores_t *= self.scale
-        if self.allowed is not None:
-            scores_t += np.where(np.swapaxes(self.allowed, -1, -2), 0, -np.inf).astype(scores_t.dtype)
-        if additive is not None:
-            scores_t = scores_t + np.swapaxes(additive, -1, -2)
-        peak = scores_t.max(axis=-2, keepdims=True)
-        peak[~np.isfinite(peak)] = 0  # a row that is all −inf must not give inf − inf
-        scores_t -= peak
-        weights_t = np.exp(scores_t, out=scores_t)
-        total = weights_t.sum(axis=-2, keepdims=True)
-        total[total == 0] = 1  # a fully masked row attends to nothing: zeros, as PyTorch gives
-        weights_t /= total
+        fast = _compiled(scores_t, self.allowed) if additive is None else None
+        if fast is not None:  # the same passes, fused (attention_kernels)
+            weights_t = _fused_softmax(fast, scores_t, self.scale, self.allowed)
+        else:
+            scores_t *= self.scale
+            if self.allowed is not None:
+                scores_t += np.where(np.swapaxes(self.allowed, -1, -2), 0, -np.inf).astype(scores_t.dtype)
+            if additive is not None:
+                scores_t = scores_t + np.swapaxes(additive, -1, -2)
+            peak = scores_t.max(axis=-2, keepdims=True)
+            peak[~np.isfinite(peak)] = 0  # a row that is all −inf must not give inf − inf
+            scores_t -= peak
+            weights_t = np.exp(scores_t, out=scores_t)
+            total = weights_t.sum(axis=-2, keepdims=True)
+            total[total == 0] = 1  # a fully masked row attends to nothing: zeros, as PyTorch gives
+            weights_t /= total
         self.q, self.k, self.v, self.weights_t = q, k, v, weights_t
         dropped_t = weights_t if self.keep is None else weights_t * np.swapaxes(self.keep, -1, -2)
         return np.swapaxes(dropped_t, -1, -2) @ v
@@ -74,8 +80,15 @@ class ScaledDotProductAttention(Function):
         d_weights_t = v @ np.swapaxes(g, -1, -2)
         if keep_t is not None:
             d_weights_t *= keep_t
-        d_scores_t = d_weights_t - (d_weights_t * weights_t).sum(axis=-2, keepdims=True)
-        d_scores_t *= weights_t
+        fast = _compiled(d_weights_t, None, weights_t)
+        if fast is not None:
+            d_scores_t = d_weights_t
+            fast.softmax_backward_columns(
+                _heads(d_scores_t), _heads(weights_t), np.empty(weights_t.shape[-1], weights_t.dtype)
+            )
+        else:
+            d_scores_t = d_weights_t - (d_weights_t * weights_t).sum(axis=-2, keepdims=True)
+            d_scores_t *= weights_t
         if self.packed:  # the three gradients written into one array: no stacking afterwards
             grad = np.empty((3, *q.shape), dtype=q.dtype)
             np.matmul(dropped_t, g, out=grad[2])
@@ -89,6 +102,36 @@ class ScaledDotProductAttention(Function):
         if len(self.inputs) == 4:
             grads.append(np.swapaxes(d_scores_t, -1, -2) if self.needs_grad(3) else None)
         return self.to_inputs(*grads)
+
+
+def _heads(a: np.ndarray) -> np.ndarray:
+    """(…, S, L) as (N, S, L): a view of a contiguous array."""
+    return a.reshape(-1, *a.shape[-2:])
+
+
+def _compiled(scores_t: np.ndarray, allowed: np.ndarray | None, *others: np.ndarray) -> Any:
+    """The compiled softmax passes when numba is on and they apply: contiguous float arrays of one
+    shape, and a mask that is absent or one (L, S) matrix for all heads; else None (NumPy's passes)."""
+    arrays = (scores_t, *others)
+    if scores_t.dtype not in (np.float32, np.float64) or not all(
+        a.dtype == scores_t.dtype and a.shape == scores_t.shape and a.flags.c_contiguous for a in arrays
+    ):
+        return None
+    if allowed is not None and allowed.shape != scores_t.shape[-1:-3:-1]:
+        return None
+    return attention_kernels()
+
+
+def _fused_softmax(fast: Any, scores_t: np.ndarray, scale: float, allowed: np.ndarray | None) -> np.ndarray:
+    """Pᵀ = softmax over the keys of Sᵀ·scale (−inf where not allowed), in place in scores_t."""
+    heads = _heads(scores_t)
+    queries = scores_t.shape[-1]
+    scratch = np.empty(queries, scores_t.dtype)
+    allowed_t = np.ones((1, 1), bool) if allowed is None else np.ascontiguousarray(allowed.T)
+    fast.shifted_scores(heads, scores_t.dtype.type(scale), allowed_t, allowed is not None, scratch)
+    np.exp(scores_t, out=scores_t)
+    fast.normalised_columns(heads, scratch)
+    return scores_t
 
 
 def _attention(
