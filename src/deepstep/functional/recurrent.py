@@ -224,11 +224,11 @@ class RecurrentLayer(Function):
         dtype = np.result_type(x, w_ih)
         self.x, self.w_ih, self.w_hh, self.has_bias = x, w_ih, w_hh, bool(biases)
         xw = x.reshape(-1, x.shape[-1]) @ w_ih.T
-        if b_ih is not None:
-            xw += b_ih
         if b_hh is not None and kind.shared_gradient:  # both biases add to one pre-activation:
-            xw += b_hh  # once for all steps rather than once a step
+            xw += b_ih + b_hh  # summed first, then added once for all steps (not once a step)
             b_hh = None
+        elif b_ih is not None:
+            xw += b_ih
         xw = xw.reshape(steps, batch, -1)
         width = _SAVED_WIDTH[type(kind)] * hidden
         self.acts = np.empty((steps, batch, width), dtype=dtype)
