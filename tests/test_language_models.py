@@ -152,7 +152,8 @@ def test_lm_commands_refuse_bad_input_with_one_line(tmp_path, capsys):
     (tmp_path / "short.txt").write_text("In the beginning")
     for argv, expected in [
         (["lm", str(tmp_path / "empty.txt")], "empty"),
-        (["lm", str(tmp_path / "short.txt"), "--block-size", "64"], "smaller --block-size"),
+        (["lm", str(tmp_path / "short.txt"), "--block-size", "64"], "give at least 650 characters"),
+        (["lm", str(tmp_path / "short.txt"), "--block-size", "2"], "the corpus has 16 characters"),
         (["lm", str(tmp_path / "missing.txt")], "no corpus file"),
         (["lm", "--lr", "nan"], "--lr must be a finite number > 0"),
         (["generate", str(tmp_path)], "holds no trained language model"),
@@ -160,3 +161,38 @@ def test_lm_commands_refuse_bad_input_with_one_line(tmp_path, capsys):
         assert main(argv) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+
+
+def test_lm_counts_steps_so_a_raised_step_count_continues_a_partial_last_interval(tmp_path, capsys):
+    """25 steps evaluated every 20 end on a partial interval; asked for 40 then, the run trains steps
+    25–40 (it used to count intervals, took the 2 done for the 2 asked, and trained nothing)."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(text.load_kjv()[:20_000])
+    run = tmp_path / "run"
+    common = [str(corpus), "--block-size", "8", "--batch-size", "4", "--layers", "1", "--width", "8"]
+    common += ["--eval-every", "20", "--eval-batches", "1", "--output", str(run), "--quiet", "--no-plot"]
+    assert main(["lm", *common, "--steps", "25"]) == 0
+    assert main(["lm", *common, "--steps", "40"]) == 0
+    out = capsys.readouterr().out
+    assert "resuming from" in out and "after step 25" in out and "step 40: train loss" in out
+    steps = [line.split(",")[0] for line in (run / "history.csv").read_text().splitlines()[1:]]
+    assert steps == ["20", "25", "40"]  # whole numbers, as the steps are
+    assert main(["lm", *common, "--steps", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "already trained for 40 steps" in out and "trained in" not in out
+
+
+def test_lm_and_generate_work_on_a_corpus_without_a_new_line(tmp_path, capsys):
+    """The samples start from a new line when the corpus has one; here from a space."""
+    corpus = tmp_path / "one_line.txt"
+    corpus.write_text("the cat sat on the mat. " * 100)
+    run = tmp_path / "run"
+    argv = ["lm", str(corpus), "--steps", "4", "--eval-every", "4", "--eval-batches", "1"]
+    argv += ["--block-size", "8", "--batch-size", "2", "--layers", "1", "--width", "8"]
+    argv += ["--output", str(run), "--quiet", "--no-plot"]
+    assert main(argv) == 0
+    assert (run / "model.npz").is_file()
+    capsys.readouterr()
+    assert main(["generate", str(run), "--tokens", "10", "--seed", "0"]) == 0
+    written = capsys.readouterr().out
+    assert written.startswith(" ") and len(written.rstrip("\n")) == 11

@@ -1,12 +1,13 @@
 """`deepstep lm` trains a character-level language model (GPT, LSTM or GRU) on a text file, the
 King James Bible by default; `deepstep generate` writes text with a trained one.
 
-Training runs in intervals of --eval-every steps: after each, the train and validation losses
-(averaged over --eval-batches random batches), a sample, and a checkpoint. Running the same
-command again resumes after the last finished interval (Ctrl-C keeps that checkpoint; the
-unfinished interval is run again from its start): the batches of an interval are drawn from a
-generator seeded by (seed, interval), and the checkpoint keeps the dropout generators' states, so a
-resumed run ends bit for bit where an uninterrupted one does. The learning rate warms up linearly,
+Training runs in intervals that end at each multiple of --eval-every and at --steps: after each,
+the train and validation losses (averaged over --eval-batches random batches), a sample, and a
+checkpoint, which counts the steps trained. Running the same command again resumes after the last
+finished interval (Ctrl-C keeps that checkpoint; the unfinished interval is run again from its
+start): the batches of an interval are drawn from a generator seeded by (seed, its first step), and
+the checkpoint keeps the dropout generators' states, so a resumed run ends bit for bit where an
+uninterrupted one does. The learning rate warms up linearly,
 then decays along a cosine to a tenth at --steps; raising --steps on a finished run stretches that
 cosine over the new total from the resumed step on (the steps already taken keep the old one), so
 only then does the result differ from one run with the larger --steps.
@@ -94,7 +95,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "generate", help="write text with a language model trained by `deepstep lm`"
     )
     generate.add_argument("run_dir", type=Path, help="the folder `deepstep lm` wrote")
-    generate.add_argument("--prompt", default="\n", help="text to continue (default: a new line)")
+    generate.add_argument(
+        "--prompt",
+        default=None,
+        help="text to continue (default: a new line, or a space or the first character of the "
+        "vocabulary when the corpus had no new line)",
+    )
     generate.add_argument(
         "--tokens", type=non_negative_int, default=400, help="characters to write (default 400)"
     )
@@ -111,6 +117,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def _fail(command: str, message: str) -> int:
     print(f"deepstep {command}: {message}", file=sys.stderr)
     return 1
+
+
+def start_prompt(tokenizer: Any) -> str:
+    """What a sample starts from when no prompt is given: a new line, as a text's lines start; a
+    space or the vocabulary's first character when the corpus has no new line."""
+    return next((c for c in ("\n", " ") if c in tokenizer.index), tokenizer.chars[0])
 
 
 def _build(args: argparse.Namespace, vocab_size: int) -> Any:
@@ -175,13 +187,17 @@ def train_lm(args: argparse.Namespace) -> int:
     tokenizer = text.CharTokenizer.from_text(corpus)
     ids = tokenizer.encode(corpus)
     cut = int(0.9 * len(ids))
-    try:
-        train, validation = (
-            text.TokenStream(ids[:cut], args.block_size),
-            text.TokenStream(ids[cut:], args.block_size),
+    if len(ids) - cut < args.block_size + 1:  # the validation tenth must hold one window
+        return _fail(
+            "lm",
+            f"the corpus has {len(ids):,} characters; its last tenth, held out for validation, must hold "
+            f"block_size + 1 = {args.block_size + 1}: give at least {10 * (args.block_size + 1):,} "
+            "characters or a smaller --block-size",
         )
-    except ValueError as error:
-        return _fail("lm", str(error))
+    train, validation = (
+        text.TokenStream(ids[:cut], args.block_size),
+        text.TokenStream(ids[cut:], args.block_size),
+    )
     output = args.output or Path(f"runs/lm-{args.model}")
     output.mkdir(parents=True, exist_ok=True)
     backend.manual_seed(args.seed)  # dropout draws from the library's generator: a run is its seed's
@@ -190,16 +206,13 @@ def train_lm(args: argparse.Namespace) -> int:
     schedule = optim.LambdaLR(optimizer, lambda step: warmup_cosine(step, args.warmup, args.steps))
     settings = {
         "job": "lm",
+        "counts": "steps",  # a checkpoint's "epoch" is the steps trained (before: evaluations)
         "corpus": None if args.corpus is None else str(args.corpus),
         **{k: getattr(args, k) for k in _SETTINGS},
     }
-
-    def steps_after(intervals: int) -> str:
-        return f"step {min(args.steps, intervals * args.eval_every)}"
-
-    intervals = math.ceil(args.steps / args.eval_every)
+    # the checkpoint counts steps: a run asked for 35 steps and then for 60 trains steps 35–60
     resumable = Resumable(
-        output, model, {"optimizer": optimizer}, settings, args.restart, steps_after, target=intervals
+        output, model, {"optimizer": optimizer}, settings, args.restart, "step {}".format, target=args.steps
     )
     name = args.corpus.name if args.corpus else "the King James Bible"
     print(
@@ -207,15 +220,17 @@ def train_lm(args: argparse.Namespace) -> int:
         f"{tokenizer.vocab_size} distinct; {args.steps} steps of {args.batch_size}×{args.block_size}"
     )
     tokenizer.save(output / "tokenizer.json")
-    if resumable.epoch >= intervals:
-        print(f"already trained for {args.steps} steps (raise --steps to train on)")
+    if resumable.epoch >= args.steps:
+        print(f"already trained for {resumable.epoch} steps (raise --steps to train on)")
+    start = tokenizer.encode(start_prompt(tokenizer))
     started = time.perf_counter()
     try:
-        while resumable.epoch < intervals:
-            interval = resumable.epoch
-            first, last = interval * args.eval_every, min(args.steps, (interval + 1) * args.eval_every)
+        while resumable.epoch < args.steps:
+            # evaluations at every multiple of eval_every, and at the last step
+            first = resumable.epoch
+            last = min(args.steps, (first // args.eval_every + 1) * args.eval_every)
             schedule.load_state_dict({"last_epoch": first})  # where a resumed run's schedule stands
-            rng = np.random.default_rng([args.seed, interval])
+            rng = np.random.default_rng([args.seed, first])
             bar = _progress(range(first, last), args.quiet, f"steps {first}–{last}")
             clock, tokens, loss = time.perf_counter(), 0, float("nan")
             for step in bar:
@@ -237,10 +252,11 @@ def train_lm(args: argparse.Namespace) -> int:
             train_loss = _estimate(model, train, args.eval_batches, args.batch_size, args.seed + 1)
             val_loss = _estimate(model, validation, args.eval_batches, args.batch_size, args.seed + 2)
             resumable.add_epoch(
-                {"step": last, "loss": train_loss, "val_loss": val_loss, "tokens_per_s": speed}
+                {"step": last, "loss": train_loss, "val_loss": val_loss, "tokens_per_s": speed},
+                count=last - first,
             )
             write_history(output / "history.csv", resumable.history, index=None)
-            sample = model.generate(tokenizer.encode("\n"), 160, temperature=0.8, seed=args.seed)[0]
+            sample = model.generate(start, 160, temperature=0.8, seed=args.seed)[0]
             sample = tokenizer.decode(sample)
             print(
                 f"step {last}: train loss {train_loss:.4f}, validation loss {val_loss:.4f} "
@@ -249,7 +265,9 @@ def train_lm(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return resumable.interrupted()
     model.save(output / "model.npz")
-    print(f"trained in {time.perf_counter() - started:.1f} s; wrote {output / 'model.npz'}")
+    seconds = time.perf_counter() - started
+    trained = f"trained in {seconds:.1f} s; " if resumable.epoch > resumable.resumed_at else ""
+    print(f"{trained}wrote {output / 'model.npz'}")
     if not args.no_plot and resumable.history:
         from .. import viz
         from .jobs import _picture
@@ -286,7 +304,7 @@ def generate_text(args: argparse.Namespace) -> int:
     try:
         tokenizer = text.CharTokenizer.load(run / "tokenizer.json")
         model = ds_io.load(run / "model.npz")
-        prompt = tokenizer.encode(args.prompt)
+        prompt = tokenizer.encode(start_prompt(tokenizer) if args.prompt is None else args.prompt)
     except (OSError, ValueError) as error:
         return _fail("generate", f"{error}" + (" (in --prompt)" if "vocabulary" in str(error) else ""))
     if len(prompt) == 0:

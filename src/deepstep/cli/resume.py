@@ -73,11 +73,13 @@ class Resumable:
                 print(f"resuming from {self.path} after {self.name(self.epoch)}", flush=True)
         self.resumed_at = self.epoch  # the epochs finished before this run: trained = epoch > resumed_at
 
-    def add_epoch(self, logs: dict[str, Any]) -> None:
-        """An epoch has finished: count it, keep its logs, and save the checkpoint of this moment."""
-        self.epoch += 1
+    def add_epoch(self, logs: dict[str, Any], count: int = 1) -> None:
+        """An epoch has finished (or `count` of what the job counts: `lm` counts steps): count it, keep
+        its logs (Python ints as ints, other numbers as floats), and save the checkpoint of this moment."""
+        self.epoch += count
         for key, value in logs.items():
-            self.history.setdefault(key, []).append(float(value) if not isinstance(value, list) else value)
+            kept = value if isinstance(value, list) or type(value) is int else float(value)
+            self.history.setdefault(key, []).append(kept)
         self.save()
 
     def save(self) -> None:

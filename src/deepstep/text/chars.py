@@ -113,7 +113,8 @@ class TokenStream:
         positive_int(None, "block_size", block_size)
         if len(self.ids) < block_size + 1:
             raise ValueError(
-                f"the corpus has {len(self.ids)} tokens, fewer than block_size + 1 = {block_size + 1}: "
+                f"the corpus has {len(self.ids)} token{'' if len(self.ids) == 1 else 's'}, fewer than "
+                f"block_size + 1 = {block_size + 1}: "
                 "use a smaller --block-size or a longer corpus"
             )
         self.block_size = int(block_size)
