@@ -56,6 +56,8 @@ def run_onnx(model, make, sizes=SIZES, atol=1e-5, rtol=1e-5, **options):
     f = io.BytesIO()
     proto = ds.onnx.export(model, make(sizes[0]), f, **options)
     onnx.checker.check_model(proto, full_check=True)
+    used = {name for node in proto.graph.node for name in node.input}
+    assert {i.name for i in proto.graph.initializer} <= used  # (ONNX Runtime warns of unused ones)
     session = ort.InferenceSession(f.getvalue(), providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     owner = getattr(model, "__self__", model)
@@ -619,7 +621,7 @@ def test_export_command_after_training(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("kind", ["gpt", "lstm"])
-def test_export_command_for_language_models(tmp_path, kind):
+def test_export_command_for_language_models(tmp_path, kind, capsys):
     from deepstep.cli import main
 
     corpus = tmp_path / "corpus.txt"
@@ -644,7 +646,10 @@ def test_export_command_for_language_models(tmp_path, kind):
         )
         == 0
     )
+    capsys.readouterr()
     assert main(["export", str(run), str(tmp_path / "lm.onnx")]) == 0
+    note = capsys.readouterr().out.splitlines()[1]  # what the signature line cannot say
+    assert ("steps ≤ 8" in note) if kind == "gpt" else ("zeros to start" in note)
     model = ds.load(run / "model.npz").eval()
     for batch, steps in ((1, 8), (3, 5)):  # batch and sequence length are free
         ids = np.random.default_rng(steps).integers(

@@ -95,7 +95,21 @@ def export_model(args: argparse.Namespace) -> int:
         print(f"deepstep export: {message}", file=sys.stderr)
         return 1
     print(f"wrote {output}: {_signature(proto.graph.input)} → {_signature(proto.graph.output)}")
+    if note := _input_note(model):
+        print(f"  {note}")
     return 0
+
+
+def _input_note(model: Any) -> str | None:
+    """What the graph's signature cannot say about feeding it."""
+    from ..models import GPT, CharRNN
+
+    if isinstance(model, GPT):
+        return f"steps ≤ {model.block_size}: the position embedding has {model.block_size} rows"
+    if isinstance(model, CharRNN):
+        inputs = "state_0 and state_1 (h and c)" if model.cell == "lstm" else "state_0"
+        return f"{inputs}: zeros to start a text, the returned states to continue one"
+    return None
 
 
 def _signature(values: Any) -> str:

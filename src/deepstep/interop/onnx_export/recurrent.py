@@ -91,8 +91,10 @@ def recurrent(g: Graph, m: nn.LSTM, path: str, x: Value, hx: Any = None) -> tupl
     for layer in range(m.num_layers):
         tensors = [m._weights(layer, suffix) for suffix in m._suffixes()]
         weights = _weights(g, m.mode, path, tensors, f"_l{layer}")
-        span = g.ints(layer * directions), g.ints((layer + 1) * directions), g.ints(0)
-        start_h, start_c = (None if s is None else g.op("Slice", s, *span) for s in (h0, c0))
+        start_h = start_c = None
+        if h0 is not None:  # (the bounds only when there is a state to slice: no unused initializers)
+            span = g.ints(layer * directions), g.ints((layer + 1) * directions), g.ints(0)
+            start_h, start_c = (None if s is None else g.op("Slice", s, *span) for s in (h0, c0))
         outputs = _node(g, m, seq, weights, start_h, start_c, directions)
         for j, final in enumerate(outputs[1:]):
             finals[j].append(final)
