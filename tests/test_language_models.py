@@ -128,12 +128,19 @@ def test_warmup_then_cosine_to_a_tenth():
     assert warmup_cosine(55, 10, 100) == pytest.approx(0.55)
 
 
+def _small_lm(folder, characters: int, run, size: int, batch: int, eval_batches: int) -> list[str]:
+    """`deepstep lm`'s arguments (all but --steps) for a one-layer model of `size` channels and
+    block size on the Bible's first characters, evaluated every 20 steps, writing to `run`."""
+    corpus = folder / "corpus.txt"
+    corpus.write_text(text.load_kjv()[:characters])
+    common = [str(corpus), "--block-size", str(size), "--batch-size", str(batch), "--layers", "1"]
+    common += ["--width", str(size), "--eval-every", "20", "--eval-batches", str(eval_batches)]
+    return [*common, "--output", str(run), "--quiet", "--no-plot"]
+
+
 def test_lm_command_trains_resumes_and_generates(tmp_path, capsys):
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text(text.load_kjv()[:60_000])
     run = tmp_path / "run"
-    common = [str(corpus), "--block-size", "16", "--batch-size", "8", "--layers", "1", "--width", "16"]
-    common += ["--eval-every", "20", "--eval-batches", "2", "--output", str(run), "--quiet", "--no-plot"]
+    common = _small_lm(tmp_path, 60_000, run, size=16, batch=8, eval_batches=2)
     assert main(["lm", *common, "--steps", "20"]) == 0
     assert main(["lm", *common, "--steps", "40"]) == 0  # resumes after step 20
     out = capsys.readouterr().out
@@ -166,11 +173,8 @@ def test_lm_commands_refuse_bad_input_with_one_line(tmp_path, capsys):
 def test_lm_counts_steps_so_a_raised_step_count_continues_a_partial_last_interval(tmp_path, capsys):
     """25 steps evaluated every 20 end on a partial interval; asked for 40 then, the run trains steps
     25–40 (it used to count intervals, took the 2 done for the 2 asked, and trained nothing)."""
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text(text.load_kjv()[:20_000])
     run = tmp_path / "run"
-    common = [str(corpus), "--block-size", "8", "--batch-size", "4", "--layers", "1", "--width", "8"]
-    common += ["--eval-every", "20", "--eval-batches", "1", "--output", str(run), "--quiet", "--no-plot"]
+    common = _small_lm(tmp_path, 20_000, run, size=8, batch=4, eval_batches=1)
     assert main(["lm", *common, "--steps", "25"]) == 0
     assert main(["lm", *common, "--steps", "40"]) == 0
     out = capsys.readouterr().out
