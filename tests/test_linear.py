@@ -3,7 +3,9 @@ finite differences, parity with scikit-learn on real data, and the perceptron's 
 
 from __future__ import annotations
 
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -288,6 +290,44 @@ def test_l1_penalty_finds_scikit_learns_sparse_solution():
         linear.LogisticRegression(penalty="l1").fit(X, y)
 
 
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "linear.md"
+ALL_SOLVER_NAMES = ("auto", "batch", "stochastic", "normal", "lbfgs", "gd", "sgd", "adam", "newton-cg")
+
+
+def _guide_solvers() -> dict[str, list[str]]:
+    """The guide's table of solvers: estimator name -> the solver values it lists, default first."""
+    section = GUIDE.read_text().split("## Solvers", 1)[1].split("\n\n**", 1)[0]
+    table = {}
+    for row in section.splitlines():
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            for name in re.findall(r"`(\w+)`", cells[0]):
+                table[name] = re.findall(r'`"([\w-]+)"`', cells[1])
+    return table
+
+
+def test_the_guide_lists_the_solvers_each_estimator_accepts():
+    table = _guide_solvers()
+    assert sorted(table) == sorted(linear.__all__)
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    for name, solvers in table.items():
+        estimator = getattr(linear, name)
+        if "solver" not in estimator().get_params():
+            assert solvers == [], name
+            continue
+        assert solvers[0] == estimator().solver, name  # the default comes first
+        for solver in ALL_SOLVER_NAMES:
+            model = estimator(solver=solver, max_iter=3)
+            if solver in solvers:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(X, y)
+            else:
+                with pytest.raises(ValueError, match="solver must be"):
+                    model.fit(X, y)
+
+
 @pytest.fixture(scope="module")
 def mnist_subset():
     (x, y), (xt, yt) = ds.datasets.load_mnist(flatten=True)
@@ -345,10 +385,27 @@ def test_perceptron_warns_on_xor():
     with pytest.warns(ConvergenceWarning, match="not linearly separable"):  # tol=None: only Novikoff's stop
         model = linear.Perceptron(max_iter=20, tol=None, random_state=0).fit(X, y)
     assert not model.converged_ and model.n_iter_ == 20
+
+
+def test_perceptron_stopped_by_tol_on_xor_has_not_converged():
+    X, y = ds.datasets.xor(200, noise=0.05, seed=0)
     with warnings.catch_warnings():  # by default it stops, as scikit-learn's, once the criterion stalls
         warnings.simplefilter("error", ConvergenceWarning)
-        model = linear.Perceptron(max_iter=20, random_state=0).fit(X, y)
-    assert model.converged_ and model.n_iter_ < 20
+        model = linear.Perceptron(max_iter=1000, random_state=0).fit(X, y)
+    assert model.n_iter_ < 1000
+    # it stopped, but Rosenblatt's rule did not converge: no line separates XOR
+    assert not model.converged_ and model.score(X, y) < 1
+
+
+def test_perceptron_without_tol_stops_at_the_first_epoch_without_a_mistake():
+    X, y = ds.datasets.blobs(200, centers=np.array([[-2.0, 0.0], [2.0, 0.0]]), std=0.5, seed=0)
+    model = linear.Perceptron(tol=None, random_state=0).fit(X, y)
+    assert model.converged_ and 1 < model.n_iter_ < model.max_iter
+    assert (model.predict(X) == y).all()
+    # the same shuffles one epoch shorter: that epoch still made a mistake
+    with pytest.warns(ConvergenceWarning, match="mistakes in the last epoch"):
+        shorter = linear.Perceptron(tol=None, max_iter=model.n_iter_ - 1, random_state=0).fit(X, y)
+    assert not shorter.converged_
 
 
 def test_adaline_batch_and_stochastic_learn_blobs():

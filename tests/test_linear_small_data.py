@@ -107,7 +107,8 @@ def test_perceptron_reaches_scikit_learns_accuracy_on_average_over_seeds(data):
     ours = [_ours("Perceptron", data, random_state=seed) for seed in SEEDS]
     theirs = [_theirs("Perceptron", data, random_state=seed) for seed in SEEDS]
     assert np.mean([score for score, _ in ours]) >= np.mean(theirs) - 0.02, (ours, theirs)
-    assert all(model.converged_ and model.n_iter_ < model.max_iter for _, model in ours)
+    # each stops on its own test (a mistake-free epoch, or tol on these classes no line separates)
+    assert all(model.n_iter_ < model.max_iter for _, model in ours)
 
 
 @pytest.mark.parametrize("data", sorted(REGRESSION))
@@ -140,6 +141,9 @@ def test_plateau_is_scikit_learns_n_iter_no_change_rule():
     assert [plateau.reached(loss) for loss in (1.0, 0.5, 0.45, 0.44)] == [False, False, False, True]
     relative = Plateau(tol=0.1, n_iter_no_change=1)  # above 1 the threshold scales with the loss
     assert [relative.reached(loss) for loss in (100.0, 89.0, 85.0)] == [False, False, True]
+    # scikit-learn's own rule, the perceptron's: the loss must beat its best by tol itself, at any size
+    absolute = Plateau(tol=0.1, n_iter_no_change=1, relative=False)
+    assert [absolute.reached(loss) for loss in (100.0, 89.0, 85.0, 84.95)] == [False, False, False, True]
     never = Plateau(tol=None, n_iter_no_change=1)
     assert not any(never.reached(1.0) for _ in range(10))
 

@@ -3,9 +3,10 @@
 Perceptron: for each example in turn, if y·(wᵀx + b) ≤ 0 (a mistake), w ← w + ε·y·x and
 b ← b + ε·y, with y ∈ {−1, +1}. It is stochastic gradient descent on the perceptron criterion
 L = Σᵢ sᵢ max(0, −yᵢzᵢ)/Σs, whose gradient is −X̃ᵀ(s ⊙ y ⊙ 1[yz ≤ 0])/Σs. On linearly separable
-data it stops after finitely many epochs (Novikoff's theorem): the first epoch without a mistake.
-On data that are not, it stops as scikit-learn's does: when the criterion, summed over an epoch
-as the examples come, has not improved by tol for n_iter_no_change epochs.
+data it converges after finitely many epochs (Novikoff's theorem): the first epoch without a mistake.
+With tol set it may stop sooner, as scikit-learn's does (and on data that are not separable, that is
+how it stops): when the epoch's mean criterion, taken as the examples come, has not beaten its best by
+tol for n_iter_no_change epochs. That is a stop, not convergence.
 ADALINE: the same linear unit trained on the squared error of its activation, the delta rule
 w ← w + ε(y − z)x, in batch (gradient descent on L = Σᵢ sᵢ(zᵢ − yᵢ)²/(2Σs)) or stochastic form.
 More than two classes: one unit per class (one-vs-rest), all updated together per example.
@@ -53,10 +54,12 @@ def _unit_scores(w: np.ndarray, X: np.ndarray, y: np.ndarray, sample_weight: Any
 class Perceptron(LinearClassifier):
     """Rosenblatt's perceptron with the bias trick; labels of any two (or more) classes.
 
-    Stops at the first epoch without a mistake, or once the epoch's perceptron criterion has not
-    improved by tol for n_iter_no_change epochs (scikit-learn's defaults and rule; tol=None turns
-    the second test off); then `converged_` is True and `n_iter_` counts the epochs. Warns
-    (ConvergenceWarning) when max_iter epochs end first.
+    Stops at the first epoch without a mistake, or earlier when the epoch's mean perceptron criterion
+    has not improved on its best by tol for n_iter_no_change epochs in a row (scikit-learn's rule and
+    defaults; tol=None turns this second test off). `converged_` is True only in the first case, when
+    the last epoch made no mistake (Rosenblatt's rule converged: the training data are separated), and
+    False on data no line separates, such as XOR. `n_iter_` counts the epochs. Warns
+    (ConvergenceWarning) when max_iter epochs end before either test holds.
     """
 
     def __init__(
@@ -91,9 +94,8 @@ class Perceptron(LinearClassifier):
         b = np.zeros(Y.shape[1], dtype=X.dtype)
         rng = np.random.default_rng(self.random_state)
         step = self.learning_rate * s  # a weighted example moves the weights by its weight
-        plateau = Plateau(self.tol, self.n_iter_no_change)
-        self.converged_ = False
-        self.n_iter_ = 0
+        plateau = Plateau(self.tol, self.n_iter_no_change, relative=False)  # scikit-learn's absolute tol
+        self.n_iter_, stopped = 0, False
         for _ in range(self.max_iter):
             self.n_iter_ += 1
             order = rng.permutation(len(X)) if self.shuffle else np.arange(len(X))
@@ -109,10 +111,11 @@ class Perceptron(LinearClassifier):
                     b += update
                     mistakes += 1
             if mistakes == 0 or plateau.reached(criterion / s.sum()):
-                self.converged_ = True
+                stopped = True
                 break
+        self.converged_ = mistakes == 0
         advice = f"{mistakes} mistakes in the last epoch: the data are probably not linearly separable"
-        warn_unless_converged(self, self.converged_, "epochs", advice)
+        warn_unless_converged(self, stopped, "epochs", advice)
         self._set_packed(np.vstack([W, b]))
         return self
 

@@ -12,7 +12,8 @@ only when max_iter iterations (epochs, for mini-batches) ran out first:
   lowers the objective by less than SciPy's ftol ≈ 2·10⁻⁹ of it (the test that ends it on the
   hinge, whose gradient does not vanish at the minimum);
 - gradient descent: the loss (an epoch's mean, for mini-batches) has not fallen below its best
-  by tol·max(1, |best|) for n_iter_no_change iterations in a row (`Plateau`, scikit-learn's rule).
+  by tol·max(1, |best|) for n_iter_no_change iterations in a row (`Plateau`: scikit-learn's rule,
+  with tol made relative once the loss is above 1).
 `auto_solver` picks by the data's size: L-BFGS while an epoch holds few mini-batches, Adam after.
 """
 
@@ -55,12 +56,17 @@ def auto_solver(n_samples: int) -> str:
 
 
 class Plateau:
-    """scikit-learn's stopping rule for (stochastic) gradient descent: stop once the loss has not fallen
-    below best − tol·max(1, |best|) for n_iter_no_change consecutive checks. tol=None never stops."""
+    """The n_iter_no_change stopping rule: stop once the loss has not fallen below best − tol·scale
+    for n_iter_no_change consecutive checks. tol=None never stops.
 
-    def __init__(self, tol: float | None, n_iter_no_change: int) -> None:
+    relative=False is scikit-learn's SGD rule as it stands (scale = 1: the loss must beat its best by
+    tol); relative=True (the solvers' default) takes scale = max(1, |best|), so that tol keeps its
+    meaning for losses far above 1, such as squared errors in the units of y."""
+
+    def __init__(self, tol: float | None, n_iter_no_change: int, relative: bool = True) -> None:
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
+        self.relative = relative
         self.best = np.inf
         self.stale = 0
 
@@ -68,7 +74,8 @@ class Plateau:
         """Record one iteration's loss; True when the run should stop."""
         if self.tol is None:
             return False
-        improved = self.best == np.inf or loss < self.best - self.tol * max(1.0, abs(self.best))
+        scale = max(1.0, abs(self.best)) if self.relative else 1.0
+        improved = self.best == np.inf or loss < self.best - self.tol * scale
         self.stale = 0 if improved else self.stale + 1
         self.best = min(self.best, loss)
         return self.stale >= self.n_iter_no_change
