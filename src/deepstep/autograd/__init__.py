@@ -9,6 +9,7 @@ import importlib
 
 from . import creation, random
 from .creation import *  # noqa: F403
+from .engine import grad
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad

@@ -365,15 +365,24 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad`.
+    def backward(
+        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False, inputs: Any = None
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad`, or into the `.grad` of `inputs`
+        only (leaves or not) when given, as PyTorch's inputs= does.
 
         A scalar needs no `grad`; otherwise `grad` (the upstream gradient, same shape)
-        must be given. The graph is freed afterwards unless `retain_graph=True`.
+        must be given. The graph is freed afterwards unless `retain_graph=True`. There are no
+        gradients of gradients: create_graph=True raises NotImplementedError.
         """
         from .engine import run_backward
 
-        run_backward(self, grad, retain_graph)
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): deepstep's backward passes record no graph, so gradients "
+                "of gradients are not available (a deliberate difference from PyTorch)"
+            )
+        run_backward(self, grad, retain_graph, inputs)
 
     def __repr__(self) -> str:
         """PyTorch's format: tensor([1.0000, 2.5000]) (autograd/printing.py)."""
