@@ -281,7 +281,54 @@ def test_quiet_prints_one_line_per_epoch_and_no_progress_bar(tmp_path):
         [sys.executable, "-m", "deepstep", *words], cwd=tmp_path, capture_output=True, text=True
     )
     assert done.returncode == 0 and done.stderr == "", done.stderr  # word2vec --quiet: no progress bar
-    assert len(done.stdout.splitlines()) == 1 and "vectors written to vectors.bin" in done.stdout
+    summary, wrote = done.stdout.splitlines()  # what training did, and what was written
+    assert summary.startswith("trained 1 epoch of skip-gram") and wrote.endswith(
+        "to vectors.bin (binary format)"
+    )
+
+
+# tqdm made unimportable, as where only NumPy is installed
+_WITHOUT_TQDM = """
+import sys
+sys.modules["tqdm"] = sys.modules["tqdm.auto"] = None
+from deepstep.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_without_tqdm_each_epoch_is_one_line(tmp_path):
+    """fit's own line per epoch (its fallback for the missing bar) is not printed next to the
+    command's: one line per epoch, as with --quiet."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_TQDM, "train", "--output", "run", *TINY[:-2], "--epochs", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "Epoch" not in done.stdout
+    epochs = [line for line in done.stdout.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
+
+
+def test_every_option_with_a_default_shows_it_in_help():
+    import argparse
+
+    from deepstep.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    options = {
+        (name, action.option_strings[-1]): action.help or ""
+        for name, parser in commands.choices.items()
+        for action in parser._actions
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS)
+    }
+    assert ("train", "--optimizer") in options and ("word2vec", "--seed") in options
+    assert [option for option, text in options.items() if "default" not in text] == []
+    assert "(default runs/autoencoder-KIND, e.g. runs/autoencoder-dense)" in " ".join(
+        commands.choices["autoencoder"].format_help().split()
+    )
 
 
 _RACER = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_train_is_interrupted_then_resumes(tmp_path, monkeypatch, capsys):
     with open(out / "history.csv", newline="") as file:
         assert [row["epoch"] for row in csv.DictReader(file)] == ["1", "2"]  # as the console counts
     assert main(command) == 0 and "already trained for 2 epochs" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match=r"other settings.*lr"):
+    with pytest.raises(SystemExit, match=r"other settings \(lr\).*--restart.*--output DIR to keep it"):
         main([*command, "--lr", "0.01"])
     assert main([*command, "--lr", "0.01", "--restart"]) == 0
 
@@ -104,6 +105,12 @@ def test_autoencoder_command_compares_with_pca(tmp_path, capsys):
     assert main(["autoencoder", "--epochs", "1", "--limit", "3000", "--output", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "test reconstruction MSE" in text and "PCA with 32 components" in text
+    # the lines `deepstep train` starts and ends with
+    model = (
+        "model: dense autoencoder (784-256-32-256-784), 419,120 parameters, adam lr=0.001, batch 128, 1 epoch"
+    )
+    assert model in text.splitlines()
+    assert f"wrote {out / 'model.npz'} and {out / 'history.csv'}" in text.splitlines()
     for name in ("model.npz", "reconstructions.png", "latent.png"):
         assert (out / name).exists(), name
 
@@ -125,5 +132,43 @@ def test_gan_command_resumes_and_draws(tmp_path, monkeypatch, capsys):
     assert main(command) == 0
     text = capsys.readouterr().out
     assert "after epoch 1" in text and "epoch 2/2" in text
+    assert "model: GAN (generator 16-256-512-784, discriminator 784-512-256-1)" in text
+    assert f"wrote {out / 'model.npz'} and {out / 'history.csv'}" in text.splitlines()
     for name in ("model.npz", "samples.png", "losses.png"):
         assert (out / name).exists(), name
+
+
+def test_autoencoder_kinds_get_their_own_folders_and_each_resumes(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    quick = ["--epochs", "1", "--limit", "600", "--latent", "8", "--quiet", "--no-plot"]
+    assert main(["autoencoder", "--kind", "conv", *quick]) == 0
+    assert main(["autoencoder", *quick]) == 0  # dense: not refused for the conv run's settings
+    for kind in ("conv", "dense"):
+        assert ds.load(tmp_path / "runs" / f"autoencoder-{kind}" / "model.npz").kind == kind
+    assert not (tmp_path / "runs" / "autoencoder").exists()
+    capsys.readouterr()
+    assert main(["autoencoder", "--kind", "conv", *quick, "--epochs", "2"]) == 0  # the last --epochs
+    text = capsys.readouterr().out
+    assert f"resuming from {Path('runs/autoencoder-conv/checkpoint.npz')} after epoch 1" in text
+    assert "epoch 2/2" in text and "epoch 1/2" not in text
+
+
+def test_gan_losses_of_a_short_run_get_a_running_mean():
+    """A run of fewer steps than the window (50) still gets its mean curves, over a quarter of its
+    steps; one too short for any mean has its losses drawn plainly."""
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from deepstep import viz
+
+    rng = np.random.default_rng(0)
+    steps = {"d_loss": list(1.3 + 0.2 * rng.random(20)), "g_loss": list(0.7 + 0.2 * rng.random(20))}
+    lines = viz.plot_gan_losses(steps).axes[0].get_lines()
+    assert [line.get_label() for line in lines] == [
+        "discriminator", "discriminator (mean of 5)", "generator", "generator (mean of 5)",
+    ]  # fmt: skip
+    assert len(lines[1].get_xdata()) == 16
+    few = {name: values[:5] for name, values in steps.items()}
+    lines = viz.plot_gan_losses(few).axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["discriminator", "generator"]
+    assert all(line.get_alpha() == 1.0 for line in lines)

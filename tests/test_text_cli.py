@@ -39,7 +39,13 @@ def test_word2vec_command_writes_vectors_that_answer_questions(corpus, tmp_path,
         ]
     )
     assert code == 0
-    assert "vectors written to" in capsys.readouterr().out
+    summary, wrote = capsys.readouterr().out.splitlines()
+    # one figure of words/s, defined by what the line says: words trained per second of training
+    assert summary.count("words/s") == 1 and " s of training, " in summary
+    assert summary.startswith("trained 2 epochs of skip-gram, learning rate α 0.025 → 0.0001: ")
+    assert wrote.startswith("wrote ") and wrote.endswith(
+        f"to {output} ({'binary' if binary else 'text'} format)"
+    )
     assert looks_binary(output) is binary
     vectors = KeyedVectors.load_word2vec_format(output, binary=binary)
     assert "lord" in vectors and vectors.vector_size == 30
@@ -56,12 +62,15 @@ def test_word2vec_command_writes_vectors_that_answer_questions(corpus, tmp_path,
     assert "'xylophone' not in vocabulary" in capsys.readouterr().err
 
 
-def test_word2vec_command_cbow_and_model(corpus, tmp_path):
+def test_word2vec_command_cbow_and_model(corpus, tmp_path, capsys):
     from deepstep.text import Word2Vec
 
     model_path = tmp_path / "model.npz"
     args = ["word2vec", str(corpus), "-o", str(tmp_path / "v.bin"), "--cbow", "--size", "16", "--epochs", "1"]
     assert main([*args, "--quiet", "--save-model", str(model_path)]) == 0
+    summary, wrote = capsys.readouterr().out.splitlines()
+    assert summary.startswith("trained 1 epoch of CBOW, learning rate α 0.05 → 0.0001: ")
+    assert wrote.endswith(f"and the model to {model_path}")
     model = Word2Vec.load(model_path)
     assert model.sg == 0 and model.alpha == 0.05 and model.vector_size == 16
 
@@ -95,3 +104,44 @@ def test_plot_embeddings(tmp_path):
         plot_embeddings(wv, ["king", "xylophone"])
     with pytest.raises(ValueError, match="at least two"):
         plot_embeddings(wv, ["king"])
+
+
+def _label_boxes(figure) -> np.ndarray:
+    """The labels' text boxes as drawn (x0, y0, x1, y1, pixels), without their lines to the points."""
+    from matplotlib.text import Text
+
+    renderer = figure.canvas.get_renderer()
+    boxes = []
+    for label in figure.axes[0].texts:
+        label.update_positions(renderer)
+        boxes.append(Text.get_window_extent(label, renderer).extents)
+    return np.array(boxes)
+
+
+def test_plot_embeddings_keeps_crowded_labels_apart(tmp_path):
+    """Words whose vectors nearly coincide (four tight groups of ten): their labels, once drawn on
+    top of each other, are moved apart, each staying near its point and inside the axes."""
+    pytest.importorskip("matplotlib")
+    from deepstep.viz import plot_embeddings
+
+    rng = np.random.default_rng(0)
+    words = [f"word{i:02d}" for i in range(40)]
+    vectors = rng.normal(size=(4, 10))[np.arange(40) % 4] + 0.01 * rng.normal(size=(40, 10))
+    figure = plot_embeddings(KeyedVectors.from_arrays(words, vectors), words)
+    boxes = _label_boxes(figure)
+    assert len(boxes) == 40
+    overlap_x = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], boxes[None, :, 0]
+    )
+    overlap_y = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], boxes[None, :, 1]
+    )
+    overlapping = (overlap_x > 1) & (overlap_y > 1)  # more than a pixel each way
+    np.fill_diagonal(overlapping, False)
+    assert overlapping.sum() // 2 <= 2  # of 180 pairs drawn on top of each other without the repel step
+    axis = figure.axes[0]
+    frame = axis.get_window_extent(figure.canvas.get_renderer()).extents
+    assert (boxes[:, :2] >= frame[:2] - 1).all() and (boxes[:, 2:] <= frame[2:] + 1).all()
+    points = axis.transData.transform([label.xy for label in axis.texts])
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+    assert np.hypot(*(centres - points).T).max() < 200  # pixels: near its point, a line leads to it

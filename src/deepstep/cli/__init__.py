@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -38,28 +39,35 @@ def _selfcheck(args: argparse.Namespace) -> int:
 
 
 def _common(
-    parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float | str, output: str | None
+    parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float | str, output: str
 ) -> None:
-    """The options every training command shares; lr is a number, or words saying where it comes from."""
-    parser.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist")
+    """The options every training command shares; lr is a number, or words saying where it comes from;
+    output, the default run folder, a pattern filled in from the options: "runs/{dataset}-{model}"."""
+    parser.add_argument(
+        "--dataset", choices=("mnist", "fashion-mnist"), default="mnist", help="(default mnist)"
+    )
     parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"(default {epochs})")
     parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"(default {batch_size})")
     default_lr = lr if isinstance(lr, float) else None
     parser.add_argument(
         "--lr", type=positive_number, default=default_lr, help=f"learning rate (default {lr})"
     )
-    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="(default 0)")
     parser.add_argument(
         "--limit", type=positive_int, metavar="N", help="train on the first N training images only"
     )
-    default = output or "runs/DATASET-MODEL, e.g. runs/mnist-mlp"
+    # a folder per model (and kind): an MLP's checkpoint must not be resumed into a CNN, nor a dense
+    # autoencoder's into a convolutional one; each is resumed by running its own command again
+    names = re.findall(r"\{(\w+)\}", output)
+    shown = re.sub(r"\{(\w+)\}", lambda name: name[1].upper(), output)
+    if names:  # runs/DATASET-MODEL, e.g. runs/mnist-mlp
+        shown += ", e.g. " + output.format(**{name: parser.get_default(name) for name in names})
     parser.add_argument(
         "--output",
         type=Path,
-        help=f"output folder (default {default}); a folder you name is created, its parent must exist",
+        help=f"output folder (default {shown}); a folder you name is created, its parent must exist",
     )
-    # `train` writes a folder per model: an MLP's checkpoint must not be resumed into a CNN, and vice versa
-    parser.set_defaults(default_output=output or "runs/{dataset}-{model}")
+    parser.set_defaults(default_output=output)
     parser.add_argument(
         "--restart", action="store_true", help="ignore a checkpoint left in the output folder"
     )
@@ -84,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train", help="train an MLP (or --model cnn) on MNIST; write model and curves"
     )
-    train.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    train.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="(default mlp)")
     train.add_argument(
         "--hidden",
         type=positive_int,
@@ -101,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"{names} (default relu)",
     )
-    train.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam")
+    train.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="adam", help="(default adam)")
     train.add_argument(
         "--validation-split",
         type=fraction,
@@ -109,13 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="training data held out for the validation curve (default 0.1)",
     )
     lrs = ", ".join(f"{name} {lr:g}" for name, (_, lr) in sorted(optim.OPTIMIZERS.items()))
-    _common(train, epochs=5, batch_size=128, lr=f"the optimizer's: {lrs}", output=None)  # a folder per model
+    _common(train, epochs=5, batch_size=128, lr=f"the optimizer's: {lrs}", output="runs/{dataset}-{model}")
     train.set_defaults(run=jobs.train)
 
     autoencoder = commands.add_parser("autoencoder", help="train an autoencoder; compare it with PCA")
-    autoencoder.add_argument("--kind", choices=("dense", "conv"), default="dense")
+    autoencoder.add_argument("--kind", choices=("dense", "conv"), default="dense", help="(default dense)")
     autoencoder.add_argument("--latent", type=positive_int, default=32, help="size of the code (default 32)")
-    _common(autoencoder, epochs=5, batch_size=128, lr=1e-3, output="runs/autoencoder")
+    _common(autoencoder, epochs=5, batch_size=128, lr=1e-3, output="runs/autoencoder-{kind}")
     autoencoder.set_defaults(run=jobs.autoencoder)
 
     gan = commands.add_parser("gan", help="train a GAN; draw its samples and both players' losses")

@@ -67,6 +67,51 @@ def _epochs(n: int) -> str:
     return f"{n} epoch{'s' * (n != 1)}"
 
 
+def _announce(description: str, parameters: int, optimizer: str, args: argparse.Namespace) -> None:
+    """The line every training command starts with: the model, its size and how it is trained."""
+    print(
+        f"model: {description}, {parameters:,} parameters, {optimizer} lr={args.lr:g}, "
+        f"batch {args.batch_size}, {_epochs(args.epochs)}"
+    )
+
+
+def _wrote(output: Path, resumable: Resumable) -> None:
+    """The line every training command ends with: the model it saved, and history.csv when this run
+    trained (a finished run started again rewrites no history)."""
+    trained = resumable.epoch > resumable.resumed_at
+    print(f"wrote {output / 'model.npz'}" + (f" and {output / 'history.csv'}" if trained else ""))
+
+
+def _progress_bars(quiet: bool) -> int:
+    """fit's verbosity: 1 (a tqdm bar per epoch) when tqdm is installed and --quiet is not given,
+    else 0. Never fit's own line per epoch (its fallback without tqdm): EpochCheckpoint prints the
+    command's line for every epoch, and fit's would say the same again."""
+    if quiet:
+        return 0
+    try:
+        import tqdm.auto  # noqa: F401  (the `progress` extra)
+    except ImportError:
+        return 0
+    return 1
+
+
+def _layers(model: Any) -> str:
+    """A model's layers as the line `model: …` shows them: 784-256-32 for a stack of linear layers,
+    conv3×3×16 → … → linear 32 → deconv3×3×1 when there are convolutions."""
+    from .. import nn
+
+    shapes = {nn.Linear: "linear", nn.Conv2d: "conv", nn.ConvTranspose2d: "deconv"}
+    layers = [m for m in model.modules() if type(m) in shapes]
+    if all(isinstance(m, nn.Linear) for m in layers):
+        return "-".join(map(str, [layers[0].in_features, *(m.out_features for m in layers)]))
+    return " → ".join(
+        f"linear {m.out_features}"
+        if isinstance(m, nn.Linear)
+        else f"{shapes[type(m)]}{'×'.join(map(str, m.kernel_size))}×{m.out_channels}"
+        for m in layers
+    )
+
+
 def _fit(
     model: Any,
     x: np.ndarray,
@@ -100,7 +145,7 @@ def _fit(
             batch_size=args.batch_size,
             # the checkpoint, then history.csv rewritten from it: an epoch counts once it is saved
             callbacks=[EpochCheckpoint(resumable, args.epochs, output / "history.csv", steps)],
-            verbose=0 if args.quiet else 1,
+            verbose=_progress_bars(args.quiet),
             seed=args.seed,  # epoch e's batches follow from (seed, e): a resumed run draws the same
             **validation,
         )
@@ -136,10 +181,7 @@ def train(args: argparse.Namespace) -> int:
         metrics=["accuracy"],
     )
     args.lr = model.optimizer.param_groups[0]["lr"]  # the optimizer's default when --lr is not given
-    print(
-        f"model: {description}, {model.num_parameters():,} parameters, {args.optimizer} lr={args.lr}, "
-        f"batch {args.batch_size}, {_epochs(args.epochs)}"
-    )
+    _announce(description, model.num_parameters(), args.optimizer, args)
     output, settings = _run_folder(
         "train", args, "model", "hidden", "activation", "optimizer", "validation_split"
     )
@@ -149,8 +191,7 @@ def train(args: argparse.Namespace) -> int:
     scores = model.evaluate(x_test, y_test)
     model.save(output / "model.npz")
     print(f"test accuracy: {scores['accuracy']:.4f}   test loss: {scores['loss']:.4f}")
-    trained = resumable.epoch > resumable.resumed_at  # a finished run started again rewrites no history
-    print(f"wrote {output / 'model.npz'}" + (f" and {output / 'history.csv'}" if trained else ""))
+    _wrote(output, resumable)
     np.savetxt(output / "test_accuracy.txt", [scores["accuracy"]], fmt="%.4f")
     if not args.no_plot:
         from .. import viz
@@ -177,8 +218,9 @@ def autoencoder(args: argparse.Namespace) -> int:
     model = Autoencoder(args.kind, latent_dim=args.latent)
     inputs, inputs_test = (flat, flat_test) if args.kind == "dense" else (x[:, None], x_test[:, None])
     model.compile(optimizer=make_optimizer("adam", model.parameters(), args.lr), loss="mse")
+    _announce(f"{args.kind} autoencoder ({_layers(model)})", model.num_parameters(), "adam", args)
     output, settings = _run_folder("autoencoder", args, "kind", "latent")
-    _, status = _fit(model, inputs, inputs, args, output, settings, {})
+    resumable, status = _fit(model, inputs, inputs, args, output, settings, {})
     if status:
         return status
     reconstructions = model.reconstruct(inputs_test)
@@ -186,6 +228,7 @@ def autoencoder(args: argparse.Namespace) -> int:
     pca = pca_reconstruction_error(flat, flat_test, args.latent)
     print(f"test reconstruction MSE: {mse:.5f}   PCA with {args.latent} components: {pca:.5f}")
     model.save(output / "model.npz")
+    _wrote(output, resumable)
     if not args.no_plot:
         from .. import viz
 
@@ -206,12 +249,14 @@ def gan(args: argparse.Namespace) -> int:
     (x, _), _ = _load(args.dataset, args.limit)
     model = GAN(latent_dim=args.latent)
     model.compile(lr=args.lr)
+    players = f"generator {_layers(model.generator)}, discriminator {_layers(model.discriminator)}"
+    _announce(f"GAN ({players})", model.num_parameters(), "adam (one per player)", args)
     output, settings = _run_folder("gan", args, "latent")
     resumable, status = _fit(model, x, None, args, output, settings, {}, steps=("d_loss", "g_loss"))
     if status:
         return status
     model.save(output / "model.npz")
-    print(f"wrote {output / 'model.npz'}")
+    _wrote(output, resumable)
     if not args.no_plot:
         from .. import viz
 

@@ -52,7 +52,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "output folder and a checkpoint after every evaluation; run it again to resume.",
     )
     lm.add_argument("corpus", nargs="?", type=Path, help="UTF-8 text file (.gz is fine); default: the Bible")
-    lm.add_argument("--model", choices=MODELS, default="gpt")
+    lm.add_argument("--model", choices=MODELS, default="gpt", help="(default gpt)")
     lm.add_argument("--steps", type=positive_int, default=2000, help="optimizer steps (default 2000)")
     lm.add_argument(
         "--block-size", type=positive_int, default=64, help="context length in characters (default 64)"
@@ -77,7 +77,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     lm.add_argument(
         "--eval-batches", type=positive_int, default=20, help="batches per loss estimate (default 20)"
     )
-    lm.add_argument("--seed", type=non_negative_int, default=0)
+    lm.add_argument("--seed", type=non_negative_int, default=0, help="(default 0)")
     lm.add_argument(
         "--output",
         type=Path,

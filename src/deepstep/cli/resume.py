@@ -64,7 +64,8 @@ class Resumable:
                 changed = sorted(k for k in self.settings if record["settings"].get(k) != self.settings[k])
                 raise SystemExit(
                     f"{self.path} was made with other settings ({', '.join(changed)}); "
-                    "run with --restart to start again, or with the same settings to resume"
+                    "run with the same settings to resume, with --restart to start again here (the old "
+                    "run is overwritten), or with --output DIR to keep it and start a new run in DIR"
                 )
             load_checkpoint(self.path, model, optimizers)
             self.epoch, self.history = record["epoch"], record["history"]

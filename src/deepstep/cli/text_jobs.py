@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 from ..io.word2vec_format import looks_binary
 from .options import non_negative_int, non_negative_number, positive_int, positive_number
@@ -34,13 +34,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--epochs", type=positive_int, default=5, help="(default 5)")
     train.add_argument(
-        "--alpha", type=positive_number, default=None, help="first learning rate (0.025 sg, 0.05 cbow)"
+        "--alpha",
+        type=positive_number,
+        default=None,
+        help="first learning rate, falling linearly to 0.0001 (default 0.025, 0.05 with --cbow)",
     )
     train.add_argument(
         "--workers", type=positive_int, default=None, help="training threads (default: all cores)"
     )
     train.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    train.add_argument("--seed", type=non_negative_int, default=1)
+    train.add_argument("--seed", type=non_negative_int, default=1, help="(default 1)")
     train.add_argument("--text", action="store_true", help="text format even for a .bin name")
     train.add_argument("--save-model", type=Path, help="also save the whole model (to train it further)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -67,7 +70,6 @@ def word2vec(args: argparse.Namespace) -> int:
     if not args.corpus.is_file():  # said before anything is read or trained
         raise FileNotFoundError(f"no corpus file at {args.corpus}; give a text file, one sentence per line")
     alpha = args.alpha if args.alpha is not None else (0.05 if args.cbow else 0.025)
-    started = time.perf_counter()
     try:
         model = Word2Vec(
             corpus_file=args.corpus, vector_size=args.size, window=args.window, negative=args.negative,
@@ -81,13 +83,30 @@ def word2vec(args: argparse.Namespace) -> int:
     model.wv.save_word2vec_format(args.output, binary=binary)
     if args.save_model:
         model.save(args.save_model)
-    speed = sum(h["trained_words"] for h in model.history) / sum(h["seconds"] for h in model.history)
+    print(_summary(model))
     print(
-        f"{len(model.wv)} words × {model.vector_size} dimensions, {model.epochs} epochs at {speed:,.0f} "
-        f"words/s, {time.perf_counter() - started:.1f} s; vectors written to {args.output} "
-        f"({'binary' if binary else 'text'})"
+        f"wrote {len(model.wv):,} word vectors of {model.vector_size} dimensions to {args.output} "
+        f"({'binary' if binary else 'text'} format)"
+        + (f" and the model to {args.save_model}" if args.save_model else "")
     )
     return 0
+
+
+def _summary(model: Any) -> str:
+    """What training did, with the one words/s figure: words trained (those subsampling kept) per
+    second of training, as the progress bar's words/s counts them; α from first to last, as
+    Word2Vec's linear decay takes it over all the epochs' words."""
+    from .jobs import _epochs
+
+    trained = sum(h["trained_words"] for h in model.history)
+    training = sum(h["seconds"] for h in model.history)
+    read = model.corpus_total_words * len(model.history)  # each epoch reads the whole corpus
+    kind = "skip-gram" if model.sg else "CBOW"
+    return (
+        f"trained {_epochs(len(model.history))} of {kind}, learning rate α {model.alpha:g} → "
+        f"{model.min_alpha:g}: {trained:,} of the {read:,} words read (the rest subsampled) in "
+        f"{training:.1f} s of training, {trained / max(training, 1e-9):,.0f} words/s"
+    )
 
 
 def _load(path: Path):

@@ -115,23 +115,26 @@ def plot_filters(
 
 
 def plot_gan_losses(history: Any, path: str | os.PathLike | None = None, smooth: int = 50) -> Any:
-    """Both players' losses per step, each in its own colour with its running mean over `smooth`
-    steps drawn darker in the same colour. `history` is what GAN.fit returned (its `steps`) or a
-    dict {"d_loss": [...], "g_loss": [...]} of per-step values."""
+    """Both players' losses per step, each in its own colour with its running mean drawn darker in
+    the same colour: over `smooth` steps, or over a quarter of the steps in a shorter run (at least
+    two; a run of fewer than eight steps gets its losses drawn plainly, without a mean). `history` is
+    what GAN.fit returned (its `steps`) or a dict {"d_loss": [...], "g_loss": [...]} of per-step values."""
     steps = getattr(history, "steps", history)
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(7, 3.5))
     for colour, name in zip(("tab:blue", "tab:orange"), ("d_loss", "g_loss"), strict=True):
         values = np.asarray(steps[name])
         player = "discriminator" if name == "d_loss" else "generator"
-        axis.plot(values, color=colour, alpha=0.25, linewidth=0.8, label=player)
-        if len(values) >= smooth:
+        window = min(smooth, len(values) // 4)  # the mean spans three quarters of a short run at least
+        smoothed = window >= 2
+        axis.plot(values, color=colour, alpha=0.25 if smoothed else 1.0, linewidth=0.8, label=player)
+        if smoothed:
             axis.plot(
-                np.arange(smooth - 1, len(values)),
-                np.convolve(values, np.ones(smooth) / smooth, "valid"),
+                np.arange(window - 1, len(values)),
+                np.convolve(values, np.ones(window) / window, "valid"),
                 color=colour,
                 linewidth=2,
-                label=f"{player} (mean of {smooth})",
+                label=f"{player} (mean of {window})",
             )
     label_curves(axis, "step", "loss")
     figure.tight_layout()  # keeps the axis labels inside the picture
