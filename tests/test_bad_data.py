@@ -156,6 +156,19 @@ def test_fit_refuses_nan_and_inf_training_sets(model, bad):
         np.testing.assert_array_equal(old, new)
 
 
+def test_gan_fit_names_the_pixel_range_and_the_data_min_and_max():
+    x = np.random.default_rng(0).random((8, 28, 28)).astype(np.float32) * 2 - 1
+    x[0, 0, 0], x[1, 1, 1] = -1.0, 0.5
+    x[x > 0.5] = 0.5
+    net = GAN(latent_dim=4)
+    with pytest.raises(
+        ValueError, match=r"pixel values in \[0, 1\].* got min -1 and max 0\.5; .*\(x \+ 1\) / 2"
+    ):
+        net.fit(x, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"got min 0 and max 255$"):
+        net.fit(np.linspace(0, 255, 8 * 784, dtype=np.float32).reshape(8, 28, 28), epochs=1, verbose=0)
+
+
 @pytest.mark.parametrize(
     "name", ["LinearRegression", "Ridge", "LogisticRegression", "Perceptron", "LinearSVC"]
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -39,6 +41,15 @@ def test_gradcheck_names_input_index_and_values(rng):
         ds.gradcheck(lambda a, b: a * WrongSin()(b), x, x + 1.0)
     assert "analytic" in str(info.value) and "numeric" in str(info.value)
     assert not ds.gradcheck(lambda a: WrongSin()(a), x, raise_exception=False)
+
+
+def test_gradcheck_message_prints_plain_numbers(rng):
+    x = rng.standard_normal(5)
+    with pytest.raises(ds.GradcheckError) as info:
+        ds.gradcheck(lambda a: WrongSin()(a), x)
+    message = str(info.value)
+    assert "np." not in message and "float64" not in message
+    assert re.search(r"analytic -?\d[\d.e+-]*, numeric -?\d[\d.e+-]* \(", message), message
 
 
 def test_gradcheck_passes_integer_inputs_through(rng):

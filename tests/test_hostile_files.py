@@ -372,8 +372,26 @@ def test_a_word2vec_file_given_to_load_says_what_it_is(tmp_path, binary):
 def test_deepstep_word_vectors_given_to_load_say_what_they_are(tmp_path):
     vectors = KeyedVectors.from_arrays(["alpha", "beta"], np.eye(2, 4, dtype=np.float32))
     path = vectors.save(tmp_path / "v.npz")
-    with pytest.raises(ValueError, match=r"word vectors saved by deepstep.*KeyedVectors\.load\(path\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"word vectors saved by deepstep \(KeyedVectors, 2 words × 4 dimensions\).*"
+        r"KeyedVectors\.load\(path\)",
+    ):
         ds.load(path)
+
+
+def test_a_deepstep_word2vec_model_given_to_load_says_it_is_one(tmp_path):
+    from deepstep.text import Word2Vec
+
+    model = Word2Vec(
+        [["alpha", "beta", "gamma"] * 4] * 8, vector_size=4, min_count=1, epochs=1, seed=0, workers=1, sg=1
+    )
+    path = model.save(tmp_path / "w2v.npz")
+    with pytest.raises(ValueError) as info:
+        ds.load(path)
+    message = str(info.value)
+    assert "is a Word2Vec model saved by deepstep (skip-gram, 3 words × 4 dimensions)" in message
+    assert "Word2Vec.load(path)" in message and "holds word vectors" not in message
 
 
 @pytest.mark.parametrize("binary", [False, True])

@@ -131,6 +131,43 @@ def test_product_errors_name_both_shapes():
         ds.einsum("ij,ij->ij", ds.zeros(2, 3), ds.zeros(2, 2))
 
 
+MATMUL_MISMATCHES = [
+    ((3,), (4,)),
+    ((3,), (4, 5)),
+    ((2, 3), (4,)),
+    ((2, 3), (4, 5)),
+    ((0, 3), (4, 5)),
+    ((7, 2, 3), (4,)),
+    ((7, 2, 3), (4, 5)),
+    ((2, 3), (7, 4, 5)),
+    ((3,), (7, 4, 5)),
+    ((7, 2, 3), (7, 4, 5)),
+    ((1, 2, 3), (5, 4, 5)),
+    ((2, 5, 2, 3), (5, 4, 6)),
+    ((7, 2, 3), (6, 3, 5)),
+    ((2, 7, 2, 3), (3, 6, 3, 5)),
+    ((4, 7, 2, 3), (3, 1, 4, 5)),
+]
+
+
+@pytest.mark.parametrize("spelling", ["@", "matmul", "Tensor.matmul"])
+@pytest.mark.parametrize(("left", "right"), MATMUL_MISMATCHES, ids=str)
+def test_matmul_shape_errors_are_pytorchs(torch, spelling, left, right):
+    """PyTorch's RuntimeError and words (mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)),
+    not NumPy's gufunc signature."""
+    call = {
+        "@": lambda lib, a, b: a @ b,
+        "matmul": lambda lib, a, b: lib.matmul(a, b),
+        "Tensor.matmul": lambda lib, a, b: a.matmul(b),
+    }[spelling]
+    ours, theirs = _pairs(torch, left, right)
+    error = _same_error(lambda: call(ds, *ours), lambda: call(torch, *theirs))
+    with pytest.raises(RuntimeError) as expected:
+        call(torch, *theirs)
+    assert str(error) == str(expected.value).splitlines()[0]
+    assert "gufunc" not in str(error)
+
+
 def test_bool_products_are_refused():
     with pytest.raises(RuntimeError):
         ds.mm(ds.ones(2, 2, dtype=bool), ds.ones(2, 2, dtype=bool))

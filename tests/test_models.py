@@ -108,3 +108,15 @@ def test_pictures_of_codes_and_filters(mnist, tmp_path):
         viz.plot_filters(np.zeros((3, 3)))
     with pytest.raises(ValueError, match="initial has shape"):
         viz.plot_filters(before, initial=before[:4])
+
+
+def test_call_compile_first_suggests_a_loss_that_fits_the_model():
+    x = np.zeros((4, 784), np.float32)
+    autoencoder = Autoencoder(latent_dim=4, hidden=8)
+    for attempt in (lambda: autoencoder.fit(x, x, verbose=0), lambda: autoencoder.optimizer):
+        with pytest.raises(RuntimeError, match="call compile first") as info:
+            attempt()
+        assert "loss='mse'" in str(info.value) and "loss='bce'" in str(info.value)
+        assert "cross_entropy" not in str(info.value)
+    with pytest.raises(RuntimeError, match=r"call compile first, e\.g\. .*loss='cross_entropy'"):
+        MLP([784, 8, 10]).fit(x, np.zeros(4, np.int64), verbose=0)

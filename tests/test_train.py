@@ -82,8 +82,7 @@ def test_binary_classification_with_logits_and_a_regression():
     assert regression.evaluate(X, price.reshape(-1, 1))["mae"] < 6.0
 
 
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # NumPy says so too, before our error
-def test_non_finite_loss_names_epoch_and_batch():
+def test_non_finite_loss_names_epoch_and_batch():  # and alone: NumPy's overflow warnings are held back
     X, price = ds.datasets.housing(256, seed=0)
     model = nn.Sequential(nn.Linear(4, 1, seed=0))
     model.compile(optimizer=optim.SGD(model.parameters(), lr=1e6), loss="mse")

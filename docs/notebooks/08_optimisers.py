@@ -160,10 +160,47 @@ plt.show()
 # forth while it creeps along it, and converges (geometrically, at the pace of the flattest
 # direction). Mini-batch SGD follows the same route for a fraction of the cost per step but ends
 # in a cloud of noise around $w^*$, whose size is set by $\varepsilon$ and the batch; the decaying
-# rate shrinks the cloud, slowly. Momentum runs down the valley first and reaches the noise floor
-# in a few dozen steps; Adam, scale-free, first moves both weights by about $\varepsilon$ (a
-# diagonal start), then settles.
+# rate shrinks the cloud, but slowly, and it slows the creep down the valley as well: by step 200
+# its rate is down to a third and it is still arriving. Adam, scale-free, first moves both weights
+# by about $\varepsilon$ (a diagonal start), then settles.
+#
+# Momentum with $\beta = 0.9$ and $\varepsilon = 2$ **overshoots**. The velocity it builds up
+# carries it far across the valley and up the far wall — its loss climbs well above where it
+# started — and each swing is only about $\sqrt\beta \approx 0.95$ of the last (a heavy ball with
+# this little friction is under-damped). It still gets down the valley first: its gap
+# $L(w) - L(w^*)$ first falls below $10^{-2}$ at about step 25, where the others need 74 steps or
+# more. But once there it keeps swinging, and its long-run step is $\varepsilon = 2$ (in a steady
+# state the average $m$ is $g$), four times plain SGD's, so its cloud of noise is wider: a little
+# over the last 100 steps here, about 2.5 times (in mean gap) over a run of 2000 steps. So it ends
+# worse than plain mini-batch SGD. Each final number is one step's value, one draw from its cloud
+# (Adam's is an unlucky one), so the cell also prints the mean gap over the last 100 steps.
 
 # %%
 for name, path in runs.items():
-    print(f"{name:34s} final L(w) − L(w*) = {loss_at(path[-1]) - loss_at(w_star):.2e}")
+    gap = loss_at(path) - loss_at(w_star)
+    print(
+        f"{name:34s} final L(w) − L(w*) = {gap[-1]:.2e}, mean over the last 100 steps {gap[-100:].mean():.2e}"
+    )
+
+# %% [markdown]
+# Momentum wins with a step its cloud can afford. With $\varepsilon = 0.5$, plain SGD's long-run
+# step, $\beta = 0.9$ averages the noise of about ten batches, and its mean gap over the last 100
+# steps is about half plain SGD's — though it no longer gets down the valley much sooner. A milder
+# $\beta = 0.8$ with $\varepsilon = 1$ does both in this race: below $10^{-2}$ at about step 30,
+# and a lower mean gap at the end (over much longer runs its cloud is about as wide as SGD's).
+
+# %%
+calmer = {
+    "momentum β = 0.9 (EMA), ε = 0.5": run(
+        lambda p: optim.SGD(p, lr=0.5, momentum=0.9, dampening=0.9), batch=20
+    ),
+    "momentum β = 0.8 (EMA), ε = 1": run(
+        lambda p: optim.SGD(p, lr=1.0, momentum=0.8, dampening=0.8), batch=20
+    ),
+}
+for name, path in {"mini-batch SGD, ε = 0.5": runs["mini-batch SGD, ε = 0.5"], **calmer}.items():
+    gap = loss_at(path) - loss_at(w_star)
+    first = np.argmax(gap < 1e-2)
+    print(
+        f"{name:34s} first below 1e-2 at step {first:3d}, mean of the last 100 steps {gap[-100:].mean():.2e}"
+    )

@@ -155,8 +155,10 @@ plt.show()
 # %% [markdown]
 # ## On MNIST
 #
-# `models.GAN` is the same loop with dense networks for 28×28 images (the generator ends in tanh,
-# so pixels are rescaled to $[-1, 1]$). After 300 steps the generator has found where the ink
+# `models.GAN` is the same loop with dense networks for 28×28 images. Its `fit` takes pixels in
+# $[0, 1]$, as `load_mnist` gives them (anything outside is a `ValueError`); the generator ends in
+# tanh, so the GAN itself maps the real images to $[-1, 1]$ for the discriminator, and `sample`
+# maps the fakes back to $[0, 1]$. After 300 steps the generator has found where the ink
 # goes on average — blurry blobs with a digit's outline; distinct digits take longer
 # (`deepstep gan --epochs 20`, a few thousand steps).
 

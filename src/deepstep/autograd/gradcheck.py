@@ -111,8 +111,8 @@ def gradcheck(
             index = tuple(int(k) for k in np.argwhere(bad)[0])
             message = (
                 f"gradient of input {i} (shape {point.shape}) is wrong at index {index}: "
-                f"analytic {analytic[index]!r}, numeric {numeric[index]!r} "
-                f"({int(bad.sum())} of {bad.size} elements differ beyond atol={atol}, rtol={rtol})"
+                f"analytic {float(analytic[index]):.6g}, numeric {float(numeric[index]):.6g} "
+                f"({int(bad.sum())} of {bad.size} elements differ beyond atol={atol:g}, rtol={rtol:g})"
             )
             if raise_exception:
                 raise GradcheckError(message)

@@ -11,6 +11,7 @@ functions of one variable have their in-place twins here (`exp_`…); those of t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -204,6 +205,36 @@ class Neg(Function):
         return (-g,)
 
 
+def _matmul_mismatch(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """PyTorch's words for shapes (each at least 1-D) that matmul cannot multiply: its 1-D·1-D,
+    matrix·vector, ·matrix (the batch of a folded into rows) and batched cases."""
+    rows = math.prod(a[:-1])
+    if len(a) == 1 and len(b) == 1:
+        return (
+            f"inconsistent tensor size, expected tensor [{a[0]}] and src [{b[0]}] to have the same "
+            f"number of elements, but got {a[0]} and {b[0]} elements respectively"
+        )
+    if len(b) == 1:
+        return f"size mismatch, got input ({rows}), mat ({rows}x{a[-1]}), vec ({b[0]})"
+    if len(b) == 2:
+        return f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a[-1]} and {b[0]}x{b[1]})"
+    batch_a, batch_b = a[:-2], b[:-2]
+    n = max(len(batch_a), len(batch_b))
+    for i in range(1, n + 1):  # the batch dims broadcast from the right
+        x = batch_a[-i] if i <= len(batch_a) else 1
+        y = batch_b[-i] if i <= len(batch_b) else 1
+        if x != y and 1 not in (x, y):
+            return (
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton "
+                f"dimension {n - i}"
+            )
+    batch = math.prod(np.broadcast_shapes(batch_a, batch_b))
+    return (
+        f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, {a[-1]}] but got: "
+        f"[{batch}, {b[-2]}]."
+    )
+
+
 class MatMul(Binary):
     """Z = A·B (NumPy matmul: 1-D and batched too);   ∂L/∂A = G·Bᵀ, ∂L/∂B = Aᵀ·G."""
 
@@ -215,6 +246,13 @@ class MatMul(Binary):
             raise ShapeError(f"both arguments to matmul need to be at least 1-D, got shapes {shapes}")
         self.a, self.b = a, b
         return a @ b
+
+    def explain(self, error: ValueError, arrays: list[Any]) -> ValueError:
+        """Shapes matmul cannot take: PyTorch's error (a RuntimeError, here a ShapeError), not NumPy's
+        gufunc signature."""
+        if type(error) is not ValueError:
+            return error
+        return ShapeError(_matmul_mismatch(np.shape(arrays[0]), np.shape(arrays[1])))
 
     def backward(self, g):
         a, b = self.a, self.b

@@ -275,7 +275,9 @@ def mv(input: Any, vec: Any) -> Tensor:
     if a.ndim != 2 or v.ndim != 1:
         raise ShapeError(f"mv: vector + matrix @ vector expected, got shapes {a.shape} and {v.shape}")
     if a.shape[1] != v.shape[0]:
-        raise ShapeError(f"size mismatch, got mat ({_dims_text(a.shape)}), vec ({v.shape[0]})")
+        raise ShapeError(
+            f"size mismatch, got input ({a.shape[0]}), mat ({_dims_text(a.shape)}), vec ({v.shape[0]})"
+        )
     return _product("mv", a, v)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..nn.module import Module, module_class
-from .archive import Declared, read_archive, write_archive
+from .archive import Declared, declared_arrays, read_archive, write_archive
 from .formats import format_for_name, is_npz_file
 from .safetensors_file import read_json, read_safetensors, write_safetensors
 from .weights import check_finite, check_state_dict
@@ -260,15 +260,39 @@ def _refuse_other_npz(path: Path) -> None:
     except (zipfile.BadZipFile, OSError):
         return  # read_archive says what is wrong
     if "meta.npy" in members and "vectors.npy" in members:
-        raise ValueError(
-            f"{path} holds word vectors saved by deepstep, not a model: load it with "
-            "deepstep.text.KeyedVectors.load(path) (or Word2Vec.load for a whole word2vec model)"
-        )
+        raise ValueError(_text_file_kind(path))
     if "__record__.npy" in members:
         raise ValueError(
             f"{path} is a training checkpoint, not a model file: load its weights into a model built in "
             "code with deepstep.io.load_weights(model, path), or resume training from it"
         )
+
+
+def _text_file_kind(path: Path) -> str:
+    """What a deepstep.text .npz (a whole Word2Vec model, or word vectors alone) is, and what loads
+    it, read from its header and declared shapes (no array is read)."""
+    try:
+        header, _ = read_archive(path, "meta", "deepstep file", names=())
+        words, dims = declared_arrays(path)["vectors"].shape
+        kind = header.get("format")
+        algorithm = "skip-gram" if kind == "deepstep-word2vec" and header["settings"]["sg"] else "CBOW"
+    except (ValueError, KeyError, AttributeError, TypeError):
+        kind = None
+    if kind == "deepstep-word2vec":
+        return (
+            f"{path} is a Word2Vec model saved by deepstep ({algorithm}, {words:,} words × {dims} "
+            "dimensions), not a network: load it with deepstep.text.Word2Vec.load(path) (its word "
+            "vectors are model.wv)"
+        )
+    if kind == "deepstep-keyed-vectors":
+        return (
+            f"{path} holds word vectors saved by deepstep (KeyedVectors, {words:,} words × {dims} "
+            "dimensions), not a network: load them with deepstep.text.KeyedVectors.load(path)"
+        )
+    return (
+        f"{path} looks like a deepstep.text file, not a network: load it with "
+        "deepstep.text.Word2Vec.load(path) or deepstep.text.KeyedVectors.load(path)"
+    )
 
 
 def _refuse_word2vec(path: Path) -> None:

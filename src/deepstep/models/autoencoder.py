@@ -22,6 +22,9 @@ _CHUNK = 2000  # rows at a time, wherever a whole data set would otherwise be pu
 class Autoencoder(nn.Module):
     """Autoencoder(kind="dense" | "conv", latent_dim=32) for square images, input (N, H·W) or (N, 1, H, W)."""
 
+    # the decoder's sigmoid rebuilds pixels in [0, 1]: squared error, or binary cross-entropy
+    compile_example = "model.compile(optimizer='adam', loss='mse') (or loss='bce')"
+
     def __init__(
         self, kind: str = "dense", latent_dim: int = 32, hidden: int = 256, image_size: int = 28
     ) -> None:

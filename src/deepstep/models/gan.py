@@ -89,8 +89,13 @@ class GAN(nn.Module):
         if x.ndim < 2 or x[0].size != self.image_size**2:
             size = self.image_size
             raise ValueError(f"GAN expects images of {size}×{size} pixels, got shape {x.shape}")
-        if x.min() < 0 or x.max() > 1:
-            raise ValueError(f"GAN expects pixel values in [0, 1], got values from {x.min()} to {x.max()}")
+        low, high = float(x.min()), float(x.max())
+        if low < 0 or high > 1:
+            hint = "; for images in [−1, 1], pass (x + 1) / 2" if low >= -1 and high <= 1 else ""
+            raise ValueError(
+                "GAN expects pixel values in [0, 1] (it maps them to the generator's tanh range "
+                f"[−1, 1] itself), got min {low:g} and max {high:g}{hint}"
+            )
 
     def _noise_for(self, n: int) -> np.ndarray:
         noise = self._noise if self._noise is not None else backend.default_generator()

@@ -32,6 +32,8 @@ class KerasMethods:
     """The high-level methods Module inherits (see the module docstring)."""
 
     stop_training: bool = False  # a callback sets it to end fit after the current epoch
+    # the call that "call compile first" shows: a model whose loss is not a classifier's says its own
+    compile_example: str = "model.compile(optimizer='adam', loss='cross_entropy')"
     history: History | None = None  # what the last fit returned
     _compiled: Compiled | None = None  # what compile fixed (train/compiling.py)
 

@@ -47,9 +47,11 @@ def compiled(model: nn.Module) -> Compiled:
     """What compile() fixed for this model; a RuntimeError that says to call compile first."""
     state = getattr(model, "_compiled", None)
     if state is None:
+        example = (
+            getattr(model, "compile_example", None) or "model.compile(optimizer='adam', loss='cross_entropy')"
+        )
         raise RuntimeError(
-            f"{type(model).__name__} has not been compiled: call compile first, "
-            "e.g. model.compile(optimizer='adam', loss='cross_entropy')"
+            f"{type(model).__name__} has not been compiled: call compile first, e.g. {example}"
         )
     return state
 

@@ -24,6 +24,7 @@ from ..data.loader import DataLoader, TensorDataset
 from ..nn.module import inference
 from .callbacks import Callback, History
 from .compiling import compiled
+from .float_warnings import HeldFloatWarnings
 
 __all__ = ["Progress", "evaluate", "fit", "predict"]
 
@@ -244,8 +245,10 @@ def fit(
         means = _Means()
         progress = Progress(verbose, epoch, epochs, n_batches)
         for index, batch in enumerate(_model_inputs(loader, dtype)):
-            step = model.train_step(batch)
-            _check_finite(step, epoch, index, n_batches)
+            with HeldFloatWarnings() as float_warnings:
+                step = model.train_step(batch)
+            _check_finite(step, epoch, index, n_batches)  # a diverged step's warnings are dropped
+            float_warnings.release()
             history.add_step(step)
             logs = means.add(step, len(batch[0]))
             progress.update(index, logs)
