@@ -73,7 +73,10 @@ def progress_bar(total: int, enabled: bool) -> Any:
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="word", unit_scale=True, dynamic_ncols=True, desc="word2vec")
+    # no tqdm rate: it counts words read per second of wall time, while the words/s beside the bar
+    # (and in the summary) counts words trained per second of training, the one figure deepstep gives
+    bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt} words [{elapsed}<{remaining}{postfix}]"
+    return tqdm(total=total, unit_scale=True, dynamic_ncols=True, desc="word2vec", bar_format=bar_format)
 
 
 def run_epoch(

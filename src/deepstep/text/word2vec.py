@@ -324,7 +324,7 @@ class Word2Vec:
             shown = stats.raw_words
             bar.set_postfix_str(
                 f"epoch {self.epochs_trained + 1}, {stats.words_per_second:,.0f} words/s, "
-                f"α {stats.alpha:.5f}, loss {stats.mean_loss:.4f}",
+                f"α {stats.alpha:.3g}, loss {stats.mean_loss:.4f}",
                 refresh=False,
             )
 
