@@ -12,6 +12,7 @@ version counter goes up, and the target then stands for the new value in the gra
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,10 +20,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from .grad_mode import _mode
+from .grad_mode import _mode, no_grad
 from .tensor import Tensor, write_clock
 
-__all__ = ["Function", "unbroadcast"]
+__all__ = ["Function", "once_differentiable", "unbroadcast"]
 
 # Every recorded op gets the next number: an op's inputs were made by older ops, so
 # visiting ops newest-first is a topological order of the graph.
@@ -72,6 +73,17 @@ class Function:
     _saved_tensors: Sequence[Any] | None = None
     _recorded_at = 0
     _output_written = False
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """PyTorch's call, MyOp.apply(x, …). A subclass written PyTorch's way (static forward(ctx, …)
+        and backward(ctx, …) on tensors, see custom.py) runs as one op of the graph; one written
+        deepstep's way (forward(self, *arrays)) is cls(**kwargs)(*args)."""
+        from .custom import apply_with_context, written_with_context
+
+        if written_with_context(cls):
+            return apply_with_context(cls, args, kwargs)
+        return cls(**kwargs)(*args)
 
     def forward(self, *arrays: Any) -> np.ndarray:
         raise NotImplementedError
@@ -312,3 +324,16 @@ def _write_into(target: Tensor, result: np.ndarray) -> None:
             "view, where several elements share one memory location); clone() it first"
         )
     np.copyto(target.data, result, casting="same_kind")
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """PyTorch's decorator for a backward that cannot itself be differentiated. deepstep's backward
+    passes never are (there are no gradients of gradients), so it only runs backward without
+    recording."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grads: Any) -> Any:
+        with no_grad():
+            return backward(ctx, *grads)
+
+    return wrapper
