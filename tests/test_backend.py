@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+import deepstep as ds
 from deepstep import backend
 
 
@@ -54,3 +55,23 @@ def test_in_layout_of_copies_only_when_the_axis_order_differs():
     moved = backend.in_layout_of(plain, like)
     np.testing.assert_array_equal(moved, plain)
     assert moved.strides == like.strides
+
+
+def test_set_num_threads_sets_the_blas_threads_as_torch_does(torch):
+    before = ds.get_num_threads()
+    try:
+        ds.set_num_threads(1)
+        assert ds.get_num_threads() == 1
+        from threadpoolctl import threadpool_info
+
+        assert {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"} == {1}
+        ds.set_num_threads(2)
+        assert ds.get_num_threads() == 2
+    finally:
+        ds.set_num_threads(before)
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(RuntimeError) as ours:
+            ds.set_num_threads(bad)
+        with pytest.raises(RuntimeError) as theirs:
+            torch.set_num_threads(bad)
+        assert str(ours.value) == str(theirs.value)

@@ -16,7 +16,15 @@ from .autograd import __all__ as _autograd_all
 from .autograd.ops_identity import imag_part as imag
 from .autograd.ops_identity import real_part as real
 from .autograd.tensor import Tensor as _Tensor
-from .backend import cuda, device, get_default_dtype, manual_seed, set_default_dtype
+from .backend import (
+    cuda,
+    device,
+    get_default_dtype,
+    get_num_threads,
+    manual_seed,
+    set_default_dtype,
+    set_num_threads,
+)
 
 # torch.*'s spellings of torch.nn.functional's activations, dropouts and distances (torch.selu…)
 from .functional import (
@@ -118,6 +126,7 @@ __all__ = [
     "from_dlpack",
     "functional",
     "get_default_dtype",
+    "get_num_threads",
     "half",
     "iinfo",
     "int16",
@@ -138,6 +147,7 @@ __all__ = [
     "optim",
     "save",
     "set_default_dtype",
+    "set_num_threads",
     "short",
     "train",
     "uint8",

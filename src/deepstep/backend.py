@@ -27,11 +27,13 @@ __all__ = [
     "default_generator",
     "device",
     "get_default_dtype",
+    "get_num_threads",
     "in_layout_of",
     "is_device_like",
     "manual_seed",
     "pick_generator",
     "set_default_dtype",
+    "set_num_threads",
     "single_threaded_blas",
     "tune_malloc",
 ]
@@ -233,13 +235,8 @@ def in_layout_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
 _blas_controller: Any = None
 
 
-def single_threaded_blas() -> Any:
-    """A context in which NumPy's BLAS runs on one thread (threadpoolctl's, when installed).
-
-    For loops of small matrix products, like a recurrent layer's h·W_hhᵀ at each time step, waking
-    OpenBLAS's threads for every product costs more than they save: a 2-layer LSTM of 256 units
-    steps 2.3× faster on one thread (86 against 199 ms on two shared cores). Without threadpoolctl
-    this does nothing."""
+def _blas() -> Any:
+    """threadpoolctl's controller of the BLAS NumPy loaded, built once; False without threadpoolctl."""
     global _blas_controller
     if _blas_controller is None:
         try:
@@ -248,6 +245,44 @@ def single_threaded_blas() -> Any:
             _blas_controller = False
         else:
             _blas_controller = ThreadpoolController()  # (after NumPy has loaded its BLAS)
-    if not _blas_controller:
+    return _blas_controller
+
+
+def set_num_threads(n: int) -> None:
+    """PyTorch's torch.set_num_threads: the threads of NumPy's BLAS (every matrix product) and of
+    numba's parallel loops, from now on. Needs threadpoolctl (in deepstep[all])."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
+    if n <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    if not _blas():
+        raise RuntimeError(
+            "set_num_threads needs threadpoolctl to reach NumPy's BLAS: pip install threadpoolctl "
+            "(or 'deepstep[all]'), or set OPENBLAS_NUM_THREADS before starting Python"
+        )
+    _blas().limit(limits=int(n), user_api="blas")  # kept: threadpoolctl's limit lasts until changed
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+
+
+def get_num_threads() -> int:
+    """PyTorch's torch.get_num_threads: the threads NumPy's BLAS uses (the cores, without
+    threadpoolctl to ask)."""
+    if _blas():
+        counts = [info["num_threads"] for info in _blas().info() if info["user_api"] == "blas"]
+        if counts:
+            return int(counts[0])
+    return os.cpu_count() or 1
+
+
+def single_threaded_blas() -> Any:
+    """A context in which NumPy's BLAS runs on one thread (threadpoolctl's, when installed).
+
+    For loops of small matrix products, like a recurrent layer's h·W_hhᵀ at each time step, waking
+    OpenBLAS's threads for every product costs more than they save: a 2-layer LSTM of 256 units
+    steps 2.3× faster on one thread (86 against 199 ms on two shared cores). Without threadpoolctl
+    this does nothing."""
+    if not _blas():
         return contextlib.nullcontext()
-    return _blas_controller.limit(limits=1, user_api="blas")
+    return _blas().limit(limits=1, user_api="blas")
