@@ -274,18 +274,92 @@ def test_adam_solver_learns():
     assert model.score(X, y) > 0.97
 
 
-@pytest.mark.filterwarnings("ignore:.*penalty.*")  # scikit-learn 1.8 deprecates its own `penalty` argument
-def test_l1_penalty_finds_scikit_learns_sparse_solution():
+# ----- the L1 penalty: every solver that takes it reaches scikit-learn's minimum ---------------------
+# deepstep minimises mean ℓ + ‖w‖₁/(C·Σs), scikit-learn C·Σℓ + ‖w‖₁: the same objective divided by C·n,
+# so the same C means the same minimum. Standardised breast cancer, C = 0.05: 25 of the 30 weights are 0.
+L1_C = 0.05
+
+
+@pytest.fixture(scope="module")
+def l1_problem():
     X, y = load_breast_cancer(return_X_y=True)
     X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*penalty.*")  # scikit-learn 1.8 deprecates its `penalty` argument
+        theirs = sk.LogisticRegression(penalty="l1", C=L1_C, solver="saga", max_iter=10000, tol=1e-8)
+        theirs.fit(X, y)
+    return X, y, theirs
+
+
+def _l1_objective(model, X, y):
+    """mean log-loss + ‖w‖₁/(C·n), scikit-learn's C·Σℓ + ‖w‖₁ divided by C·n."""
+    z = X @ model.coef_.ravel() + model.intercept_[0]
+    return float(np.mean(np.logaddexp(0, z) - y * z) + np.abs(model.coef_).sum() / (L1_C * len(X)))
+
+
+# Full batches: each rule is a proximal method whose fixed point is the minimum, run to convergence.
+# Measured objective gaps: about 2e-8 (gd), 1e-9 (sgd, adam). The rules before the fix ended 0.18 above
+# (sgd: the momentum sum ∇f/(1 − μ) against a threshold ελ) or diverged (adam: steps of ε against ελ).
+L1_FULL_BATCH = {
+    "gd": {"learning_rate": 0.5},
+    "sgd": {"learning_rate": 0.3, "batch_size": 10_000},
+    "adam": {"learning_rate": 0.1, "batch_size": 10_000},
+}
+
+
+@pytest.mark.parametrize("solver", sorted(L1_FULL_BATCH))
+def test_l1_full_batch_solvers_find_scikit_learns_sparse_solution(l1_problem, solver):
+    X, y, theirs = l1_problem
     ours = linear.LogisticRegression(
-        penalty="l1", C=0.05, solver="gd", learning_rate=0.5, max_iter=5000, tol=1e-10
-    )
-    ours.fit(X, y)
-    theirs = sk.LogisticRegression(penalty="l1", C=0.05, solver="saga", max_iter=10000, tol=1e-8).fit(X, y)
+        penalty="l1",
+        C=L1_C,
+        solver=solver,
+        max_iter=5000,
+        tol=1e-10,
+        n_iter_no_change=20,
+        **L1_FULL_BATCH[solver],
+    ).fit(X, y)
+    assert _l1_objective(ours, X, y) == pytest.approx(_l1_objective(theirs, X, y), abs=1e-6)
     np.testing.assert_array_equal(ours.coef_ == 0, theirs.coef_ == 0)
     assert np.mean(ours.coef_ == 0) > 0.5
     np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=0.01)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_l1_minibatch_solvers_end_near_scikit_learns_minimum(l1_problem, solver):
+    """Mini-batches of 32 with a constant step: the iterates hover about the minimum, so only the
+    objective is asserted, not the zeros. Measured over seeds 0–9 with the defaults: within 3.5e-3
+    (sgd) and 1.4e-3 (adam); before the fix 0.19 and 0.42–0.47 above, worse than w = 0 (ln 2)."""
+    X, y, theirs = l1_problem
+    ours = linear.LogisticRegression(penalty="l1", C=L1_C, solver=solver, random_state=0).fit(X, y)
+    assert _l1_objective(ours, X, y) == pytest.approx(_l1_objective(theirs, X, y), abs=0.01)
+
+
+def test_l1_proximal_adam_keeps_many_classes_sparse():
+    """Softmax regression (weights of shape (d + 1, k), one Adam step size per entry): full-batch
+    proximal Adam ends on scikit-learn's multinomial L1 solution."""
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", ".*penalty.*")
+        theirs = sk.LogisticRegression(penalty="l1", C=0.1, solver="saga", max_iter=10000, tol=1e-8).fit(X, y)
+    ours = linear.SoftmaxRegression(
+        penalty="l1",
+        C=0.1,
+        solver="adam",
+        learning_rate=0.1,
+        batch_size=len(X),
+        max_iter=5000,
+        tol=1e-10,
+        n_iter_no_change=20,
+    ).fit(X, y)
+    np.testing.assert_array_equal(ours.coef_ == 0, theirs.coef_ == 0)
+    assert 0 < np.sum(ours.coef_ == 0) < ours.coef_.size
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=0.01)
+
+
+def test_l1_is_refused_by_lbfgs():
+    X, y = load_breast_cancer(return_X_y=True)
     with pytest.raises(ValueError, match="L-BFGS cannot handle the L1 penalty"):
         linear.LogisticRegression(penalty="l1").fit(X, y)
 

@@ -99,14 +99,16 @@ def warn_unless_converged(
 
 class L1Prox:
     """The L1 penalty λ‖w‖₁ over the weights (not the bias), kept out of the smooth loss: after each
-    gradient step its proximal map, soft-thresholding w ← sign(w)·max(|w| − ελ, 0)."""
+    gradient step its proximal map, soft-thresholding w ← sign(w)·max(|w| − ελ, 0), with ε the step
+    just taken (one per weight for Adam)."""
 
     def __init__(self, strength: float) -> None:
         self.strength = strength
 
-    def __call__(self, w: np.ndarray, lr: float) -> None:
+    def __call__(self, w: np.ndarray, lr: float | np.ndarray) -> None:
         core = w[:-1]
-        np.copyto(core, np.sign(core) * np.maximum(np.abs(core) - lr * self.strength, 0))
+        threshold = self.strength * (lr[:-1] if np.ndim(lr) else lr)
+        np.copyto(core, np.sign(core) * np.maximum(np.abs(core) - threshold, 0))
 
     def value(self, w: np.ndarray) -> float:
         return self.strength * float(np.abs(w[:-1]).sum())

@@ -110,7 +110,9 @@ class LogisticRegression(_Probabilistic):
 
     Two classes: the sigmoid model, ∇L = X̃ᵀ(s ⊙ (σ(z) − y))/Σs + w/(C·Σs).
     More classes: multinomial (softmax) regression, as SoftmaxRegression.
-    penalty: None, "l2" (default) or "l1" (the latter with solver "gd", "sgd" or "adam").
+    penalty: None, "l2" (default) or "l1" (the latter with solver "gd", "sgd" or "adam", each a
+    proximal method whose fixed point is the L1 minimum: "gd" and full-batch "sgd"/"adam" end on its
+    exact zeros; mini-batches, whose step stays constant, end near it).
     solver: "lbfgs" (default; stops when the largest gradient component is below tol), "gd"
     (full-batch), "sgd" (mini-batch with momentum), "adam"; the last three stop when the loss
     has not improved by tol for n_iter_no_change epochs.

@@ -5,6 +5,16 @@ rows given (all rows when None). Full-batch gradient descent ("gd"), mini-batch 
 gradient descent with momentum ("sgd", reshuffled each epoch) and Adam ("adam") reuse the
 optimizers of deepstep.optim; L-BFGS comes from SciPy. A `prox` step, when given, follows
 each update (soft-thresholding for the L1 penalty), and its penalty joins the loss they monitor.
+The proximal map is taken with the step each rule actually took (see `_proximal_step`), so that
+the fixed point of every rule is the minimum of the whole objective f + g:
+- "gd": ISTA, w ← prox_εg(w − ε∇f(w));
+- "sgd": the heavy ball with the prox inside (iPiano, Ochs et al. 2014),
+  w ← prox_εg(w − ε∇f(w) + μ(w − w_prev)): the momentum is the iterates' last displacement,
+  the prox's share included, not a sum of past gradients (that sum is ∇f/(1 − μ) at rest, which
+  would weaken the penalty to (1 − μ)g);
+- "adam": proximal Adam, w ← prox_Dg(w − D·m̂) with D = diag(ε/(√v̂ᵢ + δ)), the step Adam takes
+  along each weight, its moments m, v those of ∇f alone.
+With mini-batches the step stays constant, so "sgd" and "adam" end near the minimum, not on it.
 
 Each stops on a convergence test, as scikit-learn's estimators do, and reports `converged=False`
 only when max_iter iterations (epochs, for mini-batches) ran out first:
@@ -43,9 +53,10 @@ LossAndGrad = Callable[[np.ndarray, np.ndarray | None], tuple[float, np.ndarray]
 
 class Prox(Protocol):
     """A penalty g kept out of the smooth loss: prox(w, ε) applies its proximal map in place after a
-    step of size ε; value(w) is g(w), added to the loss for the stopping test."""
+    step of size ε (a number, or one per entry of w for per-weight steps such as Adam's); value(w) is
+    g(w), added to the loss for the stopping test."""
 
-    def __call__(self, w: np.ndarray, lr: float) -> None: ...
+    def __call__(self, w: np.ndarray, lr: float | np.ndarray) -> None: ...
 
     def value(self, w: np.ndarray) -> float: ...
 
@@ -146,12 +157,37 @@ def _lbfgs(loss_and_grad: LossAndGrad, w0: np.ndarray, max_iter: int, tol: float
     return Solution(result.x.reshape(shape), max(int(result.nit), 1), bool(result.success), float(result.fun))
 
 
-def _descend(optimizer: optim.Optimizer, w: Tensor, grad: np.ndarray, prox: Prox | None, lr: float) -> None:
-    """One step of the optimizer's rule on w for this gradient, then the proximal map when there is one."""
+def _descend(optimizer: optim.Optimizer, w: Tensor, grad: np.ndarray, prox: Prox | None) -> None:
+    """One step of the optimizer's rule on w for this gradient (of the smooth part f), then the
+    proximal map of g when there is one."""
     w.grad = Tensor(grad)
+    if prox is None:
+        optimizer.step()
+    else:
+        _proximal_step(optimizer, w, prox)
+
+
+def _proximal_step(optimizer: optim.Optimizer, w: Tensor, prox: Prox) -> None:
+    """w ← prox_Dg(w − D·u), u the rule's update direction and D its step, per weight.
+
+    SGD: D = ε. With momentum the buffer b, whose step is w ← w − εb, is then reset to the step
+    taken, b = (w_before − w_after)/ε: the next step adds μ(w − w_prev), as the heavy ball does,
+    and at a fixed point b = 0 instead of ∇f/(1 − μ), so the penalty keeps its full strength.
+    Adam: D = ε/(√v̂ + δ), v̂ = v/(1 − β₂ᵗ) as the rule has just updated it (Adam's own step).
+    """
+    group = optimizer.param_groups[0]
+    if isinstance(optimizer, optim.Adam):
+        optimizer.step()
+        state = optimizer.state[id(w)]
+        v_hat = state["exp_avg_sq"] / (1 - group["betas"][1] ** state["step"])
+        prox(w.data, group["lr"] / (np.sqrt(v_hat) + group["eps"]))
+        return
+    before = w.data.copy()
     optimizer.step()
-    if prox is not None:
-        prox(w.data, lr)
+    prox(w.data, group["lr"])
+    buffer = optimizer.state[id(w)].get("momentum_buffer")
+    if buffer is not None:
+        np.divide(before - w.data, group["lr"], out=buffer)
 
 
 def _gradient_descent(
@@ -164,7 +200,7 @@ def _gradient_descent(
         loss, grad = loss_and_grad(w.data, None)
         if prox is not None:
             loss += prox.value(w.data)  # the whole objective f + g, which proximal steps lower
-        _descend(optimizer, w, grad, prox, lr)
+        _descend(optimizer, w, grad, prox)
         if plateau.reached(loss):
             return Solution(w.data, iteration, True, loss)
     return Solution(w.data, max_iter, False, loss)
@@ -184,7 +220,7 @@ def _minibatch(
     prox,
 ) -> Solution:
     """Epochs of mini-batch updates on a fresh permutation (the DataLoader's, over the row indices),
-    until the epoch's mean loss stops falling."""
+    until the epoch's mean loss (with the penalty g, when there is one) stops falling."""
     w = Tensor(w0.copy(), requires_grad=True)
     optimizer = optim.Adam([w], lr=lr) if solver == "adam" else optim.SGD([w], lr=lr, momentum=momentum)
     batches = DataLoader(range(n_samples), batch_size=batch_size, shuffle=True, seed=rng)
@@ -192,9 +228,11 @@ def _minibatch(
         total = 0.0
         for rows in batches.batch_indices():
             loss, grad = loss_and_grad(w.data, rows)
-            _descend(optimizer, w, grad, prox, lr)
+            if prox is not None:  # f + g at the weights the batch saw, as "gd" monitors them
+                loss += prox.value(w.data)
+            _descend(optimizer, w, grad, prox)
             total += loss * len(rows)
-        epoch_loss = total / n_samples + (prox.value(w.data) if prox is not None else 0.0)
+        epoch_loss = total / n_samples
         if plateau.reached(epoch_loss):
             return Solution(w.data, epoch, True, epoch_loss)
     return Solution(w.data, max_iter, False, epoch_loss)
