@@ -7,11 +7,20 @@ of Tensor in tensor.py).
 
 import importlib
 
-from . import creation, random
+from . import creation, functional, random
 from .creation import *  # noqa: F403
 from .engine import grad
 from .function import Function, unbroadcast
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .inference import inference_mode, is_inference_mode_enabled
 from .ops_activation import *  # noqa: F403
@@ -52,6 +61,8 @@ __all__ = sorted(
         "enable_grad",
         "gradcheck",
         "inference_mode",
+        "is_anomaly_check_nan_enabled",
+        "is_anomaly_enabled",
         "is_grad_enabled",
         "is_inference_mode_enabled",
         "no_grad",

@@ -10,12 +10,14 @@ through `grad()` (PyTorch's torch.autograd.grad), the caller, with nothing store
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..errors import ShapeError
-from .function import Function
+from .function import Function, user_stacklevel
+from .grad_mode import _Anomaly
 from .tensor import Tensor, as_array, write_clock
 
 __all__ = ["grad", "run_backward"]
@@ -70,6 +72,21 @@ def _ops_leading_to(ops: list[Function], wanted: list[Tensor]) -> set[int]:
         ):
             leading.add(id(op))
     return leading
+
+
+def _check_for_nan(op: Function, input_grads: Any) -> None:
+    """Anomaly mode: a NaN among the gradients op's backward computed stops the pass here, naming
+    the op, after a warning with the stack of the line that made it (PyTorch's words)."""
+    for index, gx in enumerate(input_grads):
+        if gx is not None and gx.dtype.kind in "fc" and np.isnan(gx).any():
+            name = repr(op).strip("<>")
+            stack = "".join(op.forward_stack or ["  (made before anomaly mode was on)\n"])
+            warnings.warn(
+                f"Error detected in {name}. Traceback of forward call that caused the error:\n{stack}",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+            raise RuntimeError(f"Function '{name}' returned nan values in its {index}th output.")
 
 
 def _run_hooks(hooks: list[Any] | None, g: np.ndarray) -> np.ndarray:
@@ -138,6 +155,8 @@ def _backpropagate(
         if len(input_grads) != len(inputs):
             name = type(op).__name__
             raise RuntimeError(f"{name}.backward gave {len(input_grads)} gradients for {len(inputs)} inputs")
+        if _Anomaly.enabled and _Anomaly.check_nan:
+            _check_for_nan(op, input_grads)
         for x, gx in zip(inputs, input_grads, strict=True):
             if gx is None or x is None:
                 continue

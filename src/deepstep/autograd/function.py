@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
+import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from .grad_mode import _mode, no_grad
+from .grad_mode import _Anomaly, _mode, no_grad
 from .tensor import Tensor, write_clock
 
 __all__ = ["Function", "once_differentiable", "unbroadcast"]
@@ -73,6 +76,7 @@ class Function:
     _saved_tensors: Sequence[Any] | None = None
     _recorded_at = 0
     _output_written = False
+    forward_stack: list[str] | None = None  # in anomaly mode: the stack that made this op
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
@@ -129,6 +133,8 @@ class Function:
         """Make this op a node of the graph: its edges, its number, and what it saved."""
         self.inputs = [x if isinstance(x, Tensor) and x.requires_grad else None for x in inputs]
         self.seq = next(_sequence)
+        if _Anomaly.enabled:  # the lines that made this op, for the error a NaN in its backward gives
+            self.forward_stack = user_stack()
         saved = self.saved_inputs
         if saved is None:
             self._saved_tensors = inputs
@@ -337,3 +343,20 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
             return backward(ctx, *grads)
 
     return wrapper
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # deepstep's own files
+
+
+def user_stack() -> list[str]:
+    """The current stack as traceback formats it, without deepstep's own frames: the user's lines."""
+    frames = [f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(_PACKAGE)]
+    return traceback.format_list(frames)
+
+
+def user_stacklevel() -> int:
+    """The warnings.warn stacklevel of the first frame outside deepstep (as seen from the caller)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
