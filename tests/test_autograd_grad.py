@@ -199,3 +199,12 @@ def test_input_gradient_of_a_network_for_a_saliency_map(torch, rng):
     (theirs,) = torch.autograd.grad(twin(tx)[0, 2], tx)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_backward_takes_pytorchs_keyword_names(torch):
+    for lib in (ds, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = a * 3
+        y.backward(gradient=lib.tensor([1.0, 10.0]), retain_graph=True)
+        y.backward(gradient=lib.tensor([1.0, 10.0]), retain_graph=None)
+        assert a.grad.tolist() == [6.0, 60.0]

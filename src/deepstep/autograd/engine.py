@@ -28,12 +28,12 @@ def _seed_gradient(root: Tensor, grad: Any) -> np.ndarray:
         if root.data.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient works only for a one-element output, got shape "
-                f"{root.shape}; pass grad= (the gradient of the loss with respect to this tensor)"
+                f"{root.shape}; pass gradient= (the gradient of the loss with respect to this tensor)"
             )
         return np.ones_like(root.data)
     seed = np.array(as_array(grad), dtype=root.data.dtype, copy=True)
     if seed.shape != root.shape:
-        raise ShapeError(f"backward(grad) needs a gradient of shape {root.shape}, got shape {seed.shape}")
+        raise ShapeError(f"backward(gradient) needs a gradient of shape {root.shape}, got shape {seed.shape}")
     return seed
 
 

@@ -366,12 +366,16 @@ class Tensor:
         self.grad = None
 
     def backward(
-        self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False, inputs: Any = None
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`, or into the `.grad` of `inputs`
         only (leaves or not) when given, as PyTorch's inputs= does.
 
-        A scalar needs no `grad`; otherwise `grad` (the upstream gradient, same shape)
+        A scalar needs no `gradient`; otherwise `gradient` (the upstream gradient, same shape)
         must be given. The graph is freed afterwards unless `retain_graph=True`. There are no
         gradients of gradients: create_graph=True raises NotImplementedError.
         """
@@ -382,7 +386,7 @@ class Tensor:
                 "backward(create_graph=True): deepstep's backward passes record no graph, so gradients "
                 "of gradients are not available (a deliberate difference from PyTorch)"
             )
-        run_backward(self, grad, retain_graph, inputs)
+        run_backward(self, gradient, bool(retain_graph), inputs)
 
     def __repr__(self) -> str:
         """PyTorch's format: tensor([1.0000, 2.5000]) (autograd/printing.py)."""
