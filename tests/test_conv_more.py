@@ -547,7 +547,8 @@ def test_upsample_nearest_keeps_working_and_takes_a_size(torch):
     a = np.random.default_rng(14).normal(size=(2, 3, 4, 5))
     t = torch.from_numpy(a)
     np.testing.assert_array_equal(
-        F.upsample_nearest(a, 3).numpy(), torch.nn.functional.interpolate(t, scale_factor=3).numpy()
+        F.upsample_nearest(a, scale_factor=3).numpy(),
+        torch.nn.functional.interpolate(t, scale_factor=3).numpy(),
     )
     np.testing.assert_array_equal(
         F.upsample_nearest(a, size=(6, 7)).numpy(), torch.nn.functional.interpolate(t, size=(6, 7)).numpy()

@@ -8,7 +8,7 @@ models, word2vec, convolutional, generative, recurrent and attention models, and
 
 import numpy as _np
 
-from . import data, datasets, functional, io, linalg, models, nn, onnx, optim, special, train
+from . import data, datasets, functional, io, linalg, models, nn, onnx, optim, special, train, utils
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 
@@ -17,11 +17,16 @@ from .autograd.ops_identity import imag_part as imag
 from .autograd.ops_identity import real_part as real
 from .autograd.tensor import Tensor as _Tensor
 from .backend import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
     cuda,
     device,
     get_default_dtype,
     get_num_threads,
     manual_seed,
+    memory_format,
+    preserve_format,
     set_default_dtype,
     set_num_threads,
 )
@@ -112,8 +117,11 @@ __all__ = [
     "bool_",
     "cdouble",
     "cfloat",
+    "channels_last",
+    "channels_last_3d",
     "complex128",
     "complex64",
+    "contiguous_format",
     "cuda",
     "data",
     "datasets",
@@ -140,11 +148,13 @@ __all__ = [
     "load",
     "long",
     "manual_seed",
+    "memory_format",
     "models",
     "nn",
     "numel",
     "onnx",
     "optim",
+    "preserve_format",
     "save",
     "set_default_dtype",
     "set_num_threads",

@@ -22,7 +22,10 @@ from .errors import DeviceError
 __all__ = [
     "DeviceError",
     "as_generator",
+    "channels_last",
+    "channels_last_3d",
     "check_device",
+    "contiguous_format",
     "cuda",
     "default_generator",
     "device",
@@ -31,7 +34,9 @@ __all__ = [
     "in_layout_of",
     "is_device_like",
     "manual_seed",
+    "memory_format",
     "pick_generator",
+    "preserve_format",
     "set_default_dtype",
     "set_num_threads",
     "single_threaded_blas",
@@ -185,6 +190,23 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+
+class memory_format:  # (PyTorch's name, lower case)
+    """PyTorch's torch.memory_format values, accepted where PyTorch takes memory_format=. NumPy keeps
+    a copy in the layout of its source or C order, so they choose nothing here."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"deepstep.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
 
 
 # glibc's mallopt parameters (malloc.h)

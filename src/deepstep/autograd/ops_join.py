@@ -74,11 +74,21 @@ def unbind(a: Any, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def split(
-    a: Any, split_size_or_sections: int | Sequence[int], dim: int = 0, *, axis: int | None = None
+    a: Any,
+    split_size_or_sections: int | Sequence[int] | None = None,
+    dim: int = 0,
+    *,
+    axis: int | None = None,
+    split_size: int | Sequence[int] | None = None,
 ) -> tuple[Tensor, ...]:
     """torch.split: an int is the size of each piece (the last one smaller if need be), a list gives
-    the sizes, which must add up to the size of dim. The pieces are views."""
+    the sizes, which must add up to the size of dim. The pieces are views. (Tensor.split names the
+    sizes split_size, as PyTorch's does.)"""
     a = _as_tensor(a)
+    if split_size_or_sections is None:
+        if split_size is None:
+            raise TypeError("split() missing required argument 'split_size_or_sections'")
+        split_size_or_sections = split_size
     if axis is not None:
         dim = axis
     if a.ndim == 0:

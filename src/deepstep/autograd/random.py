@@ -169,6 +169,8 @@ def normal(
 # ----- integers and permutations ----------------------------------------------------------------
 def randint(
     *args: Any,
+    low: int | None = None,
+    high: int | None = None,
     size: Any = None,
     generator: np.random.Generator | None = None,
     dtype: Any = np.int64,
@@ -178,6 +180,10 @@ def randint(
 ) -> Tensor:
     """Integers drawn uniformly from [low, high): randint(high, size) or randint(low, high, size)
     (int64 unless another dtype is asked for)."""
+    if high is not None:  # by keyword, as randint(low=0, high=10, size=(3,))
+        args = (*args, *(() if low is None else (low,)), high)
+    elif low is not None:
+        raise TypeError("randint() got low= without high=")
     if size is None:
         if not args:
             raise TypeError("randint() needs high and size")

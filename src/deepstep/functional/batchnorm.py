@@ -133,37 +133,44 @@ def _channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
 
 
 def batch_norm(
-    x: Any,
-    running_mean: np.ndarray | None,
-    running_var: np.ndarray | None,
+    input: Any,
+    running_mean: Any,
+    running_var: Any,
     weight: Any = None,
     bias: Any = None,
     training: bool = False,
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalise x of shape (N, C) or (N, C, ...) per channel C; the running arrays are updated in place."""
-    x = x if isinstance(x, Tensor) else Tensor(as_array(x))
-    if x.ndim < 2:
-        raise ValueError(f"batch_norm expects (N, C) or (N, C, ...) input, got shape {x.shape}")
-    channels = x.shape[1]
-    shape = (1, channels) + (1,) * (x.ndim - 2)
+    """Normalise input of shape (N, C) or (N, C, ...) per channel C; the running statistics (tensors,
+    as PyTorch's, or arrays) are updated in place."""
+    input = input if isinstance(input, Tensor) else Tensor(as_array(input))
+    # the running statistics' own memory, so that the updates below land in the caller's tensors
+    running_mean, running_var = (
+        None if r is None else r.data if isinstance(r, Tensor) else np.asarray(r)
+        for r in (running_mean, running_var)
+    )
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm expects (N, C) or (N, C, ...) input, got shape {input.shape}")
+    channels = input.shape[1]
+    shape = (1, channels) + (1,) * (input.ndim - 2)
     for name, array in (("running_mean", running_mean), ("running_var", running_var)):
         if array is not None and np.shape(array) != (channels,):
             raise ValueError(
-                f"{name} must have shape ({channels},) for input of shape {x.shape}, got {np.shape(array)}"
+                f"{name} must have shape ({channels},) for input of shape {input.shape}, "
+                f"got {np.shape(array)}"
             )
-    dtype = x.dtype if x.dtype.kind == "f" else np.result_type(x.dtype, np.float32)
+    dtype = input.dtype if input.dtype.kind == "f" else np.result_type(input.dtype, np.float32)
     weight = _per_channel(weight, 1, shape, dtype)
     bias = _per_channel(bias, 0, shape, dtype)
     if training or running_mean is None:
-        count = x.numel() // channels
+        count = input.numel() // channels
         if training and count <= 1:
             raise ValueError(
-                f"batch_norm needs more than one value per channel when training, got input {x.shape}"
+                f"batch_norm needs more than one value per channel when training, got input {input.shape}"
             )
         fn = BatchNorm(None, eps)
-        out = fn(x, weight, bias)
+        out = fn(input, weight, bias)
         if training and running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * fn.mean.reshape(channels)
@@ -171,7 +178,7 @@ def batch_norm(
             running_var += momentum * fn.var.reshape(channels) * count / (count - 1)
         return out
     statistics = (running_mean.reshape(shape).astype(dtype), running_var.reshape(shape).astype(dtype))
-    return BatchNorm(statistics, eps)(x, weight, bias)
+    return BatchNorm(statistics, eps)(input, weight, bias)
 
 
 def _per_channel(value: Any, default: float, shape: tuple[int, ...], dtype: Any) -> Any:

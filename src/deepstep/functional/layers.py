@@ -69,9 +69,9 @@ class Linear(Function):
         return grad_x, grad_w, g2.sum(axis=0) if self.needs_grad(2) else None
 
 
-def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """The affine map y = x Wᵀ + b with W of shape (out_features, in_features), as torch's F.linear."""
-    return Linear()(x, weight) if bias is None else Linear()(x, weight, bias)
+    return Linear()(input, weight) if bias is None else Linear()(input, weight, bias)
 
 
 def linear_relu(x: Any, weight: Any, bias: Any = None) -> Tensor:

@@ -183,14 +183,17 @@ class UpsampleNearest(Function):
         return (g.reshape(n, c, h // sh, sh, w // sw, sw).sum(axis=(3, 5)),)
 
 
-def upsample_nearest(x: Any, scale_factor: int | tuple = 2, size: Any = None) -> Tensor:
-    """Nearest-neighbour upsampling: by an integer factor (each pixel an s×s block), or to a size."""
+def upsample_nearest(input: Any, size: Any = None, scale_factor: int | tuple | None = None) -> Tensor:
+    """Nearest-neighbour upsampling (torch's F.upsample_nearest): to a size, or by an integer factor
+    (each pixel an s×s block)."""
     if size is not None:
-        return interpolate(x, size=size, mode="nearest")
+        return interpolate(input, size=size, mode="nearest")
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
     scale = pair(scale_factor, "scale_factor")
     if min(scale) < 1:
         raise ValueError(f"scale_factor must be a positive integer, got {scale_factor!r}")
-    return UpsampleNearest(scale)(x)
+    return UpsampleNearest(scale)(input)
 
 
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")

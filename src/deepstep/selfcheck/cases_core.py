@@ -224,7 +224,7 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase(
         "upsample_nearest",
-        lambda x: F.upsample_nearest(x, 2),
+        lambda x: F.upsample_nearest(x, scale_factor=2),
         ((2, 3, 3, 4),),
         torch=lambda t, x: t.nn.functional.interpolate(x, scale_factor=2, mode="nearest"),
     ),
