@@ -17,6 +17,7 @@ from . import (
     module,
     names,
     normalization,
+    padding,
     pooling,
     rnn,
     sequential,
@@ -32,6 +33,7 @@ from .losses import *  # noqa: F403
 from .module import Module, Parameter
 from .names import *  # noqa: F403
 from .normalization import *  # noqa: F403
+from .padding import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .sequential import ModuleList, Sequential
@@ -60,6 +62,7 @@ __all__ = sorted(
                 losses,
                 names,
                 normalization,
+                padding,
                 pooling,
                 rnn,
                 transformer,

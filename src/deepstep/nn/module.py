@@ -97,6 +97,7 @@ class Module(KerasMethods):
     # the hooks run after forward: none here (this dict never changes), register_forward_hook gives a
     # module its own, so that __call__ costs one falsy check for the modules without hooks
     _forward_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
+    _forward_pre_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -114,6 +115,11 @@ class Module(KerasMethods):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._forward_pre_hooks:
+            for pre_hook in list(self._forward_pre_hooks.values()):
+                replaced = pre_hook(self, args)
+                if replaced is not None:
+                    args = replaced if isinstance(replaced, tuple) else (replaced,)
         output = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for hook in list(self._forward_hooks.values()):
@@ -129,6 +135,15 @@ class Module(KerasMethods):
         key = max(self._forward_hooks, default=-1) + 1
         self._forward_hooks[key] = hook
         return RemovableHandle(self._forward_hooks, key)
+
+    def register_forward_pre_hook(self, hook: Callable[[Module, tuple[Any, ...]], Any]) -> RemovableHandle:
+        """Call hook(module, args) before every forward (PyTorch's pre-hook: returning something other
+        than None replaces the positional arguments; a non-tuple stands for one)."""
+        if "_forward_pre_hooks" not in vars(self):
+            object.__setattr__(self, "_forward_pre_hooks", {})
+        key = max(self._forward_pre_hooks, default=-1) + 1
+        self._forward_pre_hooks[key] = hook
+        return RemovableHandle(self._forward_pre_hooks, key)
 
     def fused_with(self, previous: Module) -> Callable[[Any], Any] | None:
         """A forward doing `previous` and then this module in one op, where this module has one
