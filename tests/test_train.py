@@ -118,7 +118,7 @@ def test_fit_before_compile_and_unknown_names():
     with pytest.raises(RuntimeError, match="compile"):
         model.fit(np.zeros((4, 2)), np.zeros(4, np.int64))
     with pytest.raises(ValueError, match="unknown optimizer"):
-        model.compile(optimizer="adagrad")
+        model.compile(optimizer="lion")
     with pytest.raises(ValueError, match="unknown loss"):
         model.compile(loss="kl")
     with pytest.raises(ValueError, match="unknown metric"):

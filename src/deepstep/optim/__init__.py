@@ -1,11 +1,30 @@
 """Optimizers and learning-rate schedules in the torch.optim style."""
 
 from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
+from . import lr_scheduler
+from .lr_scheduler import (
+    ChainedScheduler,
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    ExponentialLR,
+    InverseTimeLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiplicativeLR,
+    MultiStepLR,
+    OneCycleLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+)
 from .names import OPTIMIZERS, make_optimizer
 from .optimizer import Optimizer
 from .rules import SGD, Adam, AdamW, RMSprop
 from .rules_more import Adadelta, Adagrad, Adamax, NAdam, RAdam
-from .schedules import CosineAnnealingLR, ExponentialLR, InverseTimeLR, LambdaLR, LRScheduler, StepLR
 
 __all__ = [
     "OPTIMIZERS",
@@ -15,17 +34,29 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "InverseTimeLR",
     "LRScheduler",
     "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
     "NAdam",
+    "OneCycleLR",
     "Optimizer",
+    "PolynomialLR",
     "RAdam",
     "RMSprop",
+    "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
     "clip_grad_norm_",
     "clip_grad_value_",
+    "lr_scheduler",
     "make_optimizer",
 ]

@@ -198,7 +198,8 @@ class BackupAndRestore(Callback):
 
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch: `schedule(epoch, lr) -> new lr`, or a
-    deepstep.optim scheduler, stepped at the end of each epoch. A scheduler is also put at the
+    deepstep.optim scheduler, stepped at the end of each epoch (ReduceLROnPlateau with the epoch's
+    val_loss, or its loss without validation data). A scheduler is also put at the
     epoch's own step at its start, so the rate of an epoch follows from the epoch alone: a fit resumed
     at a later epoch (BackupAndRestore) gets the rates of the fit never interrupted."""
 
@@ -206,6 +207,8 @@ class LearningRateScheduler(Callback):
         self.schedule = schedule
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if _follows_a_metric(self.schedule):
+            return  # (its rate depends on the metrics seen, not on the epoch: stepped at each end)
         if hasattr(self.schedule, "last_epoch") and hasattr(self.schedule, "step"):
             self.schedule.last_epoch = epoch - 1
             self.schedule.step()  # to `epoch` steps, and that rate set
@@ -216,8 +219,18 @@ class LearningRateScheduler(Callback):
                 group["lr"] = lr
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        if hasattr(self.schedule, "step"):
+        if _follows_a_metric(self.schedule):  # ReduceLROnPlateau: the validation loss, else the loss
+            logs = logs or {}
+            self.schedule.step(logs["val_loss"] if "val_loss" in logs else logs["loss"])
+        elif hasattr(self.schedule, "step"):
             self.schedule.step()
+
+
+def _follows_a_metric(schedule: Any) -> bool:
+    """Whether a scheduler is stepped with a metric (ReduceLROnPlateau) rather than by the epoch."""
+    from ..optim.schedules_plateau import ReduceLROnPlateau
+
+    return isinstance(schedule, ReduceLROnPlateau)
 
 
 class CSVLogger(Callback):
