@@ -167,17 +167,19 @@ def test_plot_gan_losses_draws_each_player_and_its_mean_in_one_colour(tmp_path):
 
 def test_linear_solvers_draw_their_batches_from_the_dataloader():
     """One place shuffles mini-batches (the data sets' own shuffles and the perceptron's per-sample
-    order aside): DataLoader.batch_indices."""
+    order aside): data/sampler.py's random_order, which DataLoader.batch_indices, the samplers and
+    random_split draw from."""
     hits = [
         f"{path.relative_to(SRC)}:{number}"
         for path in SRC.rglob("*.py")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if "permutation(" in line
     ]
-    allowed = ("data/loader.py", "datasets/synthetic.py", "linear/perceptron.py", "autograd/random.py",
+    allowed = ("data/sampler.py", "datasets/synthetic.py", "linear/perceptron.py", "autograd/random.py",
                "selfcheck/case.py")  # fmt: skip
     assert [hit for hit in hits if not hit.startswith(allowed)] == []
-    assert sum(hit.startswith("data/loader.py") for hit in hits) == 1
+    assert sum(hit.startswith("data/sampler.py") for hit in hits) == 1
+    assert "random_order(" in inspect.getsource(DataLoader.batch_indices)
     assert "DataLoader(" in inspect.getsource(solvers._minibatch)
 
 

@@ -1,13 +1,15 @@
-"""Dataset, TensorDataset and DataLoader, as in torch.utils.data.
+"""DataLoader, as in torch.utils.data: a dataset cut into (reshuffled) mini-batches.
 
 Mini-batch gradient descent averages the gradient over n_b examples drawn without
 replacement; the DataLoader draws a fresh permutation every epoch from its own seeded
-generator, so the same seed gives the same batches, epoch after epoch.
+generator, so the same seed gives the same batches, epoch after epoch. A sampler or batch_sampler
+may choose the order instead, and a collate_fn how examples are merged (default_collate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,9 @@ import numpy as np
 from .. import backend
 from ..autograd.tensor import Tensor
 from ..checks import positive_int
+from .collate import default_collate
+from .dataset import Dataset, IterableDataset, Subset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler, random_order
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset"]
 
@@ -23,43 +28,30 @@ def _is_array(value: Any) -> bool:
     return isinstance(value, np.ndarray | Tensor)
 
 
-class Dataset:
-    """Anything with `__len__` and `__getitem__(i)` returning one example (a tuple of arrays)."""
-
-    def __len__(self) -> int:
-        raise NotImplementedError
-
-    def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError
-
-
-class TensorDataset(Dataset):
-    """Examples are rows of the given arrays (inputs, targets, ...), which must have equal length."""
-
-    def __init__(self, *arrays: Any) -> None:
-        if not arrays:
-            raise ValueError("TensorDataset needs at least one array")
-        self.arrays = [np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays]
-        lengths = {len(a) if a.ndim else -1 for a in self.arrays}
-        if len(lengths) != 1 or -1 in lengths:
-            shapes = ", ".join(str(a.shape) for a in self.arrays)
-            raise ValueError(f"TensorDataset needs arrays with the same first dimension, got shapes {shapes}")
-
-    def __len__(self) -> int:
-        return len(self.arrays[0])
-
-    def __getitem__(self, index: Any) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
+def _tensor_rows(dataset: Any) -> tuple[TensorDataset, np.ndarray | None] | None:
+    """The TensorDataset under a chain of Subsets with the composed index map (None without a Subset),
+    so that a batch is sliced from its arrays; None for any other dataset."""
+    mapping = None
+    while type(dataset) is Subset:  # a subclass may index differently
+        here = np.asarray(dataset.indices)
+        if here.dtype.kind not in "iu" and here.size:
+            return None
+        here = here.astype(np.intp, copy=False)
+        mapping = here if mapping is None else here[mapping]
+        dataset = dataset.dataset
+    return (dataset, mapping) if isinstance(dataset, TensorDataset) else None
 
 
 class DataLoader:
     """Iterate over a dataset in batches of `batch_size`, reshuffled each epoch when `shuffle`.
 
-    DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, seed=None) as PyTorch's
-    (its positional batch_size too); DataLoader(X, Y, batch_size=4) batches arrays directly, as
-    over TensorDataset(X, Y). Yields tuples of Tensors (no gradient). A TensorDataset is batched by
-    slicing its arrays; any other dataset (anything with __len__ and __getitem__) by stacking its
-    examples. The last batch may be smaller unless drop_last.
+    DataLoader(dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+    collate_fn=None, drop_last=False, generator=None) as PyTorch's (its positional batch_size too;
+    generator is a NumPy Generator or an int seed, as `seed`); DataLoader(X, Y, batch_size=4) batches
+    arrays directly, as over TensorDataset(X, Y). A TensorDataset (or a Subset of one) is batched by
+    slicing its arrays into a tuple of Tensors; any other dataset by collating its examples with
+    default_collate (a tuple example gives a tuple batch) or `collate_fn`. An IterableDataset is cut
+    into batches of consecutive examples. The last batch may be smaller unless drop_last.
     """
 
     def __init__(
@@ -68,7 +60,11 @@ class DataLoader:
         *more: Any,
         batch_size: int | None = None,
         shuffle: bool = False,
+        sampler: Iterable[Any] | None = None,
+        batch_sampler: Iterable[Any] | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
         drop_last: bool = False,
+        generator: int | np.random.Generator | None = None,
         seed: int | np.random.Generator | None = None,
     ) -> None:
         arrays = list(more)
@@ -78,18 +74,36 @@ class DataLoader:
             batch_size = arrays.pop()
         if _is_array(dataset):
             dataset = TensorDataset(dataset, *arrays)
-        elif arrays or not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError(
-                "DataLoader takes a dataset (anything with __len__ and __getitem__) or arrays "
-                f"(X, Y, …), then batch_size; got {type(dataset).__name__} and {len(arrays)} more"
+        elif arrays or not (
+            isinstance(dataset, IterableDataset)
+            or (
+                hasattr(dataset, "__getitem__")
+                and (hasattr(dataset, "__len__") or sampler is not None or batch_sampler is not None)
             )
-        batch_size = positive_int(None, "batch_size", 1 if batch_size is None else batch_size)
-        if len(dataset) == 0:
+        ):
+            raise TypeError(
+                "DataLoader takes a dataset (anything with __len__ and __getitem__, or an IterableDataset) "
+                f"or arrays (X, Y, …), then batch_size; got {type(dataset).__name__} and {len(arrays)} more"
+            )
+        self._check_options(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last)
+        if batch_sampler is None:
+            batch_size = positive_int(None, "batch_size", 1 if batch_size is None else batch_size)
+        else:
+            batch_size = None  # the batch sampler decides, as in PyTorch
+        iterable = isinstance(dataset, IterableDataset)
+        # Without a sampler the batches come from the vectorised path below (batch_indices).
+        self._default_order = not iterable and sampler is None and batch_sampler is None
+        if self._default_order and len(dataset) == 0:
             raise ValueError("the dataset is empty: there is nothing to load")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
+        self.collate_fn = collate_fn
+        if generator is not None:
+            if seed is not None:
+                raise TypeError("pass either seed or generator, not both")
+            seed = generator
         # A private generator: reshuffling draws from it, so the order depends on the seed alone.
         # An int seed is kept too, for set_epoch; a loader that never shuffles draws nothing (so
         # making one leaves the library's generator, and a resumed run, untouched).
@@ -101,6 +115,41 @@ class DataLoader:
             self.generator = np.random.default_rng(draw)
         else:
             self.generator = np.random.default_rng(seed)
+        # PyTorch's sampler and batch_sampler attributes; the default ones describe the order that
+        # batch_indices draws (the same permutation, from the same generator).
+        if self._default_order:
+            sampler = (
+                RandomSampler(dataset, generator=self.generator) if shuffle else SequentialSampler(dataset)
+            )
+        if sampler is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+
+    @staticmethod
+    def _check_options(
+        dataset: Any, batch_size: Any, shuffle: Any, sampler: Any, batch_sampler: Any, drop_last: Any
+    ) -> None:
+        """PyTorch's rules for the options that choose the order, with its ValueErrors."""
+        if isinstance(dataset, IterableDataset):
+            for name, value in (
+                ("shuffle", shuffle or None),
+                ("sampler", sampler),
+                ("batch_sampler", batch_sampler),
+            ):
+                if value is not None:
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {name} option, but got "
+                        f"{name}={value} (a stream has no indices to order)"
+                    )
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (
+            batch_size not in (None, 1) or shuffle or sampler is not None or drop_last
+        ):
+            raise ValueError(
+                "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+            )
 
     def set_epoch(self, epoch: int) -> None:
         """With an int seed, draw the order of epoch `epoch` from a generator seeded by (seed, epoch),
@@ -110,26 +159,69 @@ class DataLoader:
         loader's generator, whose state is the caller's to keep."""
         if self.seed is not None:
             self.generator = np.random.default_rng([int(self.seed), int(epoch)])
+            if self._default_order and isinstance(self.sampler, RandomSampler):
+                self.sampler.generator = self.generator
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        if isinstance(self.dataset, IterableDataset):
+            try:
+                n = len(self.dataset)
+            except NotImplementedError:
+                raise TypeError(
+                    f"{type(self.dataset).__name__} has no len(), so neither has its DataLoader"
+                ) from None
+        elif not self._default_order:
+            return len(self.batch_sampler)  # type: ignore[arg-type]
+        else:
+            n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def batch_indices(self) -> Iterator[np.ndarray]:
-        """The index array of each batch of one epoch (a new permutation when shuffling)."""
+    def batch_indices(self) -> Iterator[Any]:
+        """The indices of each batch of one epoch: an index array (a new permutation when shuffling), or
+        the lists that a given sampler or batch_sampler makes."""
+        if self.batch_sampler is None:
+            raise TypeError("a DataLoader over an IterableDataset has no indices")
+        if not self._default_order:
+            yield from self.batch_sampler
+            return
         n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        order = random_order(self.generator, n) if self.shuffle else np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             yield order[start : start + self.batch_size]
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+    def _collate(self, examples: list[Any]) -> Any:
+        """One batch from its examples: collate_fn's, or default_collate's with a tuple kept a tuple."""
+        if self.collate_fn is not None:
+            return self.collate_fn(examples)
+        batch = default_collate(examples)
+        if isinstance(examples[0], tuple) and not hasattr(examples[0], "_fields"):
+            return tuple(batch)
+        return batch
+
+    def _fetch(self, indices: Any) -> list[Any]:
+        """The examples at a batch of indices, through the dataset's __getitems__ where it has one."""
+        keys = indices.tolist() if isinstance(indices, np.ndarray) else list(indices)
+        getitems = getattr(self.dataset, "__getitems__", None)
+        return getitems(keys) if callable(getitems) else [self.dataset[key] for key in keys]
+
+    def _stream_batches(self) -> Iterator[Any]:
+        """An IterableDataset's examples, batch_size consecutive ones at a time."""
+        stream = iter(self.dataset)
+        while examples := list(itertools.islice(stream, self.batch_size)):
+            if len(examples) < self.batch_size and self.drop_last:
+                return
+            yield self._collate(examples)
+
+    def __iter__(self) -> Iterator[Any]:
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream_batches()
+            return
+        rows = _tensor_rows(self.dataset) if self.collate_fn is None else None
         for indices in self.batch_indices():
-            if isinstance(self.dataset, TensorDataset):
-                batch = self.dataset[indices]
-            else:
-                examples = [self.dataset[int(i)] for i in indices]
-                if not isinstance(examples[0], tuple):
-                    examples = [(e,) for e in examples]
-                batch = tuple(np.stack(column) for column in zip(*examples, strict=True))
-            yield tuple(Tensor(column) for column in batch)
+            if rows is None:
+                yield self._collate(self._fetch(indices))
+                continue
+            source, mapping = rows
+            keys = np.asarray(indices) if mapping is None else mapping[np.asarray(indices)]
+            yield tuple(Tensor(column) for column in source[keys])

@@ -70,9 +70,11 @@ def _check_loader(model: nn_.Module, loader: DataLoader, name: str) -> None:
     if isinstance(dataset, TensorDataset):
         arrays = dataset.arrays
         columns = [_as_array(a, f"{name} {part}") for a, part in zip(arrays, "xy", strict=False)]
-    else:
-        first = next(iter(DataLoader(dataset, batch_size=loader.batch_size)))
-        columns = [_as_array(t, f"{name} {part}") for t, part in zip(first, "xy", strict=False)]
+    else:  # (a loader of its own, so that the caller's draws no random order for this look)
+        first = next(
+            iter(DataLoader(dataset, batch_size=loader.batch_size or 1, collate_fn=loader.collate_fn))
+        )
+        columns = [_as_array(t, f"{name} {part}") for t, part in zip(_as_tuple(first), "xy", strict=False)]
     model.check_data(*columns[:2])
 
 
@@ -103,9 +105,18 @@ def _loader(
     return DataLoader(*arrays, batch_size=size, shuffle=shuffle, seed=seed)
 
 
-def _model_inputs(batches: Iterable[tuple[Tensor, ...]], dtype: np.dtype) -> Iterable[tuple[Tensor, ...]]:
-    """Batches with floating inputs in the model's dtype (a caller's DataLoader may hold float64)."""
-    for batch in batches:
+def _as_tuple(batch: Any) -> tuple[Any, ...]:
+    """A batch as a tuple (inputs, targets, …): a dataset of bare inputs gives bare tensors, and a
+    collate_fn may give a list, as in PyTorch."""
+    if isinstance(batch, tuple):
+        return batch
+    return tuple(batch) if isinstance(batch, list) else (batch,)
+
+
+def _model_inputs(batches: Iterable[Any], dtype: np.dtype) -> Iterable[tuple[Tensor, ...]]:
+    """Batches as tuples, with floating inputs in the model's dtype (a caller's DataLoader may hold
+    float64)."""
+    for batch in map(_as_tuple, batches):
         x = batch[0]
         if x.dtype.kind == "f" and x.dtype != dtype:
             batch = (Tensor(x.data.astype(dtype)), *batch[1:])
