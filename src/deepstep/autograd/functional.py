@@ -133,17 +133,7 @@ def vjp(
     several_in, inputs = _as_tuple(inputs, "inputs", "vjp")
     leaves = _leaves(inputs)
     several_out, outputs = _run(func, leaves, "vjp")
-    if v is None:
-        if several_out or outputs[0].data.size != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the user-provided function returns a single Tensor "
-                "with a single element."
-            )
-        vs: tuple = (np.ones_like(outputs[0].data),)
-    else:
-        _, given = _as_tuple(v, "v", "vjp")
-        vs = tuple(as_array(x) for x in given)
-        _check_sizes(vs, outputs, "v", "outputs of the user-provided function", "vjp")
+    vs = _vectors(v, outputs, several_out, "the user-provided function returns", "vjp")
     total = [np.zeros_like(x.data) for x in leaves]
     for o, (output, seed) in enumerate(zip(outputs, vs, strict=True)):
         for acc, g in zip(
@@ -162,17 +152,7 @@ def jvp(
     contracted with v; v may be left out only when there is one one-element input."""
     _no_second_order(create_graph, "jvp")
     several_in, inputs = _as_tuple(inputs, "inputs", "jvp")
-    if v is None:
-        if several_in or inputs[0].data.size != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is a single "
-                "Tensor with a single element."
-            )
-        vs: tuple = (np.ones_like(inputs[0].data),)
-    else:
-        _, given = _as_tuple(v, "v", "jvp")
-        vs = tuple(as_array(x) for x in given)
-        _check_sizes(vs, inputs, "v", "inputs", "jvp")
+    vs = _vectors(v, inputs, several_in, "the input to the user-provided function is", "jvp")
     leaves = _leaves(inputs)
     several_out, outputs = _run(func, leaves, "jvp")
     products = []
@@ -188,20 +168,28 @@ def jvp(
     return (values if several_out else values[0]), (tuple(products) if several_out else products[0])
 
 
-def _check_sizes(given: tuple, expected: tuple, name: str, of: str, function: str) -> None:
-    """PyTorch's checks of v against the tensors it pairs with: as many, each of the same shape."""
-    if len(given) != len(expected):
-        if len(expected) == 1:
-            raise RuntimeError(f"The given {name} should contain a single Tensor.")
-        raise RuntimeError(
-            f"{name} is a tuple of invalid length: should be {len(expected)} but got {len(given)}."
-        )
-    for i, (a, b) in enumerate(zip(given, expected, strict=True)):
+def _vectors(v: Any, against: tuple[Tensor, ...], several: bool, which: str, function: str) -> tuple:
+    """v as arrays, one per tensor it pairs with (the outputs for vjp, the inputs for jvp), with
+    PyTorch's checks: as many, each of the same shape; left out only for one one-element tensor."""
+    if v is None:
+        if several or against[0].data.size != 1:
+            raise RuntimeError(
+                f"The vector v can only be None if {which} a single Tensor with a single element."
+            )
+        return (np.ones_like(against[0].data),)
+    _, given = _as_tuple(v, "v", function)
+    vs = tuple(as_array(x) for x in given)
+    if len(vs) != len(against):
+        if len(against) == 1:
+            raise RuntimeError("The given v should contain a single Tensor.")
+        raise RuntimeError(f"v is a tuple of invalid length: should be {len(against)} but got {len(vs)}.")
+    for i, (a, b) in enumerate(zip(vs, against, strict=True)):
         if np.shape(a) != b.shape:
-            where = name if len(expected) == 1 else f"Entry {i} in {name}"
+            where = "v" if len(against) == 1 else f"Entry {i} in v"
             raise RuntimeError(
                 f"{where} has invalid size: should be {tuple(b.shape)} but got {tuple(np.shape(a))}."
             )
+    return vs
 
 
 def _second_order(name: str) -> Callable[..., Any]:
