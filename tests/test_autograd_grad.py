@@ -208,3 +208,13 @@ def test_backward_takes_pytorchs_keyword_names(torch):
         y.backward(gradient=lib.tensor([1.0, 10.0]), retain_graph=True)
         y.backward(gradient=lib.tensor([1.0, 10.0]), retain_graph=None)
         assert a.grad.tolist() == [6.0, 60.0]
+
+
+def test_backward_inputs_on_a_tensor_that_retains_its_grad_stores_it_once(torch):
+    for lib in (ds, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = a * 2
+        h.retain_grad()
+        (h**2).sum().backward(inputs=[a, h])
+        assert h.grad.tolist() == [4.0, 8.0]
+        assert a.grad.tolist() == [8.0, 16.0]

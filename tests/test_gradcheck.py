@@ -68,3 +68,26 @@ def test_gradcheck_runs_in_float64_even_for_float32_inputs(rng):
     seen = []
     ds.gradcheck(lambda t: seen.append(t.dtype) or t.exp(), x)
     assert set(seen) == {np.dtype(np.float64)}
+
+
+def test_gradcheck_takes_pytorchs_tuple_of_inputs(torch):
+    """gradcheck(fn, (x, w)) as PyTorch writes it: the tuple holds the inputs; a wrong gradient is
+    still caught, and the message names the input's own shape."""
+    x = ds.randn(5, dtype=ds.float64, generator=np.random.default_rng(0))
+    w = ds.randn(5, dtype=ds.float64, generator=np.random.default_rng(1))
+    assert ds.gradcheck(lambda a, b: (a * b).sin(), (x, w), fast_mode=True, nondet_tol=0.0)
+    assert ds.gradcheck(lambda a: a.exp(), (x,))
+    assert ds.gradcheck(lambda a, b: a @ b, [x, w])
+
+    class Wrong(ds.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            return g  # should be 2·a·g
+
+    with pytest.raises(ds.GradcheckError, match=r"input 0 \(shape \(5,\)\)"):
+        ds.gradcheck(Wrong.apply, (x,))
+    assert torch.autograd.gradcheck(lambda a: a.exp(), (torch.tensor(x.numpy()).requires_grad_(),))

@@ -225,3 +225,35 @@ def test_each_trains_a_logistic_regression_on_breast_cancer(name):
     assert losses[-1] < 0.2 * losses[0], losses[::15]
     accuracy = ((model(x).numpy() > 0) == (y.reshape(-1, 1) == 1)).mean()
     assert accuracy >= 0.97
+
+
+def test_every_optimizer_takes_torchs_keyword_options():
+    """maximize climbs (the step follows −gradient, as PyTorch's); foreach, fused and capturable pick
+    among PyTorch's implementations of the same update and change nothing; differentiable=True is a
+    clear NotImplementedError; Adam(decoupled_weight_decay=True) is AdamW."""
+    import torch
+
+    names = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+    for name in names:
+        values = np.array([1.0, -2.0, 3.0])
+        ours_p = ds.tensor(values.copy(), requires_grad=True)
+        theirs_p = torch.tensor(values.copy(), requires_grad=True)
+        kwargs = {"lr": 0.1, "maximize": True, "foreach": False}
+        ours = getattr(ds.optim, name)([ours_p], **kwargs)
+        theirs = getattr(torch.optim, name)([theirs_p], **kwargs)
+        for _ in range(3):
+            for p, opt in ((ours_p, ours), (theirs_p, theirs)):
+                opt.zero_grad()
+                (p * p).sum().backward()
+                opt.step()
+        np.testing.assert_allclose(ours_p.numpy(), theirs_p.detach().numpy(), rtol=1e-12, err_msg=name)
+        assert ours.param_groups[0]["maximize"] is True
+        with pytest.raises(NotImplementedError, match="differentiable"):
+            getattr(ds.optim, name)([ds.tensor(values, requires_grad=True)], differentiable=True)
+    a, b = ds.tensor([1.0, 2.0], requires_grad=True), ds.tensor([1.0, 2.0], requires_grad=True)
+    adam = ds.optim.Adam([a], lr=0.1, weight_decay=0.5, decoupled_weight_decay=True)
+    adamw = ds.optim.AdamW([b], lr=0.1, weight_decay=0.5)
+    for p, opt in ((a, adam), (b, adamw)):
+        (p * p).sum().backward()
+        opt.step()
+    np.testing.assert_array_equal(a.numpy(), b.numpy())

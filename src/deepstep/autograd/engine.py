@@ -196,11 +196,12 @@ def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inp
     for t in targets:
         if not t.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    retained = {id(t) for t in targets if t.retains_grad}  # these get .grad when their op runs
     leaves, made = _backpropagate([(root, seed)], retain_graph, wanted=targets)
     for t in targets:
         if t._creator is None and id(t) in leaves:
             _store_grad(t, leaves[id(t)][1], owned)
-        elif t._creator is not None and id(t._creator) in made:
+        elif t._creator is not None and id(t._creator) in made and id(t) not in retained:
             _store_grad(t, made[id(t._creator)], owned, copy=True)
 
 

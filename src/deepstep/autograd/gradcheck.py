@@ -98,13 +98,20 @@ def gradcheck(
     rtol: float = 1e-3,
     seed: int = 0,
     raise_exception: bool = True,
+    fast_mode: bool = False,
+    nondet_tol: float = 0.0,
 ) -> bool:
     """Check autograd's gradient of `fn(*inputs)` against central differences, in float64.
 
     Floating inputs are differentiated; others (integer indices, say) pass through as
     they are. Returns True, or raises GradcheckError naming the input, the element,
     and the analytic and numeric values (returns False instead if raise_exception=False).
+    PyTorch's form gradcheck(fn, (x, y)) works too: one tuple of inputs (or a list of tensors)
+    stands for them all. fast_mode and nondet_tol are PyTorch's and change nothing here: every
+    element is checked, and backward passes are deterministic.
     """
+    if len(inputs) == 1 and _is_inputs_tuple(inputs[0]):
+        inputs = tuple(inputs[0])
     for i, point, analytic, numeric in gradient_pairs(fn, *inputs, eps=eps, seed=seed):
         bad = ~np.isclose(analytic, numeric, rtol=rtol, atol=atol)
         if bad.any():
@@ -118,3 +125,11 @@ def gradcheck(
                 raise GradcheckError(message)
             return False
     return True
+
+
+def _is_inputs_tuple(value: Any) -> bool:
+    """Whether gradcheck's one positional input is PyTorch's tuple of inputs: a tuple, or a list
+    of tensors or arrays (a list of numbers is one input)."""
+    if isinstance(value, tuple):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, (Tensor, np.ndarray)) for v in value)

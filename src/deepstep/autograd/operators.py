@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from . import ops_elementwise as _ew
 from . import ops_index as _index
 from . import ops_shape as _shape
@@ -101,9 +102,10 @@ def __abs__(self) -> Tensor:
 
 # ----- a one-element tensor as a Python number; the tensor in another dtype -----------------
 def __bool__(self) -> bool:
-    if self.data.size != 1:
-        raise ValueError(
-            f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+    if self.data.size != 1:  # (a ShapeError: PyTorch raises a RuntimeError, NumPy a ValueError)
+        raise ShapeError(
+            f"Boolean value of Tensor with more than one value is ambiguous ({self.data.size} elements); "
+            "use .any() or .all()"
         )
     return bool(self.data)
 

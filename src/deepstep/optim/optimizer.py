@@ -63,12 +63,13 @@ class Optimizer:
                     p.grad.data = np.zeros_like(p.data)
 
     def step(self) -> None:
-        """One update of every parameter that has a gradient."""
+        """One update of every parameter that has a gradient (of −gradient, to climb, with maximize)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
                     state = self.state.setdefault(id(p), {})
-                    self.update(p.data, p.grad.data, state, group)
+                    grad = -p.grad.data if group.get("maximize") else p.grad.data
+                    self.update(p.data, grad, state, group)
         self._steps += 1
         if self._steps % self.flush_every == 0:
             self._flush_denormals()
@@ -137,3 +138,29 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join([*lines, ")"])
+
+
+def torch_options(
+    maximize: bool = False,
+    foreach: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+) -> dict[str, Any]:
+    """The keyword arguments every torch.optim optimizer takes, as entries of its param groups.
+
+    maximize climbs the objective (the step follows −gradient). foreach, fused and capturable choose
+    among PyTorch's implementations of the same update (loops, fused kernels, CUDA graphs): deepstep
+    has one, so they change nothing. differentiable=True asks for a step that autograd can go
+    through, which deepstep's (NumPy code on the parameters' arrays) is not."""
+    if differentiable:
+        raise NotImplementedError(
+            "differentiable=True: deepstep's optimizer steps update arrays in place and record no graph"
+        )
+    return {
+        "maximize": bool(maximize),
+        "foreach": foreach,
+        "capturable": bool(capturable),
+        "differentiable": False,
+        "fused": fused,
+    }

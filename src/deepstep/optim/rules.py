@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .kernels import kernels
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_options
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
@@ -65,6 +65,12 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         if momentum < 0:
             raise ValueError(f"momentum must be >= 0, got {momentum}")
@@ -77,6 +83,7 @@ class SGD(Optimizer):
             "nesterov": nesterov,
             "weight_decay": weight_decay,
         }
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(
@@ -99,11 +106,12 @@ class Adam(Optimizer):
     """Kingma & Ba: m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,
     θ ← θ − ε·(m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + δ)   (bias-corrected first and second moments).
 
-    `weight_decay` adds λθ to the gradient (L2, as torch.optim.Adam); AdamW decouples it. With numba,
+    `weight_decay` adds λθ to the gradient (L2, as torch.optim.Adam); AdamW, or
+    decoupled_weight_decay=True, decouples it. With numba,
     each parameter's update is one compiled pass (kernels.py), bit for bit the NumPy formulas below.
     """
 
-    decoupled = False
+    decoupled = False  # (AdamW's default; a group's decoupled_weight_decay decides)
 
     def __init__(
         self,
@@ -113,6 +121,13 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"betas must lie in [0, 1), got {betas}")
@@ -124,7 +139,9 @@ class Adam(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
+            "decoupled_weight_decay": decoupled_weight_decay,
         }
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(
@@ -141,7 +158,7 @@ class Adam(Optimizer):
         compiled = kernels()
         if compiled is not None and _dense(param, grad, m, v, highest):
             # the same operations in one compiled pass (optim/kernels.py), the scalars in param's dtype
-            decoupled = self.decoupled
+            decoupled = group.get("decoupled_weight_decay", self.decoupled)
             constants = (
                 0 if decoupled else decay,
                 1 - lr * decay if decoupled else 1,
@@ -161,7 +178,7 @@ class Adam(Optimizer):
                 np.array(constants, dtype=param.dtype),
             )
             return
-        if self.decoupled:
+        if group.get("decoupled_weight_decay", self.decoupled):
             if decay:
                 param *= 1 - lr * decay
         else:
@@ -199,8 +216,16 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        options = {"maximize": maximize, "foreach": foreach, "capturable": capturable}
+        options.update(differentiable=differentiable, fused=fused, decoupled_weight_decay=True)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **options)
 
 
 class RMSprop(Optimizer):
@@ -216,6 +241,12 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         if not 0 <= alpha <= 1:
             raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
@@ -227,6 +258,7 @@ class RMSprop(Optimizer):
             "momentum": momentum,
             "centered": centered,
         }
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_default_dtype
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_options
 from .rules import _count_step, _weight_decay
 
 __all__ = ["Adadelta", "Adagrad", "Adamax", "NAdam", "RAdam"]
@@ -68,6 +68,12 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _at_least_zero(
             lr=lr,
@@ -83,6 +89,7 @@ class Adagrad(Optimizer):
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
         }
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def add_param_group(self, group: dict[str, Any]) -> None:
@@ -122,11 +129,18 @@ class Adadelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _at_least_zero(lr=lr, eps=eps, weight_decay=weight_decay)
         if not 0 <= rho <= 1:
             raise ValueError(f"rho must lie in [0, 1], got {rho}")
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(
@@ -155,10 +169,17 @@ class Adamax(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _at_least_zero(lr=lr, eps=eps, weight_decay=weight_decay)
         _check_betas(betas)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(
@@ -192,6 +213,12 @@ class NAdam(Optimizer):
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _at_least_zero(lr=lr, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
         _check_betas(betas)
@@ -203,6 +230,7 @@ class NAdam(Optimizer):
             "momentum_decay": momentum_decay,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(
@@ -241,6 +269,12 @@ class RAdam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         decoupled_weight_decay: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         _at_least_zero(lr=lr, eps=eps, weight_decay=weight_decay)
         _check_betas(betas)
@@ -251,6 +285,7 @@ class RAdam(Optimizer):
             "weight_decay": weight_decay,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
+        defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
 
     def update(
