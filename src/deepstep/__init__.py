@@ -8,7 +8,7 @@ models, word2vec, convolutional, generative, recurrent and attention models, and
 
 import numpy as _np
 
-from . import data, datasets, functional, io, linalg, models, nn, onnx, optim, special, train, utils
+from . import data, datasets, fft, functional, io, linalg, models, nn, onnx, optim, special, train, utils
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 
@@ -99,6 +99,7 @@ __all__ = [
     "cosine_similarity",
     "dropout",
     "feature_alpha_dropout",
+    "fft",
     "hardshrink",
     "imag",
     "linalg",

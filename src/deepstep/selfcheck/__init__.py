@@ -18,6 +18,7 @@ from . import (
     cases_activation,
     cases_conv,
     cases_core,
+    cases_fft,
     cases_index,
     cases_linalg,
     cases_logic,
@@ -55,6 +56,7 @@ CASES: tuple[OpCase, ...] = (
     *cases_conv.CASES,
     *cases_norm.CASES,
     *cases_sequence.CASES,
+    *cases_fft.CASES,
 )
 
 
