@@ -597,3 +597,39 @@ def test_fit_and_predict_take_loaders_of_bare_inputs_and_of_a_collate_fn():
     batch = next(iter(DataLoader(Bare(), batch_size=8)))
     assert isinstance(batch, ds.Tensor) and batch.shape == (8, 3)
     assert model.predict(DataLoader(Bare(), batch_size=8)).shape == (64, 2)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"num_workers": -1},
+        {"timeout": -1},
+        {"prefetch_factor": 2},
+        {"persistent_workers": True},
+        {"num_workers": 2, "prefetch_factor": 2, "persistent_workers": True, "pin_memory": True},
+    ],
+)
+def test_multiprocessing_options_are_checked_as_torch_and_change_nothing(torch, options):
+    from deepstep.utils.data import DataLoader, TensorDataset
+
+    def make(loader, dataset):
+        try:
+            return loader(dataset, batch_size=2, **options)
+        except ValueError as error:
+            return type(error)
+
+    theirs = make(torch.utils.data.DataLoader, torch.utils.data.TensorDataset(torch.arange(6.0)))
+    ours = make(DataLoader, TensorDataset(np.arange(6.0)))
+    if isinstance(theirs, type):
+        assert ours is theirs
+    else:
+        assert [b[0].tolist() for b in ours] == [b[0].tolist() for b in theirs]
+
+
+def test_worker_init_fn_runs_once_a_pass_with_workers():
+    from deepstep.utils.data import DataLoader
+
+    seen = []
+    loader = DataLoader(np.arange(6.0), batch_size=3, num_workers=2, worker_init_fn=seen.append)
+    assert len(list(loader)) == 2 and len(list(loader)) == 2
+    assert seen == [0, 0]

@@ -28,6 +28,24 @@ def _is_array(value: Any) -> bool:
     return isinstance(value, np.ndarray | Tensor)
 
 
+def _check_workers(num_workers: Any, timeout: Any, prefetch_factor: Any, persistent_workers: Any) -> None:
+    """PyTorch's checks of the multiprocessing options, which deepstep accepts (it loads in the
+    calling process: the options change how, never what, a loader yields)."""
+    if not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."
+        )
+    if timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 to "
+            "enable multiprocessing, otherwise set prefetch_factor to None."
+        )
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+
+
 def _tensor_rows(dataset: Any) -> tuple[TensorDataset, np.ndarray | None] | None:
     """The TensorDataset under a chain of Subsets with the composed index map (None without a Subset),
     so that a batch is sliced from its arrays; None for any other dataset."""
@@ -52,6 +70,10 @@ class DataLoader:
     slicing its arrays into a tuple of Tensors; any other dataset by collating its examples with
     default_collate (a tuple example gives a tuple batch) or `collate_fn`. An IterableDataset is cut
     into batches of consecutive examples. The last batch may be smaller unless drop_last.
+
+    PyTorch's multiprocessing options (num_workers, pin_memory, timeout, prefetch_factor,
+    persistent_workers…) are accepted and checked as PyTorch checks them, and change nothing: the
+    batches are made in the calling process (worker_init_fn(0) runs once per pass when num_workers > 0).
     """
 
     def __init__(
@@ -66,7 +88,20 @@ class DataLoader:
         drop_last: bool = False,
         generator: int | np.random.Generator | None = None,
         seed: int | np.random.Generator | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
+        _check_workers(num_workers, timeout, prefetch_factor, persistent_workers)
+        # deepstep loads in the calling process: with num_workers > 0 it stands for one worker
+        self.num_workers, self.worker_init_fn = num_workers, worker_init_fn
+        self.pin_memory, self.timeout, self.persistent_workers = pin_memory, timeout, persistent_workers
         arrays = list(more)
         if arrays and not _is_array(arrays[-1]):  # PyTorch's DataLoader(dataset, 32)
             if batch_size is not None:
@@ -214,6 +249,8 @@ class DataLoader:
             yield self._collate(examples)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.num_workers and self.worker_init_fn is not None:
+            self.worker_init_fn(0)  # the one "worker", this process, as each of PyTorch's is set up
         if isinstance(self.dataset, IterableDataset):
             yield from self._stream_batches()
             return
