@@ -100,3 +100,39 @@ def test_unknown_classes_and_unsavable_arguments(tmp_path):
     with pytest.raises(TypeError, match="cannot save a constructor argument of type object"):
         Odd(object()).save(tmp_path / "odd.npz")
     assert not (tmp_path / "odd.npz").exists()
+
+
+@pytest.mark.parametrize("name", ["weights.npz", "weights.safetensors"])
+def test_a_state_dict_saved_alone_loads_back_as_pytorch_code_expects(tmp_path, name, torch):
+    """ds.save(model.state_dict(), path) and model.load_state_dict(ds.load(path)), PyTorch's idiom:
+    the arrays come back equal, in their order, and a fresh model gives the same outputs."""
+    model = ds.nn.Sequential(ds.nn.Linear(3, 4), ds.nn.ReLU(), ds.nn.Linear(4, 2))
+    path = tmp_path / name
+    ds.save(model.state_dict(), path)
+    state = ds.load(path)
+    assert list(state) == list(model.state_dict())
+    twin = ds.nn.Sequential(ds.nn.Linear(3, 4), ds.nn.ReLU(), ds.nn.Linear(4, 2))
+    twin.load_state_dict(state)
+    x = ds.randn(5, 3)
+    np.testing.assert_array_equal(twin(x).numpy(), model(x).numpy())
+    # tensors are saved by their arrays; anything else is refused before a file is written
+    ds.save({"w": ds.ones(2)}, tmp_path / "t.npz")
+    assert ds.load(tmp_path / "t.npz")["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match="arrays and tensors only"):
+        ds.save({"w": ["a", "b"]}, tmp_path / "bad.npz")
+    assert not (tmp_path / "bad.npz").exists()
+
+
+def test_a_pytorch_pickle_is_refused_with_the_way_across(tmp_path, torch):
+    path = tmp_path / "w.pt"
+    torch.save(torch.nn.Linear(2, 2).state_dict(), path)
+    with pytest.raises(ValueError, match=r"PyTorch file .* never reads.*load_weights"):
+        ds.load(path)
+
+
+def test_a_truncated_state_dict_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "w.npz"
+    ds.save({"w": np.arange(1000.0)}, path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError):
+        ds.load(path)

@@ -15,7 +15,7 @@ import gzip
 import json
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ..nn.module import Module, module_class
 from .archive import Declared, declared_arrays, read_archive, write_archive
 from .formats import format_for_name, is_npz_file
 from .safetensors_file import read_json, read_safetensors, write_safetensors
+from .state_dict_file import is_state_dict_file, load_state_dict, save_state_dict
 from .weights import check_finite, check_state_dict
 from .word2vec_format import looks_binary
 
@@ -112,10 +113,14 @@ def build(spec: dict[str, Any]) -> Module:
 
 
 # ----- files --------------------------------------------------------------------------
-def save(model: Module, path: str | os.PathLike) -> Path:
-    """Write the model (architecture and weights) to `path`; load it back with deepstep.load."""
+def save(model: Module | Mapping[str, Any], path: str | os.PathLike) -> Path:
+    """Write the model (architecture and weights) to `path`, or a state dict alone (PyTorch's
+    torch.save(model.state_dict(), path)); load either back with deepstep.load."""
+    if isinstance(model, Mapping):
+        return save_state_dict(model, path)
     if not isinstance(model, Module):
-        raise TypeError(f"save expects a Module, got {type(model).__name__}")
+        kind = type(model).__name__
+        raise TypeError(f"save expects a Module or a state dict (a mapping of names to arrays), got {kind}")
     header = {"format": FORMAT, "version": VERSION, "architecture": describe(model)}
     state = model.state_dict()
     _check_rebuilds(model, header["architecture"], state)
@@ -186,8 +191,11 @@ def _changed_settings(model: Module, twin: Module) -> list[str]:
     return changed
 
 
-def load(path: str | os.PathLike, allow_nonfinite: bool = False, max_bytes: int | None = None) -> Module:
-    """Rebuild a model saved by `save`, from an .npz or a safetensors file (never runs code from it).
+def load(
+    path: str | os.PathLike, allow_nonfinite: bool = False, max_bytes: int | None = None
+) -> Module | dict[str, np.ndarray]:
+    """Rebuild a model saved by `save`, from an .npz or a safetensors file (never runs code from it);
+    a state dict saved alone comes back as a dict of arrays, for model.load_state_dict.
 
     The model is built from the file's architecture first, and every array's declared name, shape and
     dtype checked against it before any is read, so a file claiming arrays the model does not have (a
@@ -195,6 +203,10 @@ def load(path: str | os.PathLike, allow_nonfinite: bool = False, max_bytes: int 
     inflate to at all (see archive.read_archive). NaN or inf weights are refused unless allow_nonfinite.
     """
     path = Path(path)
+    if is_state_dict_file(path):
+        state = load_state_dict(path, max_bytes)
+        check_finite(state, path, allow_nonfinite)
+        return state
     built: list[Module] = []
 
     def check(header: Any, declared: dict[str, Declared]) -> None:
@@ -261,6 +273,12 @@ def _refuse_other_npz(path: Path) -> None:
         return  # read_archive says what is wrong
     if "meta.npy" in members and "vectors.npy" in members:
         raise ValueError(_text_file_kind(path))
+    if any(name == "data.pkl" or name.endswith("/data.pkl") for name in members):
+        raise ValueError(
+            f"{path} is a PyTorch file (torch.save writes a pickle, which deepstep never reads): in PyTorch, "
+            "save the weights with safetensors.torch.save_file(model.state_dict(), 'w.safetensors') and "
+            "load them with deepstep.io.load_weights(model, 'w.safetensors')"
+        )
     if "__record__.npy" in members:
         raise ValueError(
             f"{path} is a training checkpoint, not a model file: load its weights into a model built in "
