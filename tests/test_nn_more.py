@@ -621,3 +621,34 @@ def test_old_style_weight_norm_inside_sequential_uses_the_current_weight(torch):
     after = model(x).numpy()
     b = layer.bias.numpy()
     np.testing.assert_allclose(np.maximum(2 * (before - b) + b, 0)[before > 0], after[before > 0], rtol=1e-5)
+
+
+def test_hooks_take_pytorchs_prepend_and_with_kwargs(torch):
+    order: list[str] = []
+    for lib in (ds, torch):
+        order.clear()
+
+        class Scale(lib.nn.Module):
+            def forward(self, x, factor=1.0):
+                return x * factor
+
+        module = Scale()
+        module.register_forward_pre_hook(lambda m, args: order.append("first"))
+        module.register_forward_pre_hook(lambda m, args: order.append("prepended"), prepend=True)
+
+        def double_factor(m, args, kwargs):
+            order.append("with kwargs")
+            return args, {**kwargs, "factor": kwargs.get("factor", 1.0) * 2}
+
+        module.register_forward_pre_hook(double_factor, with_kwargs=True)
+        handle = module.register_forward_hook(
+            lambda m, args, kwargs, out: out + kwargs["factor"], with_kwargs=True
+        )
+        out = module(lib.ones(2), factor=3.0)
+        assert order == ["prepended", "first", "with kwargs"]
+        assert out.tolist() == [12.0, 12.0]  # 1·6, plus the factor the hook saw (6)
+        handle.remove()
+        assert module(lib.ones(2), factor=3.0).tolist() == [6.0, 6.0]
+        module.register_forward_pre_hook(lambda m, args, kwargs: "wrong", with_kwargs=True)
+        with pytest.raises(RuntimeError, match="must return None or a tuple"):
+            module(lib.ones(2))

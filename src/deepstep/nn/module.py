@@ -9,6 +9,7 @@ without pickle.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,6 +78,9 @@ def _check_name(module: Module, name: str) -> None:
         raise KeyError(f'name can\'t contain ".", got: {name}' if name else 'name can\'t be empty string ""')
 
 
+_hook_keys = itertools.count()  # every hook's key, unique in the process (as PyTorch's handles' ids)
+
+
 class RemovableHandle:
     """What register_forward_hook returns (PyTorch's): `handle.remove()` takes the hook off again."""
 
@@ -98,6 +102,7 @@ class Module(KerasMethods):
     # module its own, so that __call__ costs one falsy check for the modules without hooks
     _forward_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
     _forward_pre_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
+    _hooks_with_kwargs: frozenset[int] | set[int] = frozenset()  # the hooks that also take kwargs
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -116,34 +121,67 @@ class Module(KerasMethods):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks:
-            for pre_hook in list(self._forward_pre_hooks.values()):
-                replaced = pre_hook(self, args)
-                if replaced is not None:
-                    args = replaced if isinstance(replaced, tuple) else (replaced,)
+            args, kwargs = self._run_pre_hooks(args, kwargs)
         output = self.forward(*args, **kwargs)
         if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                replaced = hook(self, args, output)
+            for key, hook in list(self._forward_hooks.items()):
+                if key in self._hooks_with_kwargs:
+                    replaced = hook(self, args, kwargs, output)
+                else:
+                    replaced = hook(self, args, output)
                 output = output if replaced is None else replaced
         return output
 
-    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]) -> RemovableHandle:
-        """Call hook(module, args, output) after every forward (PyTorch's hook: returning something
-        other than None replaces the output). Sequential does not fuse a module that has hooks."""
-        if "_forward_hooks" not in vars(self):
-            object.__setattr__(self, "_forward_hooks", {})
-        key = max(self._forward_hooks, default=-1) + 1
-        self._forward_hooks[key] = hook
-        return RemovableHandle(self._forward_hooks, key)
+    def _run_pre_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple, dict]:
+        """The forward pre-hooks in order, each free to replace the arguments."""
+        for key, pre_hook in list(self._forward_pre_hooks.items()):
+            if key in self._hooks_with_kwargs:
+                replaced = pre_hook(self, args, kwargs)
+                if replaced is not None:
+                    if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                        raise RuntimeError(
+                            "forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                            f"but got {replaced}."
+                        )
+                    args, kwargs = replaced
+            else:
+                replaced = pre_hook(self, args)
+                if replaced is not None:
+                    args = replaced if isinstance(replaced, tuple) else (replaced,)
+        return args, kwargs
 
-    def register_forward_pre_hook(self, hook: Callable[[Module, tuple[Any, ...]], Any]) -> RemovableHandle:
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call hook(module, args, output) after every forward, or hook(module, args, kwargs, output)
+        with_kwargs (PyTorch's hook: returning something other than None replaces the output); first
+        of all with prepend. Sequential does not fuse a module that has hooks."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """Call hook(module, args) before every forward (PyTorch's pre-hook: returning something other
-        than None replaces the positional arguments; a non-tuple stands for one)."""
-        if "_forward_pre_hooks" not in vars(self):
-            object.__setattr__(self, "_forward_pre_hooks", {})
-        key = max(self._forward_pre_hooks, default=-1) + 1
-        self._forward_pre_hooks[key] = hook
-        return RemovableHandle(self._forward_pre_hooks, key)
+        than None replaces the positional arguments; a non-tuple stands for one), or hook(module,
+        args, kwargs) with_kwargs, which may return (new_args, new_kwargs); first of all with prepend."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def _add_hook(
+        self, table: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
+    ) -> RemovableHandle:
+        if table not in vars(self):  # a dict of this module's own (the class's stays empty)
+            object.__setattr__(self, table, {})
+        hooks = getattr(self, table)
+        key = next(_hook_keys)
+        hooks[key] = hook
+        if prepend:
+            for other in [k for k in hooks if k != key]:
+                hooks[other] = hooks.pop(other)  # (moved behind the new one, in their order)
+        if with_kwargs:
+            if "_hooks_with_kwargs" not in vars(self):
+                object.__setattr__(self, "_hooks_with_kwargs", set())
+            self._hooks_with_kwargs.add(key)
+        return RemovableHandle(hooks, key)
 
     def fused_with(self, previous: Module) -> Callable[[Any], Any] | None:
         """A forward doing `previous` and then this module in one op, where this module has one
