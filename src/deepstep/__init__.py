@@ -8,7 +8,22 @@ models, word2vec, convolutional, generative, recurrent and attention models, and
 
 import numpy as _np
 
-from . import data, datasets, fft, functional, io, linalg, models, nn, onnx, optim, special, train, utils
+from . import (
+    data,
+    datasets,
+    distributions,
+    fft,
+    functional,
+    io,
+    linalg,
+    models,
+    nn,
+    onnx,
+    optim,
+    special,
+    train,
+    utils,
+)
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 
@@ -127,6 +142,7 @@ __all__ = [
     "data",
     "datasets",
     "device",
+    "distributions",
     "double",
     "finfo",
     "float16",
