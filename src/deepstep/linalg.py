@@ -97,7 +97,10 @@ class Svdvals(Function):
 
 class Det(Function):
     """det A;   ∂det A/∂A = the cofactor matrix det(A)·A⁻ᵀ, computed from A = U·diag(σ)·Vᵀ as
-    det(U)·det(V)·U·diag(∏_{j≠i} σⱼ)·Vᵀ, which stays finite (and right) for a singular A."""
+    det(U)·det(V)·U·diag(∏_{j≠i} σⱼ)·Vᵀ, which stays finite (and right) for a singular A (for complex
+    A = U·diag(σ)·Vᴴ: det(U)·det(Vᴴ)·Ū·diag(∏_{j≠i} σⱼ)·V̄ᴴ)."""
+
+    holomorphic = True
 
     def forward(self, a):
         self.a = a
@@ -111,6 +114,8 @@ class Det(Function):
         before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # σ₀…σᵢ₋₁
         after = np.flip(np.cumprod(np.concatenate([ones, np.flip(s[..., 1:], -1)], axis=-1), axis=-1), -1)
         sign = np.linalg.det(u) * np.linalg.det(vh)
+        if u.dtype.kind == "c":  # A = U·Σ·Vᴴ gives A⁻ᵀ = Ū·Σ⁻¹·V̄ᴴ: the cofactors of complex A use Ū, V̄ᴴ
+            u, vh = np.conj(u), np.conj(vh)
         cofactor = (u * (before * after)[..., None, :]) @ vh
         return ((g * sign)[..., None, None] * cofactor,)
 
@@ -118,6 +123,7 @@ class Det(Function):
 class Inv(Function):
     """Z = A⁻¹;   ∂L/∂A = −Zᵀ·(∂L/∂Z)·Zᵀ."""
 
+    holomorphic = True
     saved_inputs = ()
     saves_output = True
 
@@ -136,6 +142,7 @@ class Inv(Function):
 class Solve(Function):
     """X = A⁻¹B, the solution of A·X = B;   ∂L/∂B = A⁻ᵀ·(∂L/∂X), ∂L/∂A = −(∂L/∂B)·Xᵀ."""
 
+    holomorphic = True
     saved_inputs = (0,)
     saves_output = True
 
@@ -173,11 +180,11 @@ class VectorNorm(Function):
         elif p == -math.inf:
             norm = magnitude.min(axis=dims, keepdims=True)
         elif p == 0:
-            norm = (x != 0).sum(axis=dims, keepdims=True).astype(x.dtype)
+            norm = (x != 0).sum(axis=dims, keepdims=True).astype(magnitude.dtype)
         elif p == 1:
             norm = magnitude.sum(axis=dims, keepdims=True)
         elif p == 2:
-            norm = np.sqrt((x * x).sum(axis=dims, keepdims=True))
+            norm = np.sqrt((magnitude * magnitude).sum(axis=dims, keepdims=True))  # |x|² = x² for reals
         else:
             with np.errstate(divide="ignore"):  # p < 0: a zero entry makes Σ|xᵢ|ᵖ = ∞ and the norm 0
                 norm = ((magnitude**p).sum(axis=dims, keepdims=True)) ** (1 / p)
@@ -358,12 +365,13 @@ def norm(
 
 
 def vecdot(x: Any, y: Any, *, dim: int = -1) -> Tensor:
-    """Σ over dim of x·y, the other dims broadcast (the dot product of batches of vectors)."""
+    """Σ over dim of x̄·y, the other dims broadcast (the dot product of batches of vectors; x is
+    conjugated when complex)."""
     x, y = _as_tensor(x), _as_tensor(y)
     _same_dtype("linalg.vecdot", x, y)
     shape = np.broadcast_shapes(x.shape, y.shape)
     d = normalize_dim(dim, len(shape))
-    return einsum("...i,...i->...", movedim(expand(x, shape), d, -1), movedim(expand(y, shape), d, -1))
+    return einsum("...i,...i->...", movedim(expand(x.conj(), shape), d, -1), movedim(expand(y, shape), d, -1))
 
 
 def multi_dot(tensors: Sequence[Any]) -> Tensor:

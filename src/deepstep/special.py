@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import DTypeNotImplementedError
+
 __all__ = [
     "digamma",
     "entr",
@@ -81,6 +83,8 @@ def scipy_or(
     """scipy.special's `name`(*args, x) when SciPy is installed and use_scipy, else fallback(*args, x
     in float64): the one way every array routine here runs; the result in x's floating dtype."""
     x = np.asarray(x)
+    if x.dtype.kind == "c":  # PyTorch's special functions take real input (SciPy's would not refuse)
+        raise DTypeNotImplementedError(f'"{name}" not implemented for {x.dtype}')
     if use_scipy and scipy_special() is not None:
         return float_like(getattr(scipy_special(), name)(*args, x), x)
     return float_like(fallback(*args, x.astype(np.float64, copy=False)), x)

@@ -25,7 +25,11 @@ Axis = int | tuple[int, ...] | None
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1/(1 + e⁻ˣ), written with e^(−|x|) ≤ 1 so that nothing overflows: (1 or e)/(1 + e)."""
+    """σ(x) = 1/(1 + e⁻ˣ), written with e^(−|x|) ≤ 1 so that nothing overflows: (1 or e)/(1 + e).
+    (For complex x, |x| would break σ's analyticity: 1/(1 + e⁻ˣ) as written, as PyTorch computes it.)"""
+    if x.dtype.kind == "c":
+        with np.errstate(over="ignore", invalid="ignore"):
+            return 1 / (1 + np.exp(-x))
     e = np.asarray(np.exp(-np.abs(x)))  # (an array even for a 0-d x, to be written into)
     numerator = np.where(x >= 0, 1, e)  # one division for both signs, into fresh arrays (3 passes fewer)
     return np.divide(numerator, np.add(e, 1, out=e), out=numerator).astype(x.dtype, copy=False)

@@ -30,11 +30,21 @@ def _seed_gradient(root: Tensor, grad: Any) -> np.ndarray:
                 f"backward() without a gradient works only for a one-element output, got shape "
                 f"{root.shape}; pass gradient= (the gradient of the loss with respect to this tensor)"
             )
+        _refuse_complex_seed(root)
         return np.ones_like(root.data)
     seed = np.array(as_array(grad), dtype=root.data.dtype, copy=True)
     if seed.shape != root.shape:
         raise ShapeError(f"backward(gradient) needs a gradient of shape {root.shape}, got shape {seed.shape}")
     return seed
+
+
+def _refuse_complex_seed(root: Tensor) -> None:
+    """A complex output is no loss: the gradient needs a real one (PyTorch's rule and words)."""
+    if root.data.dtype.kind == "c":
+        raise RuntimeError(
+            f"grad can be implicitly created only for real scalar outputs but got {root.data.dtype}; "
+            "differentiate a real function of it, such as .abs() or .real"
+        )
 
 
 def _ops_in_topological_order(roots: list[Function]) -> list[Function]:
@@ -150,7 +160,7 @@ def _backpropagate(
             made[id(op)] = g
         if op._output_written or (op._saved_tensors is not None and op._recorded_at != write_clock[0]):
             op.check_saved_versions()
-        input_grads = op.backward(g)
+        input_grads = op.chain_rule(g)
         inputs = op.inputs
         if len(input_grads) != len(inputs):
             name = type(op).__name__
@@ -166,6 +176,8 @@ def _backpropagate(
                     f"for an input of shape {x.data.shape}"
                 )
             if gx.dtype != x.data.dtype:
+                if gx.dtype.kind == "c" and x.data.dtype.kind != "c":
+                    gx = gx.real  # a real input of a complex op: ∂L/∂x is the real part (PyTorch's)
                 gx = gx.astype(x.data.dtype)
             if x._creator is None:
                 reach_leaf(x, gx)
@@ -278,6 +290,7 @@ def _grad_output(output: Tensor, given: Any, index: int) -> np.ndarray:
     if given is None:
         if output.data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        _refuse_complex_seed(output)
         return np.ones_like(output.data)
     seed = np.array(as_array(given), dtype=output.data.dtype, copy=True)
     if seed.shape != output.shape:

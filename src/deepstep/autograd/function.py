@@ -8,6 +8,15 @@ call it later. Constants (Python numbers, NumPy arrays) may be mixed with tensor
 The same instance can instead run in place (`inplace(target, *others)`: PyTorch's `add_`,
 `mul_`, index assignment): the result is written into the target's memory, the target's
 version counter goes up, and the target then stands for the new value in the graph.
+
+Complex tensors follow PyTorch's convention: for a real loss L, z.grad = ∂L/∂Re z + i·∂L/∂Im z, so a
+holomorphic f passes back g·conj(f′(z)), not g·f′(z). An op whose forward is holomorphic sets
+`holomorphic = True` and writes backward as the formula of the notes, g·f′(z); `chain_rule` runs it
+on conj(g) and conjugates what comes back: conj(conj(g)·f′(z)) = g·conj(f′(z)). So each formula is
+written once for real and complex tensors, and real gradients pay nothing. Every other op's backward
+is PyTorch's convention as written: linear ops with real coefficients (sums, reshapes, indexing) need
+nothing, and the functions that are not holomorphic (abs, angle, real, imag, conj, sgn) and the fft
+adjoints write their complex formulas out.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import itertools
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,7 +36,7 @@ from ..errors import DTypeError, ShapeError
 from .grad_mode import _Anomaly, _mode, no_grad
 from .tensor import Tensor, write_clock
 
-__all__ = ["Function", "once_differentiable", "unbroadcast"]
+__all__ = ["Function", "once_differentiable", "real_if_cast", "unbroadcast"]
 
 # Every recorded op gets the next number: an op's inputs were made by older ops, so
 # visiting ops newest-first is a topological order of the graph.
@@ -69,6 +79,9 @@ class Function:
     is_view = False
     #: Optional array-level type promotion run before forward (see dtypes.result_type).
     promote: Callable[[list[Any]], list[Any]] | None = None
+    #: forward is holomorphic and backward is the real formula g·f′: for a complex gradient,
+    #: chain_rule conjugates around it (see the module doc). False: backward is PyTorch's convention.
+    holomorphic = False
 
     # hooks on the gradient of the output (Tensor.register_hook on a non-leaf), retain_grad
     _hooks: list[Callable[[Tensor], Any]] | None = None
@@ -94,6 +107,13 @@ class Function:
 
     def backward(self, grad: np.ndarray) -> Sequence[np.ndarray | None]:
         raise NotImplementedError
+
+    def chain_rule(self, g: np.ndarray) -> Sequence[np.ndarray | None]:
+        """The gradients of the inputs from g, that of the output: backward(g), and for a holomorphic
+        op with a complex g, conj(backward(conj g)) (PyTorch's convention, see the module doc)."""
+        if not (self.holomorphic and g.dtype.kind == "c"):
+            return self.backward(g)
+        return [None if x is None else np.conj(x) for x in self.backward(np.conj(g))]
 
     def __call__(self, *inputs: Any) -> Tensor:
         record = False
@@ -360,3 +380,16 @@ def user_stacklevel() -> int:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def real_if_cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """a, or its real part when a complex a is about to be cast to a real dtype, with PyTorch's warning
+    (not NumPy's ComplexWarning). Backward needs nothing more: the real part's gradient is g + 0i."""
+    if a.dtype.kind != "c" or np.dtype(dtype).kind == "c":
+        return a
+    warnings.warn(
+        "Casting complex values to real discards the imaginary part",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return a.real

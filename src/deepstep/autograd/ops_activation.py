@@ -34,6 +34,7 @@ TENSOR_METHODS = (
 class Sigmoid(Function):
     """σ(x) = 1/(1 + e⁻ˣ);   σ'(x) = σ(x)(1 − σ(x))."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True
@@ -49,6 +50,7 @@ class Sigmoid(Function):
 class Tanh(Function):
     """tanh x;   tanh'(x) = 1 − tanh² x."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True

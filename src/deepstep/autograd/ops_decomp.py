@@ -10,6 +10,12 @@ formulas then skip, as PyTorch skips an undefined gradient). The formulas are th
 (M. Giles, "An extended collection of matrix derivative results", 2008); those of the SVD and of
 eigh divide by σⱼ² − σᵢ² and λⱼ − λᵢ, so, as in PyTorch, the gradient through the singular vectors
 or eigenvectors is finite only where the singular values or eigenvalues are distinct.
+
+Complex matrices: the values of every decomposition are computed (the singular values and eigenvalues
+are real, as in PyTorch); the gradients of det, inv, solve, slogdet's logabsdet, pinv, matrix_exp,
+cross, the singular values and the eigenvalues follow PyTorch's convention for them, while those
+through the singular vectors, eigenvectors, QR and Cholesky factors are written for real matrices
+only: their backward refuses complex ones rather than return a wrong gradient.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, DTypeNotImplementedError, ShapeError
 from .dims import normalize_dim
 from .function import Function
 from .ops_index import getitem
@@ -80,6 +86,20 @@ def _mT(x: np.ndarray) -> np.ndarray:
     return np.swapaxes(x, -1, -2)
 
 
+def _mH(x: np.ndarray) -> np.ndarray:
+    """The conjugate transpose of the last two dims (the transpose, a view, for real x)."""
+    return np.conj(_mT(x)) if x.dtype.kind == "c" else _mT(x)
+
+
+def _real_matrices_only(op: Function, x: np.ndarray) -> None:
+    """In a backward whose formula is written for real matrices (x is one of them): refuse complex."""
+    if x.dtype.kind == "c":
+        raise DTypeNotImplementedError(
+            f"the derivative of {op.name} for complex matrices is not implemented in deepstep (its "
+            "formula here is for real ones); differentiate through real and imaginary parts instead"
+        )
+
+
 def _skew(x: np.ndarray) -> np.ndarray:
     return x - _mT(x)
 
@@ -103,6 +123,9 @@ class Decomposition(Function):
     gradients (None for a factor the loss did not use) and hands them to `gradient`."""
 
     saved_inputs = ()
+    name = "a decomposition"
+    #: the factors that are real for a complex matrix too (singular values, eigenvalues)
+    real_factors: tuple[int, ...] = ()
 
     def factor(self, a: np.ndarray) -> list[np.ndarray]:
         raise NotImplementedError
@@ -129,8 +152,9 @@ class Decomposition(Function):
         self.input_shape = a.shape
         packed = self(a)
         out, start = [], 0
-        for shape, n in zip(self.shapes, self.sizes, strict=True):
-            out.append(reshape(getitem(packed, (Ellipsis, slice(start, start + n))), shape))
+        for i, (shape, n) in enumerate(zip(self.shapes, self.sizes, strict=True)):
+            part = reshape(getitem(packed, (Ellipsis, slice(start, start + n))), shape)
+            out.append(part.real if i in self.real_factors else part)
             start += n
         return out
 
@@ -140,6 +164,9 @@ class Svd(Decomposition):
     ∂L/∂A = U·[F∘sk(UᵀḠ_U)·diag σ + diag σ·F∘sk(Vh·Ḡ_Vhᵀ) + diag ḡ_σ]·Vh
             + (I − UUᵀ)·Ḡ_U·diag(1/σ)·Vh  (m > k)  or  U·diag(1/σ)·Ḡ_Vh·(I − VhᵀVh)  (n > k).
     With full_matrices the columns beyond k get no gradient (they are not unique)."""
+
+    name = "linalg.svd"
+    real_factors = (1,)
 
     def __init__(self, full_matrices: bool) -> None:
         self.full_matrices = full_matrices
@@ -153,8 +180,9 @@ class Svd(Decomposition):
         u, s, vh = self.u[..., :k], self.s, self.vh[..., :k, :]
         gu = None if gu is None else gu[..., :k]
         gvh = None if gvh is None else gvh[..., :k, :]
-        if gu is None and gvh is None:  # the singular values alone: ∂σᵢ/∂A = uᵢvᵢᵀ
+        if gu is None and gvh is None:  # the singular values alone: ∂σᵢ/∂A = uᵢvᵢᵀ (uᵢvᵢᴴ if complex)
             return (u * gs[..., None, :]) @ vh
+        _real_matrices_only(self, u)
         inner = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             if gu is not None:
@@ -178,6 +206,9 @@ class Eigh(Decomposition):
     """A = V·diag(λ)·Vᵀ for symmetric A (read from one triangle), λ ascending;
     ∂L/∂A = V·[diag ḡ_λ + ½ sk(VᵀḠ_V) / E]·Vᵀ with Eᵢⱼ = λⱼ − λᵢ (symmetric, as PyTorch's)."""
 
+    name = "linalg.eigh"
+    real_factors = (0,)
+
     def __init__(self, uplo: str, vectors: bool = True) -> None:
         self.uplo, self.vectors = uplo, vectors
 
@@ -189,17 +220,20 @@ class Eigh(Decomposition):
         v = self.v
         inner = 0
         if gv is not None:
+            _real_matrices_only(self, v)
             with np.errstate(divide="ignore", invalid="ignore"):
                 inner = 0.5 * _skew(_mT(v) @ gv) / _gaps(self.values)
         if gl is not None:
             inner = inner + gl[..., None] * np.eye(v.shape[-1], dtype=v.dtype)
-        return v @ inner @ _mT(v)
+        return v @ inner @ _mH(v)
 
 
 class Qr(Decomposition):
     """A = Q·R, Q with orthonormal columns, R upper triangular. For m ≥ n (C = QᵀḠ_Q, P = Ḡ_R·Rᵀ):
     ∂L/∂A = [Ḡ_Q + Q·(P + tril(C − Cᵀ − P + Pᵀ, −1) − C)]·R⁻ᵀ. For m < n, A = [X Y] with X square:
     X gets that formula with Ḡ_Q + Y·Ḡ_R₂ᵀ, and Y gets Q·Ḡ_R₂ (R₂ = QᵀY)."""
+
+    name = "linalg.qr"
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -218,6 +252,7 @@ class Qr(Decomposition):
                 "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
             )
         q, r = self.q, self.r
+        _real_matrices_only(self, q)
         m, n = q.shape[-2], r.shape[-1]
         if self.mode == "complete" and m > n:
             raise RuntimeError(
@@ -244,6 +279,7 @@ class Cholesky(Function):
 
     saved_inputs = ()
     saves_output = True
+    name = "linalg.cholesky"
 
     def __init__(self, upper: bool) -> None:
         self.upper = upper
@@ -253,6 +289,7 @@ class Cholesky(Function):
         return _mT(self.l) if self.upper else self.l
 
     def backward(self, g):
+        _real_matrices_only(self, self.l)
         low, g = self.l, _mT(g) if self.upper else g
         phi = np.tril(_mT(low) @ g)
         i = np.arange(low.shape[-1])
@@ -271,7 +308,8 @@ class Cholesky(Function):
 
 
 class Slogdet(Function):
-    """z = ln |det A| (the sign of det A is kept aside, not differentiable);   ∂z/∂A = A⁻ᵀ."""
+    """z = ln |det A| (the sign of det A is kept aside, not differentiable);   ∂z/∂A = A⁻ᵀ, and for
+    complex A (z real, not holomorphic) ∂L/∂A = ∂L/∂z·A⁻ᴴ."""
 
     def forward(self, a):
         self.a = a
@@ -284,13 +322,14 @@ class Slogdet(Function):
                 inverse = np.linalg.inv(self.a)
             except np.linalg.LinAlgError:  # a singular A: ±inf, as PyTorch's
                 u, s, vh = np.linalg.svd(self.a)
-                inverse = _mT(vh) @ (_mT(u) / s[..., :, None])
-        return (g[..., None, None] * _mT(inverse),)
+                inverse = _mH(vh) @ (_mH(u) / s[..., :, None])
+        return (g[..., None, None] * _mH(inverse),)
 
 
 class Pinv(Function):
     """Z = A⁺, from the SVD (the eigendecomposition when hermitian), singular values below the cutoff
-    taken as 0;  ∂L/∂A = −Zᵀ·Ḡ·Zᵀ + (I − A·Z)·Ḡᵀ·Z·Zᵀ + Zᵀ·Z·Ḡᵀ·(I − Z·A) (Golub and Pereyra)."""
+    taken as 0;  ∂L/∂A = −Zᵀ·Ḡ·Zᵀ + (I − A·Z)·Ḡᵀ·Z·Zᵀ + Zᵀ·Z·Ḡᵀ·(I − Z·A) (Golub and Pereyra), each
+    ᵀ a conjugate transpose ᴴ for complex A."""
 
     saves_output = True
 
@@ -301,22 +340,22 @@ class Pinv(Function):
         self.a = a
         if self.hermitian:
             values, v = np.linalg.eigh(a)
-            s, left, right = np.abs(values), v * np.sign(values)[..., None, :], _mT(v)
+            s, left, right = np.abs(values), v * np.sign(values)[..., None, :], _mH(v)
         else:
             left, s, right = np.linalg.svd(a, full_matrices=False)
         largest = s.max(axis=-1, keepdims=True, initial=0)
         cutoff = np.maximum(self.atol, self.rtol * largest)
         with np.errstate(divide="ignore"):
             inverse = np.where(s > cutoff, 1 / s, 0).astype(a.dtype)
-        self.z = _mT(right) @ (inverse[..., :, None] * _mT(left))
+        self.z = _mH(right) @ (inverse[..., :, None] * _mH(left))
         return self.z
 
     def backward(self, g):
         a, z = self.a, self.z
-        gt = _mT(g)
-        grad = -_mT(z) @ g @ _mT(z)
-        grad += (gt - a @ (z @ gt)) @ (z @ _mT(z))
-        grad += (_mT(z) @ z) @ (gt - (gt @ z) @ a)
+        gt, zt = _mH(g), _mH(z)
+        grad = -zt @ g @ zt
+        grad += (gt - a @ (z @ gt)) @ (z @ zt)
+        grad += (zt @ z) @ (gt - (gt @ z) @ a)
         return (grad,)
 
 
@@ -344,6 +383,8 @@ class MatrixExp(Function):
     """Z = e^A = Σₖ Aᵏ/k!;   ∂L/∂A = the upper-right block of exp([[Aᵀ, Ḡ], [0, Aᵀ]]) (the Fréchet
     derivative of exp at Aᵀ in the direction Ḡ, as in PyTorch)."""
 
+    holomorphic = True
+
     def forward(self, a):
         self.a = a
         return _expm(a)
@@ -360,6 +401,8 @@ class MatrixExp(Function):
 
 class Cross(Function):
     """z = a × b along a dim of size 3;   ∂L/∂a = b × ḡ, ∂L/∂b = ḡ × a."""
+
+    holomorphic = True
 
     def __init__(self, dim: int) -> None:
         self.dim = dim

@@ -285,6 +285,7 @@ class MatMul(Binary):
 class Exp(Function):
     """z = eᵃ;   ∂z/∂a = eᵃ = z."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True
@@ -301,6 +302,7 @@ class Exp(Function):
 class Log(Function):
     """z = ln a;   ∂z/∂a = 1/a."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
 
     @ieee
@@ -316,6 +318,7 @@ class Log(Function):
 class Sqrt(Function):
     """z = √a;   ∂z/∂a = 1/(2√a)."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True
@@ -333,6 +336,7 @@ class Sqrt(Function):
 class Sin(Function):
     """z = sin a;   ∂z/∂a = cos a."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
 
     def forward(self, a):
@@ -346,6 +350,7 @@ class Sin(Function):
 class Cos(Function):
     """z = cos a;   ∂z/∂a = −sin a."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
 
     def forward(self, a):

@@ -25,6 +25,7 @@ from .function import Function
 from .ops_diagonal import *  # noqa: F403  (the diagonal family is exported and bound from here)
 from .ops_diagonal import tril_, triu_  # noqa: F401  (methods only)
 from .ops_elementwise import matmul
+from .ops_identity import conj
 from .ops_shape import _as_tensor, _distinct_dims, cast, permute, reshape
 from .tensor import Tensor
 
@@ -87,6 +88,8 @@ class Einsum(Function):
     """z = Σ over the letters not in the output of ∏ₖ aₖ[letters of k] (Einstein's summation);
     ∂L/∂aₖ = the einsum of ∂L/∂z with the other operands onto aₖ's letters (a letter that occurs
     only in aₖ is broadcast back; a repeated one writes the diagonal it read)."""
+
+    holomorphic = True
 
     def __init__(self, terms: list[str], output: str, sizes: dict[str, int]) -> None:
         self.terms, self.output, self.sizes = terms, output, sizes
@@ -294,7 +297,9 @@ def dot(input: Any, other: Any) -> Tensor:
     return _product("dot", a, b)
 
 
-vdot = dot  # the first operand conjugated: the same for real tensors, the only kind deepstep has
+def vdot(input: Any, other: Any) -> Tensor:
+    """Σᵢ āᵢbᵢ: the dot product with the first vector conjugated (dot itself for real tensors)."""
+    return dot(conj(_as_tensor(input)), other)
 
 
 def inner(input: Any, other: Any) -> Tensor:

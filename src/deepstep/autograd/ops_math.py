@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import special
+from ..errors import DTypeNotImplementedError
 from .dtypes import float_input
 from .function import Function
 from .pointwise import ieee, public_pair, refuse, sign_of, zero_grads
@@ -72,6 +73,7 @@ class OfInput(Function):
     """z = f(a) for floats, ∂z/∂a = f'(a) from the input: a subclass sets f and writes
     `derivative(a)`."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     f: Callable[[np.ndarray], np.ndarray]
 
@@ -92,6 +94,7 @@ class OfOutput(Function):
     """z = f(a) for floats, ∂z/∂a from the output z (the input is not kept): a subclass sets f and
     writes `derivative(z)`."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True
@@ -407,10 +410,37 @@ class Sign(Function):
     saved_inputs = ()
 
     def forward(self, a):
+        if a.dtype.kind == "c":
+            raise DTypeNotImplementedError(
+                "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                "torch.sgn instead."
+            )
         return a.copy() if a.dtype == bool else sign_of(a)
 
     def backward(self, g):
         return zero_grads(self, g)
+
+
+class Sgn(Sign):
+    """z = a/|a| for complex a (0 at a = 0), sign a for reals (∂z/∂a = 0). Not holomorphic
+    (∂z/∂a = 1/2|a|, ∂z/∂ā = −z²/2|a|): ∂L/∂a = (g − z²·ḡ)/2|a| = i·z·Im(z̄·g)/|a|, 0 at a = 0."""
+
+    saved_inputs = None
+    a: np.ndarray | None = None
+
+    def forward(self, a):
+        if a.dtype.kind != "c":
+            return super().forward(a)
+        self.a, self.z = a, sign_of(a)
+        return self.z
+
+    def backward(self, g):
+        if self.a is None:
+            return zero_grads(self, g)
+        magnitude = np.abs(self.a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = (1j * self.z) * (np.conj(self.z) * g).imag / magnitude
+        return (np.where(magnitude == 0, 0, grad).astype(self.a.dtype, copy=False),)
 
 
 class NanToNum(Function):
@@ -459,7 +489,7 @@ ceil, ceil_ = public_pair(Ceil, "ceil")
 trunc, trunc_ = public_pair(Trunc, "trunc")
 frac, frac_ = public_pair(Frac, "frac")
 sign, sign_ = public_pair(Sign, "sign")
-sgn, sgn_ = public_pair(Sign, "sgn")  # PyTorch's sign of a complex number z/|z|: sign for reals
+sgn, sgn_ = public_pair(Sgn, "sgn")
 
 
 def round(input: Any, *, decimals: int = 0) -> Tensor:

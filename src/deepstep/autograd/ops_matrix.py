@@ -23,6 +23,7 @@ from .grad_mode import is_grad_enabled
 from .ops_binary import where
 from .ops_decomp import QrResult, SlogdetResult
 from .ops_elementwise import matmul
+from .ops_identity import conj
 from .ops_linalg import _scaled_sum, addmm, baddbmm, einsum, mv, outer
 from .ops_shape import _as_tensor, reshape, swapdims
 from .tensor import Tensor
@@ -86,8 +87,12 @@ def slogdet(input: Any) -> SlogdetResult:
 
 
 def logdet(input: Any) -> Tensor:
-    """ln det A: NaN where det A < 0, −inf where it is 0 (torch.logdet)."""
-    sign, logabsdet = ops_decomp.slogdet(input)
+    """ln det A: NaN where det A < 0, −inf where it is 0 (torch.logdet); for complex A, the principal
+    logarithm of det A (holomorphic, so its gradient is det's and log's)."""
+    a = _as_tensor(input)
+    if a.dtype.kind == "c":
+        return _linalg().det(a).log()
+    sign, logabsdet = ops_decomp.slogdet(a)
     return where(sign.data < 0, np.asarray(np.nan, dtype=logabsdet.dtype), logabsdet)
 
 
@@ -292,22 +297,22 @@ def renorm_(self: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
 # ----- transposes of the last two dims (properties, as in PyTorch) ------------------------------------------
 def adjoint(input: Any) -> Tensor:
     """The conjugate transpose of the last two dims: their transpose for real tensors (a view)."""
-    return swapdims(input, -2, -1)
+    return conj(swapdims(input, -2, -1))
 
 
-def _matrix_transpose(name: str) -> property:
+def _matrix_transpose(name: str, conjugate: bool) -> property:
     def get(self: Tensor) -> Tensor:
         if self.ndim < 2:
             raise ShapeError(
                 f"tensor.{name} is only supported on matrices or batches of matrices. Got {self.ndim}-D "
                 "tensor."
             )
-        return swapdims(self, -2, -1)
+        swapped = swapdims(self, -2, -1)
+        return conj(swapped) if conjugate else swapped
 
     get.__name__ = name
-    return property(
-        get, doc=f"tensor.{name}: the last two dims swapped (a view; real tensors need no conjugate)."
-    )
+    what = "conjugated (a view for real tensors)" if conjugate else "(a view)"
+    return property(get, doc=f"tensor.{name}: the last two dims swapped, {what}.")
 
 
 def _h(self: Tensor) -> Tensor:
@@ -316,9 +321,9 @@ def _h(self: Tensor) -> Tensor:
         raise ShapeError(
             f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor{hint}"
         )
-    return swapdims(self, 0, 1) if self.ndim else self
+    return conj(swapdims(self, 0, 1) if self.ndim else self)
 
 
-mT = _matrix_transpose("mT")
-mH = _matrix_transpose("mH")
+mT = _matrix_transpose("mT", conjugate=False)
+mH = _matrix_transpose("mH", conjugate=True)
 H = property(_h, doc="tensor.H: the conjugate transpose of a matrix (its transpose, for real tensors).")

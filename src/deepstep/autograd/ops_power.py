@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError
-from .pointwise import Binary, ieee, operand_dtype, refuse
+from .pointwise import Binary, data, ieee, operand_dtype, refuse
 from .tensor import Tensor
 
 __all__ = ["float_power", "pow"]
@@ -97,8 +97,10 @@ def pow(input: Any, exponent: Any) -> Tensor:
 
 
 def float_power(input: Any, exponent: Any) -> Tensor:
-    """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64, whatever the dtypes (PyTorch's float_power)."""
+    """inputᵉˣᵖᵒⁿᵉⁿᵗ computed in float64 (complex128 when either is complex), whatever the dtypes
+    (PyTorch's float_power)."""
     from .ops_shape import cast
 
-    operands = [cast(x, np.float64) if isinstance(x, (Tensor, np.ndarray)) else x for x in (input, exponent)]
+    dtype = np.complex128 if any(np.iscomplexobj(data(x)) for x in (input, exponent)) else np.float64
+    operands = [cast(x, dtype) if isinstance(x, (Tensor, np.ndarray)) else x for x in (input, exponent)]
     return Pow()(*operands)

@@ -21,6 +21,7 @@ from ..errors import DTypeError
 from . import ops_order
 from .dims import Dims, numpy_dims, pick_dim, pick_keepdim
 from .dtypes import float_input, float_type, to_dtype
+from .function import real_if_cast
 from .ops_order import *  # noqa: F403  (the order statistics are exported and bound from here)
 from .pointwise import named
 from .reduction import Reduction, reduced_dims
@@ -75,7 +76,7 @@ class Sum(Reduction):
 
     def reduce(self, a):
         dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
-        return np.sum(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+        return np.sum(real_if_cast(a, dtype), axis=self.dims, keepdims=self.keepdim, dtype=dtype)
 
     def backward(self, g):
         return (self.spread(g),)
@@ -87,7 +88,7 @@ class NanSum(Sum):
     def reduce(self, a):
         self.nan = np.isnan(a) if a.dtype.kind in "fc" else None
         dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
-        return np.nansum(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+        return np.nansum(real_if_cast(a, dtype), axis=self.dims, keepdims=self.keepdim, dtype=dtype)
 
     def backward(self, g):
         grad = self.spread(g)
@@ -99,7 +100,7 @@ class Mean(Sum):
 
     def reduce(self, a):
         dtype = float_type(a.dtype) if self.dtype is None else self.dtype
-        total = np.sum(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+        total = np.sum(real_if_cast(a, dtype), axis=self.dims, keepdims=self.keepdim, dtype=dtype)
         with np.errstate(invalid="ignore", divide="ignore"):
             return total / self.count
 
@@ -112,7 +113,8 @@ class NanMean(Sum):
     """z = (1/m) Σ of the m aᵢ that are not NaN;   ∂z/∂aᵢ = 1/m, and 0 where aᵢ is NaN."""
 
     def reduce(self, a):
-        a = a.astype(float_type(a.dtype) if self.dtype is None else self.dtype, copy=False)
+        dtype = float_type(a.dtype) if self.dtype is None else self.dtype
+        a = real_if_cast(a, dtype).astype(dtype, copy=False)
         self.nan = np.isnan(a)
         self.m = np.sum(~self.nan, axis=self.dims, keepdims=True)
         total = np.nansum(a, axis=self.dims, keepdims=True)
@@ -128,6 +130,7 @@ class Prod(Sum):
     """z = Πᵢ aᵢ;   ∂z/∂aₖ = Π_{i≠k} aᵢ: z/aₖ when no aᵢ is 0; with one zero only that zero's
     gradient survives (the product of the others), with two or more none does."""
 
+    holomorphic = True
     saved_inputs = None
 
     def __init__(self, dim: Dims, keepdim: bool, dtype: np.dtype | None = None) -> None:
@@ -136,9 +139,11 @@ class Prod(Sum):
         super().__init__(dim, keepdim, dtype)
 
     def reduce(self, a):
-        self.a = a
         dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
-        return np.prod(a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
+        self.a = (
+            a if self.dtype is None else real_if_cast(a, dtype).astype(dtype, copy=False)
+        )  # as multiplied
+        return np.prod(self.a, axis=self.dims, keepdims=self.keepdim, dtype=dtype)
 
     def backward(self, g):
         zero = self.a == 0
@@ -151,7 +156,8 @@ class Prod(Sum):
 
 
 class Var(Reduction):
-    """z = Σᵢ (aᵢ − ā)² / (n − c), c = 1 by default (Bessel's correction);   ∂z/∂aᵢ = 2(aᵢ − ā)/(n − c).
+    """z = Σᵢ |aᵢ − ā|² / (n − c), c = 1 by default (Bessel's correction);   ∂z/∂aᵢ = 2(aᵢ − ā)/(n − c)
+    (for complex a, a real z, and the same formula: ∂L/∂Re + i·∂L/∂Im of |aᵢ − ā|² is 2(aᵢ − ā)).
 
     n − c ≤ 0 divides by 0 (PyTorch's inf or NaN)."""
 
@@ -163,11 +169,11 @@ class Var(Reduction):
 
     def reduce(self, a):
         a = a.astype(float_type(a.dtype), copy=False)
-        self.dof = np.asarray(self.count - self.correction, dtype=a.dtype)  # degrees of freedom
+        self.dof = np.asarray(self.count - self.correction, dtype=a.real.dtype)  # degrees of freedom
         with np.errstate(invalid="ignore", divide="ignore"):
-            self.centered = a - np.sum(a, axis=self.dims, keepdims=True) / self.count
-            squares = np.sum(self.centered * self.centered, axis=self.dims, keepdims=self.keepdim)
-            return squares / np.maximum(self.dof, 0)
+            self.centered = c = a - np.sum(a, axis=self.dims, keepdims=True) / self.count
+            squares = c.real * c.real + c.imag * c.imag if c.dtype.kind == "c" else c * c  # |aᵢ − ā|²
+            return np.sum(squares, axis=self.dims, keepdims=self.keepdim) / np.maximum(self.dof, 0)
 
     def backward(self, g):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -193,6 +199,7 @@ class LogSumExp(Reduction):
 
     An empty dim gives −inf; a row of −inf gives −inf (and a NaN gradient, as in PyTorch)."""
 
+    holomorphic = True
     promote = staticmethod(float_input)
     saves_output = True
 

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from .dims import normalize_dim, pick_dim, pick_keepdim
 from .dtypes import float_input, to_dtype
-from .function import Function
+from .function import Function, real_if_cast
 from .ops_order import OrderStatistic, Rule
 from .ops_reduce import sum_type
 from .reduction import Selection, ValuesIndices
@@ -122,12 +122,16 @@ class CumulativeExtreme(Selection):
 class _Scan(Function):
     """A cumulative op along one dim; a 0-d input is a slice of one element."""
 
+    holomorphic = True
+
     def __init__(self, dim: int, dtype: np.dtype | None = None) -> None:
         self.dim, self.dtype = dim, dtype
 
     def forward(self, a):
         self.shape = a.shape
         self.axis = normalize_dim(self.dim, a.ndim)
+        if self.dtype is not None:
+            a = real_if_cast(a, self.dtype)
         return self.scan(a.reshape(1) if a.ndim == 0 else a).reshape(a.shape)
 
     def scan(self, a: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from .dims import normalize_dim, shape_arg
-from .function import Function
+from .function import Function, real_if_cast
 from .ops_index import getitem
 from .tensor import Tensor
 
@@ -143,7 +143,7 @@ class Cast(Function):
 
     def forward(self, a):
         self.input_dtype = a.dtype
-        return a.astype(self.dtype, copy=False)
+        return real_if_cast(a, self.dtype).astype(self.dtype, copy=False)
 
     def backward(self, g):
         return (g.astype(self.input_dtype, copy=False),)

@@ -96,7 +96,7 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
     spread = centred if weights is None else centred * weights
     denominator = max(float(denominator), 0.0)  # PyTorch's clamp: a zero denominator gives inf or nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = matmul(spread, centred.mT) / np.asarray(denominator, dtype=x.dtype)
+        c = matmul(spread, centred.mH) / np.asarray(denominator, dtype=x.dtype)
     return squeeze(c) if vector else c
 
 

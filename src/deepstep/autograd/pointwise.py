@@ -86,6 +86,7 @@ class Binary(Function):
     """A broadcasting binary op on operands promoted to their common dtype (PyTorch's rules);
     mismatched shapes raise a ShapeError naming both."""
 
+    holomorphic = True  # arithmetic, pow, lerp and where are; PyTorch takes the others (maximum…) real only
     symbol = "?"
     promote = staticmethod(promote_arrays)
 

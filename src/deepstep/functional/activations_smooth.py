@@ -116,21 +116,28 @@ class LogSigmoid(_FloatUnary):
 
 
 class Softsign(_FloatUnary):
-    """softsign(x) = x/(1 + |x|);   derivative 1/(1 + |x|)²."""
+    """softsign(x) = x/(1 + |x|);   derivative 1/(1 + |x|)². For complex x (not holomorphic; d = 1 + |x|,
+    s = x/|x|): ∂L/∂x = g/d − Re(g·s̄)·|x|·s/d², which is g/d² for real x."""
 
     saved_inputs = ()
 
     def forward(self, x):
         self.denominator = 1 + np.abs(x)
+        if x.dtype.kind == "c":
+            self.s = np.sign(x)
         return x / self.denominator
 
     def backward(self, g):
-        return (g / (self.denominator * self.denominator),)
+        d = self.denominator
+        if g.dtype.kind == "c":
+            return (g / d - (g * np.conj(self.s)).real * (d - 1) * self.s / (d * d),)
+        return (g / (d * d),)
 
 
 class Tanhshrink(_FloatUnary):
     """tanhshrink(x) = x − tanh x;   derivative tanh² x."""
 
+    holomorphic = True
     saved_inputs = ()
 
     def forward(self, x):

@@ -97,6 +97,8 @@ class Conv2d(Function):
     the channels of f's group;   ∂L/∂W = Σ_windows G·windowᵀ, ∂L/∂x = the windows' gradients G·W
     scattered back."""
 
+    holomorphic = True
+
     def __init__(
         self,
         stride: tuple[int, int],
@@ -274,6 +276,8 @@ class ConvTranspose2d(Function):
     pixel spreads x[n, c]·w[c, :] over a kh×kw patch of the output (taps `dilation` apart), patches
     `stride` apart, then the border is cropped by `padding`.   y = col2im(X·W);  ∂L/∂X = im2col(G)·Wᵀ,
     ∂L/∂W = Xᵀ·im2col(G), with X the pixels as rows and W as (c, kh·kw·f), per group."""
+
+    holomorphic = True
 
     def __init__(
         self,

@@ -35,6 +35,8 @@ class Linear(Function):
     ReLU clips the fresh product in place, and G = ReLU'·∂L/∂y first (ops_activation's formulas); one
     op and two passes over the activations fewer than the two ops."""
 
+    holomorphic = True
+
     def __init__(self, relu: bool = False) -> None:
         self.relu = self.saves_output = relu
 

@@ -210,6 +210,8 @@ class RecurrentLayer(Function):
     Y (T + s, B, H) holding the outputs h_1 … h_T, then the final states (h_T, and c_T for the
     LSTM). Inputs: x, h0, [c0,] W_ih (G·H, I), W_hh (G·H, H), [b_ih, b_hh] (G·H,)."""
 
+    holomorphic = True
+
     def __init__(self, mode: str, reverse: bool = False, lengths: np.ndarray | None = None) -> None:
         self.kind = _kind(mode)
         self.reverse = reverse
