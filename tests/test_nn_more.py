@@ -652,3 +652,60 @@ def test_hooks_take_pytorchs_prepend_and_with_kwargs(torch):
         module.register_forward_pre_hook(lambda m, args, kwargs: "wrong", with_kwargs=True)
         with pytest.raises(RuntimeError, match="must return None or a tuple"):
             module(lib.ones(2))
+
+
+def _twin_convs(torch):
+    ds.manual_seed(0)
+    ours = ds.nn.Conv2d(2, 3, 3, padding=1)
+    theirs = torch.nn.Conv2d(2, 3, 3, padding=1).double()
+    theirs.load_state_dict({k: torch.tensor(np.asarray(v, np.float64)) for k, v in ours.state_dict().items()})
+    return ours.to(ds.float64), theirs
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")  # (torch's, without an input's grad)
+@pytest.mark.parametrize("input_wants_grad", [True, False])
+def test_full_backward_hooks_see_and_replace_the_gradients_as_torchs(torch, input_wants_grad):
+    """register_full_backward_hook: grad_output and grad_input at the module's boundary (None for an
+    input that wants no gradient, as an image in Grad-CAM), a returned tuple replacing grad_input; a
+    pre-hook replacing grad_output. Parameter gradients as PyTorch's; the hook runs inside Sequential."""
+    x = np.random.default_rng(0).standard_normal((2, 2, 5, 5))
+    results = []
+    for lib, conv in zip((ds, torch), _twin_convs(torch), strict=True):
+        seen: dict = {}
+
+        def pre_hook(module, grad_output, seen=seen):
+            seen["pre"] = np.asarray(grad_output[0].tolist())
+            return (grad_output[0] * 3,)
+
+        def hook(module, grad_input, grad_output, seen=seen):
+            seen["in"] = [None if g is None else np.asarray(g.tolist()) for g in grad_input]
+            seen["out"] = np.asarray(grad_output[0].tolist())
+            return None if grad_input[0] is None else (grad_input[0] * 2,)
+
+        conv.register_full_backward_pre_hook(pre_hook)
+        handle = conv.register_full_backward_hook(hook)
+        image = lib.tensor(x, requires_grad=input_wants_grad)
+        (lib.nn.Sequential(conv, lib.nn.ReLU())(image) ** 2).sum().backward()
+        grads = [np.asarray(conv.weight.grad.tolist())]
+        if input_wants_grad:
+            grads.append(np.asarray(image.grad.tolist()))
+        results.append((seen, grads))
+        handle.remove()
+        conv.weight.grad = None
+        (conv(image) ** 2).sum().backward()  # the pre-hook alone now
+        assert "pre" in seen
+    (ours, our_grads), (theirs, their_grads) = results
+    assert (ours["in"][0] is None) == (theirs["in"][0] is None) == (not input_wants_grad)
+    for key in ("pre", "out"):
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-12, atol=1e-12)
+    if input_wants_grad:
+        np.testing.assert_allclose(ours["in"][0], theirs["in"][0], rtol=1e-12, atol=1e-12)
+    for a, b in zip(our_grads, their_grads, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_a_backward_hook_on_a_module_with_several_outputs_is_a_clear_error():
+    lstm = ds.nn.LSTM(3, 4)
+    lstm.register_full_backward_hook(lambda module, grad_input, grad_output: None)
+    with pytest.raises(NotImplementedError, match="one tensor"):
+        lstm(ds.randn(5, 2, 3))

@@ -103,6 +103,8 @@ class Module(KerasMethods):
     _forward_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
     _forward_pre_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
     _hooks_with_kwargs: frozenset[int] | set[int] = frozenset()  # the hooks that also take kwargs
+    _backward_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
+    _backward_pre_hooks: dict[int, Callable[..., Any]] = {}  # noqa: RUF012
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -122,7 +124,12 @@ class Module(KerasMethods):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks:
             args, kwargs = self._run_pre_hooks(args, kwargs)
-        output = self.forward(*args, **kwargs)
+        if self._backward_hooks or self._backward_pre_hooks:
+            from .backward_hooks import call_with_backward_hooks
+
+            output = call_with_backward_hooks(self, args, kwargs)
+        else:
+            output = self.forward(*args, **kwargs)
         if self._forward_hooks:
             for key, hook in list(self._forward_hooks.items()):
                 if key in self._hooks_with_kwargs:
@@ -165,6 +172,19 @@ class Module(KerasMethods):
         than None replaces the positional arguments; a non-tuple stands for one), or hook(module,
         args, kwargs) with_kwargs, which may return (new_args, new_kwargs); first of all with prepend."""
         return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call hook(module, grad_input, grad_output) once the gradients of the module's tensor
+        arguments are computed (PyTorch's full backward hook: returning a tuple replaces grad_input).
+        The hooked module's call runs as one op (nn/backward_hooks.py)."""
+        return self._add_hook("_backward_hooks", hook, prepend, False)
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call hook(module, grad_output) when the gradient of the module's output arrives, before its
+        own backward (returning a tuple replaces grad_output), as PyTorch's."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend, False)
 
     def _add_hook(
         self, table: str, hook: Callable[..., Any], prepend: bool, with_kwargs: bool

@@ -195,5 +195,10 @@ class ModuleList(_ModuleSequence):
 
 
 def _hooked(module: Module) -> bool:
-    """Whether a module has forward hooks or pre-hooks: then it runs alone, so that they run."""
-    return bool(module._forward_hooks or module._forward_pre_hooks)
+    """Whether a module has hooks (forward or backward): then it runs alone, so that they run."""
+    return bool(
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
+    )
