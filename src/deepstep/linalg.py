@@ -1,6 +1,6 @@
 """deepstep.linalg, PyTorch's torch.linalg: norms of vectors and matrices, singular values,
 determinants, inverses and linear systems, each differentiable; the decompositions (svd, eigh, qr,
-cholesky, slogdet, pinv, matrix_exp) and cross come from autograd/ops_decomp.
+cholesky, slogdet, pinv) come from autograd/ops_decomp, matrix_exp and cross from ops_matrix_functions.
 
 The matrix norms are compositions: the Frobenius norm is the 2-norm of all entries, the 1- and
 ∞-norms are the largest column and row sums of |A|, the spectral and nuclear norms come from the
@@ -18,21 +18,11 @@ import numpy as np
 
 from .autograd.dims import normalize_dim
 from .autograd.function import Function
-from .autograd.ops_decomp import (
-    LinAlgError,
-    cholesky,
-    cross,
-    eigh,
-    eigvalsh,
-    matrix_exp,
-    pinv,
-    qr,
-    slogdet,
-    svd,
-)
+from .autograd.ops_decomp import LinAlgError, cholesky, eigh, eigvalsh, pinv, qr, slogdet, svd
 from .autograd.ops_elementwise import matmul
 from .autograd.ops_linalg import _same_dtype, einsum, matrix_power
 from .autograd.ops_linalg import diagonal as _diagonal
+from .autograd.ops_matrix_functions import cross, matrix_exp
 from .autograd.ops_shape import _as_tensor, _distinct_dims, cast, expand, movedim, select, squeeze, unsqueeze
 from .autograd.tensor import Tensor
 from .errors import DTypeError, ShapeError

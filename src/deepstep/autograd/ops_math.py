@@ -1,6 +1,7 @@
 """Elementwise functions of one variable beyond the first ones: powers, roots and logarithms,
-trigonometric and hyperbolic functions, the error function, rounding, and nan_to_num, each with
-its derivative beside it. (The binary math, atan2 to xlogy, is in ops_binary.)
+trigonometric and hyperbolic functions and the error function, each with its derivative beside it.
+Rounding, sign and nan_to_num, flat almost everywhere, live in ops_rounding.py and are exported
+from here. (The binary math, atan2 to xlogy, is in ops_binary.)
 
 A float function gives integer and bool inputs the default float dtype, as in PyTorch; rounding
 keeps integers integers. At the edge of a domain (ln 0, √−1, artanh 1) the result is ±inf or nan,
@@ -16,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from .. import special
-from ..errors import DTypeNotImplementedError
+from . import ops_rounding
 from .dtypes import float_input
 from .function import Function
-from .pointwise import ieee, public_pair, refuse, sign_of, zero_grads
-from .tensor import Tensor
+from .ops_rounding import *  # noqa: F403
+from .pointwise import ieee, public_pair
 
 __all__ = [
     "acos",
@@ -35,7 +36,6 @@ __all__ = [
     "asinh",
     "atan",
     "atanh",
-    "ceil",
     "cosh",
     "deg2rad",
     "erf",
@@ -43,27 +43,20 @@ __all__ = [
     "erfinv",
     "exp2",
     "expm1",
-    "fix",
-    "floor",
-    "frac",
     "log1p",
     "log2",
     "log10",
-    "nan_to_num",
     "rad2deg",
     "reciprocal",
-    "round",
     "rsqrt",
-    "sgn",
-    "sign",
     "sinc",
     "sinh",
     "square",
     "tan",
-    "trunc",
 ]
 
 TENSOR_METHODS = (*__all__, *(name + "_" for name in __all__))
+__all__ += ops_rounding.__all__  # (exported from here with the rest of the family; bound from there)
 
 _LN2, _LN10 = math.log(2), math.log(10)
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -331,135 +324,6 @@ class Erfinv(OfOutput):
         return (math.sqrt(math.pi) / 2) * np.exp(z * z)
 
 
-# ----- rounding: flat almost everywhere, so the gradient is 0 (as PyTorch defines it) -----------
-class Rounding(Function):
-    """z = a rounded to a whole number by `whole` (integers pass unchanged; PyTorch refuses bools);
-    ∂z/∂a = 0."""
-
-    saved_inputs = ()
-    name = "round"
-    whole: Callable[[np.ndarray], np.ndarray] = staticmethod(np.round)
-
-    def forward(self, a):
-        if a.dtype == bool:
-            raise refuse(self.name, a.dtype)
-        return a.copy() if a.dtype.kind in "iu" else self.whole(a)
-
-    def backward(self, g):
-        return zero_grads(self, g)
-
-
-class Floor(Rounding):
-    """z = ⌊a⌋;   ∂z/∂a = 0."""
-
-    name, whole = "floor", staticmethod(np.floor)
-
-
-class Ceil(Rounding):
-    """z = ⌈a⌉;   ∂z/∂a = 0."""
-
-    name, whole = "ceil", staticmethod(np.ceil)
-
-
-class Trunc(Rounding):
-    """z = a rounded towards 0;   ∂z/∂a = 0."""
-
-    name, whole = "trunc", staticmethod(np.trunc)
-
-
-class Round(Rounding):
-    """z = a rounded to `decimals` digits, halves to even (as NumPy and PyTorch);   ∂z/∂a = 0."""
-
-    def __init__(self, decimals: int = 0) -> None:
-        self.decimals = decimals
-
-    def forward(self, a):
-        if self.decimals and a.dtype.kind in "biu":
-            raise refuse("round", a.dtype)
-        return super().forward(a)
-
-    @ieee
-    def whole(self, a):
-        if a.dtype == np.float16:  # PyTorch rounds halves in float32, then casts back
-            return self.whole(a.astype(np.float32)).astype(np.float16)
-        if not self.decimals:
-            return np.round(a)
-        # PyTorch's recipe, with 10^|d| in a's dtype: round(a·10^d)/10^d, or round(a/10^−d)·10^−d
-        scale = np.asarray(10.0 ** abs(self.decimals), dtype=a.dtype)
-        return np.round(a * scale) / scale if self.decimals > 0 else np.round(a / scale) * scale
-
-
-class Frac(Function):
-    """z = a − trunc(a), the fractional part, with a's sign;   ∂z/∂a = 1."""
-
-    saved_inputs = ()
-
-    @ieee
-    def forward(self, a):
-        if a.dtype.kind in "biu":
-            raise refuse("frac", a.dtype)
-        return a - np.trunc(a)
-
-    def backward(self, g):
-        return (g,)
-
-
-class Sign(Function):
-    """z = −1, 0 or 1 by the sign of a (0 for nan, as PyTorch; bools stay bools);   ∂z/∂a = 0."""
-
-    saved_inputs = ()
-
-    def forward(self, a):
-        if a.dtype.kind == "c":
-            raise DTypeNotImplementedError(
-                "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
-                "torch.sgn instead."
-            )
-        return a.copy() if a.dtype == bool else sign_of(a)
-
-    def backward(self, g):
-        return zero_grads(self, g)
-
-
-class Sgn(Sign):
-    """z = a/|a| for complex a (0 at a = 0), sign a for reals (∂z/∂a = 0). Not holomorphic
-    (∂z/∂a = 1/2|a|, ∂z/∂ā = −z²/2|a|): ∂L/∂a = (g − z²·ḡ)/2|a| = i·z·Im(z̄·g)/|a|, 0 at a = 0."""
-
-    saved_inputs = None
-    a: np.ndarray | None = None
-
-    def forward(self, a):
-        if a.dtype.kind != "c":
-            return super().forward(a)
-        self.a, self.z = a, sign_of(a)
-        return self.z
-
-    def backward(self, g):
-        if self.a is None:
-            return zero_grads(self, g)
-        magnitude = np.abs(self.a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad = (1j * self.z) * (np.conj(self.z) * g).imag / magnitude
-        return (np.where(magnitude == 0, 0, grad).astype(self.a.dtype, copy=False),)
-
-
-class NanToNum(Function):
-    """z = a with nan, +inf, −inf replaced (by default by 0 and the dtype's largest and smallest
-    finite values);   ∂z/∂a = 1 where a is finite, else 0."""
-
-    def __init__(self, nan: float | None, posinf: float | None, neginf: float | None) -> None:
-        self.nan = 0.0 if nan is None else nan
-        self.posinf, self.neginf = posinf, neginf
-
-    @ieee
-    def forward(self, a):
-        self.a = a
-        return np.nan_to_num(a, nan=self.nan, posinf=self.posinf, neginf=self.neginf)
-
-    def backward(self, g):
-        return (np.where(np.isfinite(self.a), g, 0.0),)
-
-
 # ----- the public functions (also bound as Tensor methods) and their in-place twins ------------
 square, square_ = public_pair(Square, "square")
 reciprocal, reciprocal_ = public_pair(Reciprocal, "reciprocal")
@@ -484,38 +348,8 @@ rad2deg, rad2deg_ = public_pair(Rad2deg, "rad2deg")
 erf, erf_ = public_pair(Erf, "erf")
 erfc, erfc_ = public_pair(Erfc, "erfc")
 erfinv, erfinv_ = public_pair(Erfinv, "erfinv")
-floor, floor_ = public_pair(Floor, "floor")
-ceil, ceil_ = public_pair(Ceil, "ceil")
-trunc, trunc_ = public_pair(Trunc, "trunc")
-frac, frac_ = public_pair(Frac, "frac")
-sign, sign_ = public_pair(Sign, "sign")
-sgn, sgn_ = public_pair(Sgn, "sgn")
-
-
-def round(input: Any, *, decimals: int = 0) -> Tensor:
-    """input rounded to `decimals` digits (negative: to tens, hundreds…), halves to even."""
-    return Round(decimals)(input)
-
-
-def round_(input: Tensor, *, decimals: int = 0) -> Tensor:
-    return Round(decimals).inplace(input)
-
-
-def nan_to_num(
-    input: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
-) -> Tensor:
-    """nan, +inf and −inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's
-    largest and smallest finite values)."""
-    return NanToNum(nan, posinf, neginf)(input)
-
-
-def nan_to_num_(
-    input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
-) -> Tensor:
-    return NanToNum(nan, posinf, neginf).inplace(input)
 
 
 # PyTorch's other spellings (NumPy's names)
 arcsin, arcsin_, arccos, arccos_, arctan, arctan_ = asin, asin_, acos, acos_, atan, atan_
 arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_ = asinh, asinh_, acosh, acosh_, atanh, atanh_
-fix, fix_ = trunc, trunc_

@@ -16,7 +16,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
-from . import creation, ops_decomp  # creation: a module, as it is still loading when this one is
+from . import (  # creation: a module, as it is still loading when this one is
+    creation,
+    ops_decomp,
+    ops_matrix_functions,
+)
 from .dims import normalize_dim
 from .dtypes import result_type
 from .grad_mode import is_grad_enabled
@@ -127,7 +131,7 @@ def pinverse(input: Any, rcond: float = 1e-15) -> Tensor:
 
 def matrix_exp(input: Any) -> Tensor:
     """e^A of (a batch of) square matrices."""
-    return ops_decomp.matrix_exp(input)
+    return ops_matrix_functions.matrix_exp(input)
 
 
 def matrix_power(input: Any, n: int) -> Tensor:
@@ -170,7 +174,7 @@ def cross(input: Any, other: Any, dim: int | None = None) -> Tensor:
         dim = next((d for d, n in enumerate(shape) if n == 3), None)
         if dim is None:
             raise ShapeError("no dimension of size 3 in input")
-    return ops_decomp.cross(a, b, dim=dim)
+    return ops_matrix_functions.cross(a, b, dim=dim)
 
 
 def kron(input: Any, other: Any) -> Tensor:

@@ -479,11 +479,26 @@ from . import ops_linalg as _linalg  # noqa: E402
 from . import ops_logic as _logic  # noqa: E402
 from . import ops_math as _math  # noqa: E402
 from . import ops_reduce as _reduce  # noqa: E402
+from . import ops_rounding as _rounding  # noqa: E402
 from . import ops_scan as _scan  # noqa: E402
 from . import ops_shape as _shape  # noqa: E402
 from . import ops_special as _special  # noqa: E402
 
-_OPS = (_ew, _inplace, _reduce, _shape, _act, _math, _special, _logic, _scan, _index, _linalg, _layout)
+_OPS = (
+    _ew,
+    _inplace,
+    _reduce,
+    _shape,
+    _act,
+    _math,
+    _rounding,
+    _special,
+    _logic,
+    _scan,
+    _index,
+    _linalg,
+    _layout,
+)
 for _module in (*_OPS, _operators):
     for _name in _module.TENSOR_METHODS:
         setattr(Tensor, _name, getattr(_module, _name))
