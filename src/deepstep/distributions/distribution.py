@@ -17,14 +17,14 @@ generator that deepstep.manual_seed reseeds; the same distributions as PyTorch, 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
 from . import constraints
 from .constraints import fmt
-from .utils import Seed, lazy_property
+from .utils import Seed, broadcast_all, is_number, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -210,3 +210,35 @@ class Distribution:
 class ExponentialFamily(Distribution):
     """The base of the exponential families (Normal, Bernoulli, Beta, Gamma, Exponential, Poisson,
     Dirichlet), as in PyTorch; each of them writes its entropy out."""
+
+
+class LocationScale(Distribution):
+    """What the families of a location and a scale share (Normal, Laplace): loc and scale broadcast
+    together, their shape the batch shape; expand; the mean and the mode at loc; rsample by
+    loc + scale·(the family's standard noise)."""
+
+    arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
+        "loc": constraints.real,
+        "scale": constraints.positive,
+    }
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        batch_shape = () if is_number(loc) and is_number(scale) else self.loc.shape
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Any:
+        new = self._get_checked_instance(LocationScale, _instance)
+        batch_shape = tuple(batch_shape)
+        new.loc, new.scale = self.loc.expand(batch_shape), self.scale.expand(batch_shape)
+        return self._expanded(new, batch_shape)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
