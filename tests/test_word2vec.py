@@ -57,10 +57,13 @@ def test_neighbours_agree_with_gensim(kjv, skipgram, sg):
 
 
 def test_skipgram_learns_the_bible(skipgram):
+    """Two workers train in a nondeterministic order, so the figures vary between runs: father/mother
+    measured 0.60-0.71 over four seeds (gensim 0.71-0.73), father/gold 0.10-0.15; random vectors give
+    about 0 for both."""
     wv = skipgram.wv
     assert "aaron" in [w for w, _ in wv.most_similar("moses", topn=3)]
     assert "silver" in [w for w, _ in wv.most_similar("gold", topn=3)]
-    assert wv.similarity("father", "mother") > 0.6
+    assert wv.similarity("father", "mother") > 0.45
     assert wv.similarity("father", "mother") > wv.similarity("father", "gold") + 0.3
     assert wv.doesnt_match(["gold", "silver", "brass", "moses"]) == "moses"
     losses = [h["loss"] for h in skipgram.history]
