@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import ShapeError
 from .function import Function, user_stacklevel
 from .grad_mode import _Anomaly
+from .graph import run_post_hooks
 from .tensor import Tensor, as_array, write_clock
 
 __all__ = ["grad", "run_backward"]
@@ -165,6 +166,8 @@ def _backpropagate(
         if len(input_grads) != len(inputs):
             name = type(op).__name__
             raise RuntimeError(f"{name}.backward gave {len(input_grads)} gradients for {len(inputs)} inputs")
+        if op._post_hooks:
+            input_grads = run_post_hooks(op, input_grads, g)
         if _Anomaly.enabled and _Anomaly.check_nan:
             _check_for_nan(op, input_grads)
         for x, gx in zip(inputs, input_grads, strict=True):

@@ -34,7 +34,8 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from .grad_mode import _Anomaly, _mode, no_grad
-from .tensor import Tensor, write_clock
+from .graph import Node, next_node, register_hook, register_prehook
+from .tensor import RemovableHandle, Tensor, write_clock
 
 __all__ = ["Function", "once_differentiable", "real_if_cast", "unbroadcast"]
 
@@ -59,8 +60,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad if grad.shape == shape else grad.reshape(shape)
 
 
-class Function:
-    """Base of every op. Subclasses define `forward` and `backward`; see the module doc."""
+class Function(Node):
+    """Base of every op. Subclasses define `forward` and `backward`; see the module doc. As a node of
+    the graph (graph.py): name(), next_functions, metadata, register_hook, register_prehook."""
 
     #: One entry per operand of the call: the tensor where it wants a gradient, else None.
     #: The whole list is None once backward has freed the op.
@@ -86,6 +88,7 @@ class Function:
     # hooks on the gradient of the output (Tensor.register_hook on a non-leaf), retain_grad
     _hooks: list[Callable[[Tensor], Any]] | None = None
     _retains: Tensor | None = None
+    _post_hooks: list[Callable[..., Any]] | None = None  # Node.register_hook
     _saved_tensors: Sequence[Any] | None = None
     _recorded_at = 0
     _output_written = False
@@ -231,6 +234,19 @@ class Function:
             old = creator.replaced
             creator = None if old is None else old._creator
         return creator
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        """Per input, (the node its gradient goes to next, 0); () once backward has freed the op."""
+        return () if self.inputs is None else tuple(next_node(self, x) for x in self.inputs)
+
+    def register_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """hook(grad_inputs, grad_outputs) after this op's backward; may return new grad_inputs."""
+        return register_hook(self, hook)
+
+    def register_prehook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """hook(grad_outputs) before this op's backward; may return new grad_outputs."""
+        return register_prehook(self, hook)
 
     def needs_grad(self, i: int) -> bool:
         """Whether input i is a tensor that wants a gradient (lets backward skip work)."""

@@ -94,7 +94,7 @@ def _real_matrices_only(op: Function, x: np.ndarray) -> None:
     """In a backward whose formula is written for real matrices (x is one of them): refuse complex."""
     if x.dtype.kind == "c":
         raise DTypeNotImplementedError(
-            f"the derivative of {op.name} for complex matrices is not implemented in deepstep (its "
+            f"the derivative of {op.op_name} for complex matrices is not implemented in deepstep (its "
             "formula here is for real ones); differentiate through real and imaginary parts instead"
         )
 
@@ -122,7 +122,7 @@ class Decomposition(Function):
     gradients (None for a factor the loss did not use) and hands them to `gradient`."""
 
     saved_inputs = ()
-    name = "a decomposition"
+    op_name = "a decomposition"
     #: the factors that are real for a complex matrix too (singular values, eigenvalues)
     real_factors: tuple[int, ...] = ()
 
@@ -164,7 +164,7 @@ class Svd(Decomposition):
             + (I − UUᵀ)·Ḡ_U·diag(1/σ)·Vh  (m > k)  or  U·diag(1/σ)·Ḡ_Vh·(I − VhᵀVh)  (n > k).
     With full_matrices the columns beyond k get no gradient (they are not unique)."""
 
-    name = "linalg.svd"
+    op_name = "linalg.svd"
     real_factors = (1,)
 
     def __init__(self, full_matrices: bool) -> None:
@@ -205,7 +205,7 @@ class Eigh(Decomposition):
     """A = V·diag(λ)·Vᵀ for symmetric A (read from one triangle), λ ascending;
     ∂L/∂A = V·[diag ḡ_λ + ½ sk(VᵀḠ_V) / E]·Vᵀ with Eᵢⱼ = λⱼ − λᵢ (symmetric, as PyTorch's)."""
 
-    name = "linalg.eigh"
+    op_name = "linalg.eigh"
     real_factors = (0,)
 
     def __init__(self, uplo: str, vectors: bool = True) -> None:
@@ -232,7 +232,7 @@ class Qr(Decomposition):
     ∂L/∂A = [Ḡ_Q + Q·(P + tril(C − Cᵀ − P + Pᵀ, −1) − C)]·R⁻ᵀ. For m < n, A = [X Y] with X square:
     X gets that formula with Ḡ_Q + Y·Ḡ_R₂ᵀ, and Y gets Q·Ḡ_R₂ (R₂ = QᵀY)."""
 
-    name = "linalg.qr"
+    op_name = "linalg.qr"
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -278,7 +278,7 @@ class Cholesky(Function):
 
     saved_inputs = ()
     saves_output = True
-    name = "linalg.cholesky"
+    op_name = "linalg.cholesky"
 
     def __init__(self, upper: bool) -> None:
         self.upper = upper

@@ -96,10 +96,10 @@ class Flat(Function):
     saved_inputs = ()
 
     def __init__(self, f: Callable[..., Any], name: str, integral: bool = False) -> None:
-        self.f, self.name, self.integral = f, name, integral
+        self.f, self.op_name, self.integral = f, name, integral
 
     def promote(self, arrays: list[Any]) -> list[Any]:
-        return _operands(tuple(arrays), self.name, self.integral)
+        return _operands(tuple(arrays), self.op_name, self.integral)
 
     def forward(self, *arrays):
         return self.f(*arrays)

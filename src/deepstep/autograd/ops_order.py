@@ -66,10 +66,10 @@ class OrderStatistic(Selection):
 
     def __init__(self, name: str, rule: Rule, dim: Any, keepdim: bool) -> None:
         super().__init__(dim, keepdim)
-        self.name, self.rule = name, rule
+        self.op_name, self.rule = name, rule
 
     def select(self, a, axis):
-        check_nonempty(self.name, a.shape, (axis,))
+        check_nonempty(self.op_name, a.shape, (axis,))
         return self.rule(a, axis)
 
 
@@ -116,11 +116,11 @@ class Extreme(Reduction):
         empty_ok: bool = False,
     ) -> None:
         super().__init__(dim, keepdim)
-        self.name, self.pick, self.nan_ties, self.empty_ok = name, pick, nan_ties, empty_ok
+        self.op_name, self.pick, self.nan_ties, self.empty_ok = name, pick, nan_ties, empty_ok
 
     def reduce(self, a):
         if not self.empty_ok:
-            check_nonempty(self.name, a.shape, None if self.dim is None else self.dims)
+            check_nonempty(self.op_name, a.shape, None if self.dim is None else self.dims)
         self.a = a
         self.z = self.pick(a, self.dims)
         return self.dropped(self.z)

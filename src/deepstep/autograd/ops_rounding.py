@@ -27,12 +27,12 @@ class Rounding(Function):
     ∂z/∂a = 0."""
 
     saved_inputs = ()
-    name = "round"
+    op_name = "round"
     whole: Callable[[np.ndarray], np.ndarray] = staticmethod(np.round)
 
     def forward(self, a):
         if a.dtype == bool:
-            raise refuse(self.name, a.dtype)
+            raise refuse(self.op_name, a.dtype)
         return a.copy() if a.dtype.kind in "iu" else self.whole(a)
 
     def backward(self, g):
@@ -42,19 +42,19 @@ class Rounding(Function):
 class Floor(Rounding):
     """z = ⌊a⌋;   ∂z/∂a = 0."""
 
-    name, whole = "floor", staticmethod(np.floor)
+    op_name, whole = "floor", staticmethod(np.floor)
 
 
 class Ceil(Rounding):
     """z = ⌈a⌉;   ∂z/∂a = 0."""
 
-    name, whole = "ceil", staticmethod(np.ceil)
+    op_name, whole = "ceil", staticmethod(np.ceil)
 
 
 class Trunc(Rounding):
     """z = a rounded towards 0;   ∂z/∂a = 0."""
 
-    name, whole = "trunc", staticmethod(np.trunc)
+    op_name, whole = "trunc", staticmethod(np.trunc)
 
 
 class Round(Rounding):
