@@ -27,6 +27,22 @@ def test_numerical_grad_of_a_known_function(rng):
     np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-7)
 
 
+@pytest.mark.parametrize(
+    "layout",
+    [np.asfortranarray, lambda a: a.T.copy().T, lambda a: np.repeat(a, 2, axis=1)[:, ::2], ds.tensor],
+    ids=["fortran", "transposed", "strided", "tensor"],
+)
+def test_numerical_grad_of_inputs_in_any_memory_layout(rng, layout):
+    """Every element is stepped whatever the input's layout (a Fortran-ordered point once got a zero
+    gradient: its flat view was a copy, and the steps never reached fn)."""
+    x = rng.standard_normal((3, 4))
+    grad = ds.numerical_grad(lambda t: (t**3).sum(), layout(x))
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-7)
+    assert ds.gradcheck(lambda t: (t**3).sin(), layout(x))
+    with pytest.raises(ds.GradcheckError):
+        ds.gradcheck(lambda t: WrongSin()(t), layout(x))
+
+
 def test_gradcheck_passes_a_correct_gradient(rng):
     assert ds.gradcheck(
         lambda a, b: (a @ b).sigmoid(), rng.standard_normal((3, 4)), rng.standard_normal((4, 2))

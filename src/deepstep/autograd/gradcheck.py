@@ -41,8 +41,10 @@ def numerical_grad(fn: Callable[..., Any], x: Any, eps: float = 1e-6) -> np.ndar
     `fn` takes a Tensor (or array) like `x` and returns a real scalar.
     """
     data = x.data if isinstance(x, Tensor) else np.asarray(x)
-    point = np.array(data, dtype=np.complex128 if data.dtype.kind == "c" else np.float64)
-    grad = np.zeros_like(point)
+    # row-major copies, so that the flat views below are views (a Fortran-ordered or strided input
+    # would make reshape(-1) a copy: the steps would never reach fn, and the gradient stay zero)
+    point = np.array(data, dtype=np.complex128 if data.dtype.kind == "c" else np.float64, order="C")
+    grad = np.zeros(point.shape, dtype=point.dtype)
     flat, flat_grad = point.reshape(-1), grad.reshape(-1)
     directions = (1, 1j) if point.dtype.kind == "c" else (1,)  # the real part, then the imaginary part
     with no_grad():
