@@ -20,6 +20,11 @@ QUERIES = [
     "egypt", "heaven", "fire", "bread", "priest", "house", "city", "land", "servant",
 ]  # fmt: skip
 
+PAIRS = [
+    ("father", "mother"), ("gold", "silver"), ("king", "queen"), ("son", "daughter"), ("brother", "sister"),
+    ("moses", "aaron"), ("heaven", "earth"), ("bread", "wine"), ("sword", "spear"), ("david", "saul"),
+]  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def kjv(kjv_sentences) -> list[list[str]]:
@@ -50,6 +55,15 @@ def test_neighbours_agree_with_gensim(kjv, skipgram, sg):
     ours = skipgram if sg else Word2Vec(kjv, sg=0, workers=2, seed=1, progress=False)
     theirs = gensim.models.Word2Vec(kjv, sg=sg, workers=2, seed=1)
     assert _overlap(ours.wv, theirs.wv) >= 4.0
+    # as well trained as gensim's: similar pairs as similar (skip-gram, 2 workers: 0.668-0.675 measured
+    # against gensim's 0.668-0.671), vectors as long (1.89-1.91 against 1.91). Per-job copies of the
+    # frequent output rows merged only at the job's end gave 0.61 and 1.65, a quality loss.
+    ours_similarity, theirs_similarity = (
+        np.mean([wv.similarity(a, b) for a, b in PAIRS]) for wv in (ours.wv, theirs.wv)
+    )
+    assert ours_similarity > theirs_similarity - 0.03
+    ours_norm, theirs_norm = (np.linalg.norm(wv.vectors, axis=1).mean() for wv in (ours.wv, theirs.wv))
+    assert abs(ours_norm / theirs_norm - 1) < 0.05
     random = KeyedVectors.from_arrays(
         ours.wv.index_to_key, np.random.default_rng(0).normal(size=ours.wv.vectors.shape)
     )
@@ -57,13 +71,12 @@ def test_neighbours_agree_with_gensim(kjv, skipgram, sg):
 
 
 def test_skipgram_learns_the_bible(skipgram):
-    """Two workers train in a nondeterministic order, so the figures vary between runs: father/mother
-    measured 0.60-0.71 over four seeds (gensim 0.71-0.73), father/gold 0.10-0.15; random vectors give
-    about 0 for both."""
+    """Two workers train in a nondeterministic order, so the figures vary between runs (father/mother
+    about 0.7, as gensim's; random vectors give about 0)."""
     wv = skipgram.wv
     assert "aaron" in [w for w, _ in wv.most_similar("moses", topn=3)]
     assert "silver" in [w for w, _ in wv.most_similar("gold", topn=3)]
-    assert wv.similarity("father", "mother") > 0.45
+    assert wv.similarity("father", "mother") > 0.6
     assert wv.similarity("father", "mother") > wv.similarity("father", "gold") + 0.3
     assert wv.doesnt_match(["gold", "silver", "brass", "moses"]) == "moses"
     losses = [h["loss"] for h in skipgram.history]
@@ -89,9 +102,10 @@ def test_same_seed_one_worker_gives_the_same_vectors_from_list_or_file(kjv, tmp_
 
 @pytest.mark.parametrize("sg", [1, 0])
 def test_private_output_rows_take_the_same_steps_as_shared_ones(kjv, sg):
-    """With several workers the most frequent words' output rows are trained in a per-job copy and
-    merged at the job's end: on one thread that is the in-place training up to rounding, and the
-    merged rows did move (a copy that was dropped, or merged twice, would be far off)."""
+    """With several workers the most frequent words' output rows are trained in a per-job copy,
+    merged every few hundred words and at the job's end: on one thread that is the in-place training up
+    to rounding, and the merged rows did move (a copy that was dropped, or merged twice, would be far
+    off)."""
     from deepstep.text.corpus import JobSource
     from deepstep.text.kernels import train_job
 
@@ -99,19 +113,21 @@ def test_private_output_rows_take_the_same_steps_as_shared_ones(kjv, sg):
     model.build_vocab(kjv[:2000])
     tokens, ends, _ = next(iter(JobSource(kjv[:2000], model.wv.key_to_index, 10_000)))
     results = {}
-    for private_rows in (0, 64):
+    for private_rows, merge_every in ((0, 0), (64, 10**9), (64, 100)):
         w_in, w_out = model.wv.vectors.copy(), model.syn1neg.copy() + 0.01
         rng = np.array([12345], dtype=np.int64)
         counts = train_job(
             w_in, w_out, tokens, ends, model._keep_below, model._cumulative, model._guide, 5, True, 5, 0.025,
-            sg, 1, 1, rng, private_rows,
+            sg, 1, 1, rng, private_rows, merge_every,
         )  # fmt: skip
-        results[private_rows] = (w_in, w_out, counts, rng[0])
-    (in_a, out_a, counts_a, rng_a), (in_b, out_b, counts_b, rng_b) = results[0], results[64]
-    assert counts_a[:2] == counts_b[:2] and rng_a == rng_b
+        results[private_rows, merge_every] = (w_in, w_out, counts, rng[0])
+    in_a, out_a, counts_a, rng_a = results[0, 0]
     assert np.abs(out_a[:64] - (model.syn1neg[:64] + 0.01)).max() > 0.01  # the private rows moved
-    np.testing.assert_allclose(out_b, out_a, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(in_b, in_a, rtol=1e-4, atol=1e-6)
+    for key in ((64, 10**9), (64, 100)):
+        in_b, out_b, counts_b, rng_b = results[key]
+        assert counts_a[:2] == counts_b[:2] and rng_a == rng_b
+        np.testing.assert_allclose(out_b, out_a, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(in_b, in_a, rtol=1e-4, atol=1e-6)
 
 
 def test_vocabulary_follows_word2vec():

@@ -5,8 +5,10 @@ locks (Hogwild, as the original word2vec and gensim do: updates of different pai
 the same rows, and a lost update now and then does not hurt SGD). The output rows of the most
 frequent words are the exception: every thread draws them as negatives all the time, and their
 cache lines would travel between the cores at every step. With several workers each job
-therefore trains its own copy of those `private_rows` rows and adds what it moved them by to the
-shared rows when it ends (local SGD over one job, about 10,000 words; the other rows stay Hogwild).
+therefore trains its own copy of those `private_rows` rows and, every `merge_every` trained words
+and when it ends, adds what it moved them by to the shared rows and starts again from them (local
+SGD over a few hundred words; the other rows stay Hogwild). Merged less often, the workers' steps
+on the same rows, each blind to the others', add up to too large a step (word2vec.py's MERGE_EVERY).
 
 Each pair takes exactly the step w ← w − α·∂L/∂w of the notes' loss (see `sgns.py`): the scores
 of the true context and of the negatives are all computed before any weight moves.
@@ -103,15 +105,29 @@ def _negative_sampling_step(
 
 
 @_jit
+def _merge_private_rows(w_out, private, at_last_merge):
+    """Add the private rows' change since the last merge onto the shared rows, then start again from
+    the shared rows (which hold the other workers' changes too)."""
+    dim = w_out.shape[1]
+    for r in range(private.shape[0]):
+        row, mine, before = w_out[r], private[r], at_last_merge[r]
+        for k in range(dim):
+            row[k] += mine[k] - before[k]
+            mine[k] = row[k]
+            before[k] = row[k]
+
+
+@_jit
 def train_job(
     w_in, w_out, tokens, ends, keep_below, cumulative, guide, window, shrink_windows, negative, alpha, sg,
-    cbow_mean, loss_every, rng, private_rows,
+    cbow_mean, loss_every, rng, private_rows, merge_every,
 ):  # fmt: skip
     """Train on the sentences tokens[ends[s−1]:ends[s]] (word indices; −1 for words not in the
     vocabulary). The loss is summed over every `loss_every`-th example (1: all of them; a sample
     is enough for a progress bar and costs a few percent instead of a third). The output rows of
     the first `private_rows` words (the most frequent: the vocabulary is sorted by count) are trained
-    in a copy and their change added to w_out at the end (0 with one worker: no copy).
+    in a copy and their change added to w_out every `merge_every` trained words and at the end (0
+    rows with one worker: no copy).
     Returns (words trained after subsampling, examples trained, loss sum, examples in that sum)."""
     dim = w_in.shape[1]
     # The generator state lives in a private cache line while the job runs: threads writing states
@@ -130,12 +146,13 @@ def train_job(
     targets = np.empty(negative + 1, np.int64)
     gains = np.empty(negative + 1, np.float32)
     private = w_out[:private_rows].copy()  # (see the module's docstring)
-    start_of_job = private.copy()
+    at_last_merge = private.copy()
     trained_words = 0
     trained_examples = 0
     loss = 0.0
     loss_count = 0
     start = 0
+    since_merge = 0
     for s in range(ends.shape[0]):
         # Drop unknown words and subsample frequent ones; the window then spans what is left.
         n = 0
@@ -204,9 +221,10 @@ def train_job(
                         for k in range(dim):
                             row[k] += work[k]
                 trained_examples += 1
-    for r in range(private.shape[0]):  # this job's change of the private rows, onto the shared ones
-        row, mine, before = w_out[r], private[r], start_of_job[r]
-        for k in range(dim):
-            row[k] += mine[k] - before[k]
+        since_merge += n
+        if since_merge >= merge_every and private.shape[0] > 0:
+            _merge_private_rows(w_out, private, at_last_merge)
+            since_merge = 0
+    _merge_private_rows(w_out, private, at_last_merge)
     rng[0] = state[0]
     return trained_words, trained_examples, loss, loss_count
