@@ -20,6 +20,7 @@ from . import (
     nn,
     onnx,
     optim,
+    random,
     special,
     train,
     utils,
@@ -69,6 +70,7 @@ from .functional import (
 )
 from .interop import from_dlpack
 from .io import load, save
+from .random import Generator, default_generator, get_rng_state, initial_seed, seed, set_rng_state
 
 # torch's questions about tensors, as functions
 numel = _Tensor.numel
@@ -149,6 +151,12 @@ __all__ = [
     "float32",
     "float64",
     "from_dlpack",
+    "Generator",
+    "default_generator",
+    "get_rng_state",
+    "initial_seed",
+    "seed",
+    "set_rng_state",
     "functional",
     "get_default_dtype",
     "get_num_threads",

@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 
 from .errors import DeviceError
+from .random_state import Generator
 
 __all__ = [
     "DeviceError",
+    "Generator",
     "as_generator",
     "channels_last",
     "channels_last_3d",
@@ -45,7 +47,9 @@ __all__ = [
 
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _default_dtype: np.dtype = np.dtype(np.float32)
-_default_generator: np.random.Generator = np.random.default_rng()
+# PyTorch's default_generator: one object, reseeded in place, so whoever holds it follows manual_seed
+_default_generator: Generator = Generator()
+_default_generator.seed()  # a fresh process draws fresh numbers, as PyTorch's does
 
 
 def get_default_dtype() -> np.dtype:
@@ -62,26 +66,29 @@ def set_default_dtype(dtype: np.dtype | type | str) -> None:
     _default_dtype = dtype
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the library-wide generator used when no `seed` is passed; returns it."""
-    global _default_generator
-    _default_generator = np.random.default_rng(seed)
+def manual_seed(seed: int) -> Generator:
+    """torch.manual_seed: reseed the library-wide generator in place (the draws of
+    numpy.random.default_rng(int(seed))); returns it, a deepstep.Generator (a NumPy Generator too)."""
+    return _default_generator.manual_seed(int(seed))  # int() first, as PyTorch's (1.5 and "3" pass)
+
+
+def default_generator() -> Generator:
+    """The library-wide generator (seeded by `manual_seed`; deepstep.default_generator)."""
     return _default_generator
 
 
-def default_generator() -> np.random.Generator:
-    """The library-wide generator (seeded by `manual_seed`)."""
-    return _default_generator
-
-
-def as_generator(seed: int | np.random.Generator | None = None) -> np.random.Generator:
-    """A Generator from an int seed, an existing Generator, or None (the library-wide one)."""
+def as_generator(seed: int | np.random.Generator | None = None, *, name: str = "seed") -> np.random.Generator:
+    """A Generator from an int seed, an existing Generator (a deepstep.Generator is one), or None
+    (the library-wide one). `name` is the argument's, for the error."""
     if seed is None:
         return _default_generator
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
+        raise TypeError(
+            f"{name} must be a deepstep.Generator, a numpy Generator, an int seed or None, "
+            f"got {type(seed).__name__}"
+        )
     return np.random.default_rng(int(seed))
 
 
@@ -91,7 +98,9 @@ def pick_generator(
     """`seed` (deepstep's word: an int or a Generator) or `generator` (PyTorch's), not both."""
     if seed is not None and generator is not None:
         raise TypeError("pass either seed or generator, not both")
-    return as_generator(generator if generator is not None else seed)
+    if generator is not None:
+        return as_generator(generator, name="generator")
+    return as_generator(seed)
 
 
 # ----- devices: PyTorch's spelling of where data lives; deepstep has the CPU only -----------------

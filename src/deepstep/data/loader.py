@@ -148,8 +148,8 @@ class DataLoader:
         elif seed is None:
             draw = backend.default_generator().integers(2**63) if shuffle else 0
             self.generator = np.random.default_rng(draw)
-        else:
-            self.generator = np.random.default_rng(seed)
+        else:  # an int seed (anything else: a TypeError naming what is taken)
+            self.generator = backend.as_generator(seed, name="seed" if generator is None else "generator")
         # PyTorch's sampler and batch_sampler attributes; the default ones describe the order that
         # batch_indices draws (the same permutation, from the same generator).
         if self._default_order:
