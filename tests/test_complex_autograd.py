@@ -394,8 +394,7 @@ def test_in_place_ops_on_complex_tensors_equal_torch(torch):
 
 # ----- the whole catalogue, complexified -------------------------------------------------------------
 # Catalogue ops whose complex gradient deepstep refuses, with the error (PyTorch computes them): the
-# formulas through singular vectors, QR and Cholesky factors are written for real matrices; NumPy has
-# no complex logaddexp; rms_norm takes floating input only.
+# formulas through singular vectors, QR and Cholesky factors are written for real matrices.
 UNSUPPORTED = {
     **dict.fromkeys(
         ["svd_tall", "svd_wide", "svd_full_matrices", "svd_square_batched"], DTypeNotImplementedError
@@ -405,17 +404,6 @@ UNSUPPORTED = {
         DTypeNotImplementedError,
     ),
     **dict.fromkeys(["cholesky", "cholesky_upper", "cholesky_torch"], DTypeNotImplementedError),
-    **dict.fromkeys(
-        [
-            "logaddexp_broadcast",
-            "logaddexp_method",
-            "logcumsumexp",
-            "logcumsumexp_dim0_scaled",
-            "logcumsumexp_0d",
-        ],
-        TypeError,
-    ),
-    **dict.fromkeys(["rms_norm", "rms_norm_two_dims_eps"], DTypeError),
 }
 # Cases whose two spellings differ for complex input: the catalogue's torch twins of these losses cast
 # their fixed float64 targets and weights to the input's dtype, while deepstep's promote a complex64

@@ -13,7 +13,8 @@ import pytest
 
 import deepstep as ds
 from deepstep import distributions as D
-from deepstep.distributions.gamma import regularized_gamma_p, standard_gamma_grad
+from deepstep.distributions.gamma import standard_gamma_grad
+from deepstep.special_gamma import regularized_gamma_p
 
 RTOL, ATOL = 1e-11, 1e-12
 # Gradients through ψ (digamma) need ψ′: PyTorch's trigamma is good to about 5e-10 relatively (against

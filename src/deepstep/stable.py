@@ -19,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["flush_subnormal", "log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
+__all__ = [
+    *("flush_subnormal", "log_sigmoid", "log_softmax", "logaddexp", "logcumsumexp", "logsumexp"),
+    *("sigmoid", "softmax", "softplus"),
+]
 
 Axis = int | tuple[int, ...] | None
 
@@ -55,6 +58,35 @@ def logsumexp(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.nd
         peak = np.where(np.isfinite(peak), peak, 0)
         z = peak + np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
     return z if keepdims else np.squeeze(z, axis=axis)
+
+
+def logaddexp(x: Any, y: Any) -> np.ndarray:
+    """ln(eˣ + eʸ) = M + ln(1 + e^(m − M)), M the larger operand: NumPy's for reals. NumPy has none for
+    complex numbers; PyTorch's, here, takes M as the operand of larger real part (y on ties), gives NaN
+    if either has a NaN, the smaller where both real parts are −inf and ln(eˣ + eʸ) where both are +inf."""
+    if np.result_type(x, y).kind != "c":
+        return np.logaddexp(x, y)
+    x, y = np.broadcast_arrays(x, y)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        x_lower = x.real < y.real
+        low, high = np.where(x_lower, x, y), np.where(x_lower, y, x)
+        z = np.log1p(np.exp(low - high)) + high
+        infinite = ~np.isfinite(low.real) & (low.real == high.real)
+        if infinite.any():
+            z = np.where(infinite, np.where(low.real < 0, low, np.log(np.exp(low) + np.exp(high))), z)
+    return np.where(np.isnan(x) | np.isnan(y), np.array(complex(np.nan, np.nan), z.dtype), z)
+
+
+def logcumsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    """ln Σ_{j ≤ i} e^(xⱼ) along axis, a running logaddexp (NumPy's accumulate for reals). For complex
+    x, PyTorch's scan, zᵢ = logaddexp(xᵢ, zᵢ₋₁), one step per position (each over the other dims): its
+    imaginary parts are not wrapped into (−π, π] as ln of the sum would be."""
+    if x.dtype.kind != "c":
+        return np.logaddexp.accumulate(x, axis=axis)
+    z = np.moveaxis(x.copy(), axis, 0)
+    for i in range(1, z.shape[0]):
+        z[i] = logaddexp(z[i], z[i - 1])
+    return np.moveaxis(z, 0, axis)
 
 
 def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -35,6 +35,7 @@ from .ops_scan import *  # noqa: F403
 from .ops_shape import *  # noqa: F403
 from .ops_special import *  # noqa: F403
 from .random import *  # noqa: F403
+from .size import Size
 from .tensor import Tensor
 
 # the families imported above (each exports its files' __all__: ops_reduce those of ops_order too)
@@ -57,6 +58,7 @@ __all__ = sorted(
     {
         "Function",
         "GradcheckError",
+        "Size",
         "Tensor",
         "enable_grad",
         "gradcheck",

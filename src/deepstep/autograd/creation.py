@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, DTypeNotImplementedError, ShapeError
 from .dims import shape_arg
 from .dtypes import result_type, to_dtype
 from .tensor import Tensor, as_array, data_of
@@ -140,7 +140,7 @@ def tensor(
     data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """A new tensor holding a copy of `data` (as torch.tensor; see _array_from for the dtype)."""
-    return leaf_tensor(_array_from(data, dtype), requires_grad, device)
+    return _with_numpy_strides(leaf_tensor(_array_from(data, dtype), requires_grad, device), data)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -150,8 +150,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or to_dtype(dtype) == data.dtype):
-        return Tensor(data)
-    return Tensor(_array_from(data, dtype))
+        return _with_numpy_strides(Tensor(data), data)
+    return _with_numpy_strides(Tensor(_array_from(data, dtype)), data)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -163,7 +163,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
             f"can't convert np.ndarray of type {array.dtype}; the supported types are the floating, "
             "complex, integer and bool ones"
         )
-    return Tensor(array)
+    return _with_numpy_strides(Tensor(array), array)
+
+
+def _with_numpy_strides(out: Tensor, data: Any) -> Tensor:
+    """out, marked to report the zero strides of the empty NumPy array it was made from: PyTorch keeps
+    a NumPy array's strides (torch.tensor(np.zeros((0, 3))).stride() is (0, 0)) where its own empty
+    tensors have row-major ones, which Tensor.stride gives when NumPy's are all 0."""
+    if isinstance(data, np.ndarray) and data.size == 0 and not any(data.strides):
+        out._numpy_strides = True
+    return out
 
 
 # ----- filled with a constant -------------------------------------------------------------------
@@ -274,7 +283,7 @@ def arange(
         dtype = backend.get_default_dtype() if floats else np.int64
     dtype = to_dtype(dtype)
     if dtype.kind not in "iuf":
-        raise DTypeError(f"arange is not implemented for dtype {dtype}")
+        raise DTypeNotImplementedError(f"arange is not implemented for dtype {dtype}")
     first, stride, last = (int(start), int(step), int(end)) if dtype.kind in "iu" else (start, step, end)
     if stride == 0:
         raise ShapeError("step must be nonzero")

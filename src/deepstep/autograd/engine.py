@@ -19,6 +19,7 @@ from ..errors import ShapeError
 from .function import Function, user_stacklevel
 from .grad_mode import _Anomaly
 from .graph import run_post_hooks
+from .ops_storage import _post_accumulate, run_post_accumulate_hooks
 from .tensor import Tensor, as_array, write_clock
 
 __all__ = ["grad", "run_backward"]
@@ -29,13 +30,15 @@ def _seed_gradient(root: Tensor, grad: Any) -> np.ndarray:
         if root.data.size != 1:
             raise RuntimeError(
                 f"backward() without a gradient works only for a one-element output, got shape "
-                f"{root.shape}; pass gradient= (the gradient of the loss with respect to this tensor)"
+                f"{root.data.shape}; pass gradient= (the gradient of the loss with respect to this tensor)"
             )
         _refuse_complex_seed(root)
         return np.ones_like(root.data)
     seed = np.array(as_array(grad), dtype=root.data.dtype, copy=True)
     if seed.shape != root.shape:
-        raise ShapeError(f"backward(gradient) needs a gradient of shape {root.shape}, got shape {seed.shape}")
+        raise ShapeError(
+            f"backward(gradient) needs a gradient of shape {root.data.shape}, got shape {seed.shape}"
+        )
     return seed
 
 
@@ -324,3 +327,5 @@ def _store_grad(t: Tensor, g: np.ndarray, owned: set[int], copy: bool = False) -
         t.grad = Tensor._from_op(g, None)
     else:
         t.grad.data = t.grad.data + g
+    if _post_accumulate:  # Tensor.register_post_accumulate_grad_hook (ops_storage.py)
+        run_post_accumulate_hooks(t)

@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, DTypeNotImplementedError, ShapeError
 from .grad_mode import _Anomaly, _mode, no_grad
 from .graph import Node, next_node, register_hook, register_prehook
 from .tensor import RemovableHandle, Tensor, write_clock
 
-__all__ = ["Function", "once_differentiable", "real_if_cast", "unbroadcast"]
+__all__ = ["Function", "once_differentiable", "real_if_cast", "refuse_complex", "unbroadcast"]
 
 # Every recorded op gets the next number: an op's inputs were made by older ops, so
 # visiting ops newest-first is a topological order of the graph.
@@ -58,6 +58,16 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if axes:
         grad = grad.sum(axis=axes, keepdims=not leading)
     return grad if grad.shape == shape else grad.reshape(shape)
+
+
+def refuse_complex(op: str, *operands: Any) -> None:
+    """Raise PyTorch's error for an op its kernels lack for complex tensors (orderings: relu, max,
+    sort, clamp; losses and pools), naming the op and the complex dtype that came. NumPy would
+    compute something (it orders complex numbers by real part, then imaginary), silently."""
+    for x in operands:
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and getattr(dtype, "kind", None) == "c":
+            raise DTypeNotImplementedError(f"{op} is not implemented for complex tensors (got {dtype})")
 
 
 class Function(Node):
@@ -84,6 +94,9 @@ class Function(Node):
     #: forward is holomorphic and backward is the real formula g·f′: for a complex gradient,
     #: chain_rule conjugates around it (see the module doc). False: backward is PyTorch's convention.
     holomorphic = False
+    #: PyTorch's name of an op it refuses for complex tensors ("relu", "max_pool2d"): a complex operand
+    #: is then refused before forward, in this one place (see refuse_complex). None: complex is fine.
+    real_only: str | None = None
 
     # hooks on the gradient of the output (Tensor.register_hook on a non-leaf), retain_grad
     _hooks: list[Callable[[Tensor], Any]] | None = None
@@ -129,6 +142,8 @@ class Function(Node):
                 arrays.append(x)
         if self.promote is not None:
             arrays = self.promote(arrays)
+        if self.real_only is not None:
+            refuse_complex(self.real_only, *arrays)
         try:
             out = self.forward(*arrays)
         except ValueError as error:
@@ -197,6 +212,8 @@ class Function(Node):
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         if self.promote is not None:
             arrays = self.promote(arrays)
+        if self.real_only is not None:
+            refuse_complex(self.real_only, *arrays)
         record = _mode.enabled and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
         keeps_target = self.saved_inputs is None or 0 in self.saved_inputs
         if record and keeps_target and arrays[0] is target.data:

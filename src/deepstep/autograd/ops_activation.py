@@ -17,7 +17,7 @@ from ..errors import DTypeError
 from .activation_kernels import flat, kernels
 from .dims import normalize_dim, pick_dim
 from .dtypes import float_input, to_dtype
-from .function import Function
+from .function import Function, refuse_complex
 from .pointwise import ieee, public_pair, refuse
 from .tensor import Tensor
 
@@ -89,6 +89,7 @@ def relu_backward(g: np.ndarray, z: np.ndarray) -> np.ndarray:
 class ReLU(Function):
     """ReLU(x) = max(0, x);   ReLU'(x) = 1 for x > 0, else 0."""
 
+    real_only = "relu"
     saved_inputs = ()
     saves_output = True
 
@@ -105,6 +106,7 @@ class ReLU(Function):
 class LeakyReLU(Function):
     """x for x > 0, else αx;   derivative 1 or α."""
 
+    real_only = "leaky_relu"
     saved_inputs = ()
 
     def __init__(self, negative_slope: float) -> None:
@@ -123,6 +125,7 @@ class LeakyReLU(Function):
 class Softplus(Function):
     """softplus(x) = (1/β) ln(1 + e^(βx)), = x where βx > threshold (as in PyTorch);  derivative σ(βx)."""
 
+    real_only = "softplus"
     promote = staticmethod(float_input)
     saved_inputs = ()
 
@@ -144,6 +147,7 @@ class Logit(Function):
     """logit(x) = ln(x/(1 − x)), the inverse of σ, with x first clamped to [ε, 1 − ε] when ε is given;
     logit'(x) = 1/(x(1 − x)), 0 where the clamp holds x (nan outside [0, 1] without ε), as PyTorch."""
 
+    real_only = "logit"
     promote = staticmethod(float_input)
 
     def __init__(self, eps: float | None) -> None:
@@ -182,6 +186,7 @@ class _AlongDim(Function):
     promote = staticmethod(float_input)
     saved_inputs = ()
     saves_output = True
+    op_name: str
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
@@ -190,7 +195,8 @@ class _AlongDim(Function):
         self.axis = normalize_dim(self.dim, x.ndim) if x.ndim else None
         if x.size == 0:
             self.z = x.copy()
-        else:
+        else:  # complex refused here, not by real_only: PyTorch runs no kernel, so no check, when empty
+            refuse_complex(self.op_name, x)
             self.z = self.along(x)
         return self.z
 
@@ -200,6 +206,8 @@ class _AlongDim(Function):
 
 class Softmax(_AlongDim):
     """softmax(x)ᵢ = e^(xᵢ − g') / Σⱼ e^(xⱼ − g');   ∂L/∂x = s ⊙ (∂L/∂s − Σ ∂L/∂s ⊙ s)."""
+
+    op_name = "softmax"
 
     def along(self, x):
         return stable.softmax(x, self.axis)
@@ -211,6 +219,8 @@ class Softmax(_AlongDim):
 
 class LogSoftmax(_AlongDim):
     """log softmax(x);   ∂L/∂x = ∂L/∂z − softmax(x) Σ ∂L/∂z."""
+
+    op_name = "log_softmax"
 
     def along(self, x):
         return stable.log_softmax(x, self.axis)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import stable
 from ..errors import DTypeError, IntegerDivisionByZero, ValueRangeError
 from .dtypes import promote_arrays, result_type
 from .pointwise import Binary, data, float_operands, floats_only, ieee, operand_dtype, refuse
@@ -54,6 +55,7 @@ class Maximum(Binary):
     get the whole gradient where a nan makes the comparison fail), and the mirror for b."""
 
     symbol = "maximum"
+    real_only = "maximum"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -72,6 +74,7 @@ class Minimum(Binary):
     """z = min(a, b), nan if either is;   ∂z/∂a = 1 where a < b, ½ on ties (as maximum)."""
 
     symbol = "minimum"
+    real_only = "minimum"
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -91,6 +94,7 @@ class Fmax(Binary):
     where a ≥ b or b is nan, else to b."""
 
     symbol = "fmax"
+    real_only = "fmax"
     saved_inputs = ()  # backward reads the mask only
 
     def forward(self, a, b):
@@ -105,6 +109,7 @@ class Fmin(Binary):
     """z = min(a, b) ignoring a nan;   the gradient goes to a where a ≤ b or b is nan, else to b."""
 
     symbol = "fmin"
+    real_only = "fmin"
     saved_inputs = ()
 
     def forward(self, a, b):
@@ -120,6 +125,7 @@ class Clamp(Binary):
     lo ≤ a ≤ hi, ∂z/∂lo = 1 where a < lo < hi, ∂z/∂hi = 1 where a > hi or hi < lo (PyTorch's rule)."""
 
     symbol = "clamp"
+    real_only = "clamp"
 
     def forward(self, a, lo, hi):
         if a.dtype.kind == "b" and lo is not None and hi is not None:
@@ -167,6 +173,7 @@ class Atan2(Binary):
     both 0 where a = b = 0 (PyTorch's choice)."""
 
     symbol = "atan2"
+    real_only = "atan2"
     promote = staticmethod(float_operands)
 
     def forward(self, a, b):
@@ -185,6 +192,7 @@ class Hypot(Binary):
     """z = √(a² + b²);   ∂z/∂a = a/z, ∂z/∂b = b/z."""
 
     symbol = "hypot"
+    real_only = "hypot"
     promote = staticmethod(floats_only("hypot"))
     saves_output = True
 
@@ -203,6 +211,7 @@ class Copysign(Binary):
     """z = |a| with the sign of b (−0 counts as negative);   ∂z/∂a = z/a (0 at a = 0), ∂z/∂b = 0."""
 
     symbol = "copysign"
+    real_only = "copysign"
     promote = staticmethod(float_operands)
     saved_inputs = (0,)
     saves_output = True
@@ -222,11 +231,12 @@ class Logaddexp(Binary):
     """z = ln(eᵃ + eᵇ), without overflow;   ∂z/∂a = 1/(1 + e^(b − a)), ∂z/∂b = 1/(1 + e^(a − b))."""
 
     symbol = "logaddexp"
+    holomorphic = True
     promote = staticmethod(floats_only("logaddexp"))
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return np.logaddexp(a, b)
+        return stable.logaddexp(a, b)
 
     @ieee
     def backward(self, g):
@@ -238,6 +248,7 @@ class Logaddexp2(Binary):
     """z = log₂(2ᵃ + 2ᵇ);   ∂z/∂a = 1/(1 + 2^(b − a)), ∂z/∂b = 1/(1 + 2^(a − b))."""
 
     symbol = "logaddexp2"
+    real_only = "logaddexp2"
     promote = staticmethod(floats_only("logaddexp2"))
 
     def forward(self, a, b):
@@ -255,6 +266,7 @@ class Xlogy(Binary):
     ∂z/∂b = a/b."""
 
     symbol = "xlogy"
+    real_only = "xlogy"
     promote = staticmethod(float_operands)
 
     @ieee
@@ -275,6 +287,7 @@ class Fmod(Binary):
     """z = a − b·trunc(a/b), the remainder with a's sign (C's fmod);   ∂z/∂a = 1, ∂z/∂b = −trunc(a/b)."""
 
     symbol = "fmod"
+    real_only = "fmod"
 
     @ieee
     def forward(self, a, b):
@@ -292,6 +305,7 @@ class Remainder(Binary):
     """z = a − b·⌊a/b⌋, the remainder with b's sign (Python's %);   ∂z/∂a = 1, ∂z/∂b = −⌊a/b⌋."""
 
     symbol = "%"
+    real_only = "remainder"
 
     @ieee
     def forward(self, a, b):

@@ -3,12 +3,14 @@ Their results are counts and positions, so none of them has a gradient (as in Py
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..errors import DTypeNotImplementedError, ShapeError, ValueRangeError
 from .dims import normalize_dim
+from .function import refuse_complex
 from .tensor import Tensor, data_of
 
 __all__ = ["bincount", "bucketize", "histc", "searchsorted", "unique_consecutive"]
@@ -56,6 +58,9 @@ def bincount(input: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     w = data_of(weights)
     if w.shape != x.shape:
         raise ShapeError("weights should be 1-d and have the same length as input")
+    if w.dtype.kind == "c":  # PyTorch casts complex weights to float64, with this warning
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=2)
+        w = w.real.astype(np.float64)
     out = np.bincount(x, weights=w, minlength=minlength)
     return Tensor(out.astype(w.dtype if w.dtype.kind == "f" else np.float64))
 
@@ -86,6 +91,7 @@ def searchsorted(
     before equal elements (side='left'), or after them (right=True, side='right'). A sequence with more
     dims holds one sorted row per leading index of the values."""
     sequence, values = data_of(sorted_sequence), data_of(input)
+    refuse_complex("searchsorted", sequence, values)  # complex numbers have no order
     how = _side(right, side)
     if sorter is not None:
         order = data_of(sorter)
@@ -135,6 +141,7 @@ def unique_consecutive(
     """Each run of equal consecutive elements (or slices along dim) kept once; with return_inverse
     the run each element belongs to, with return_counts the runs' lengths (NaNs are never equal)."""
     x = data_of(input)
+    refuse_complex("unique_consecutive", x)  # PyTorch's kernel, that of unique, has none
     if dim is None:
         lines, shape = x.reshape(-1, 1), x.shape
     else:

@@ -156,6 +156,7 @@ class RoundedDiv(Binary):
                 f"but found {rounding_mode!r}"
             )
         self.mode = rounding_mode
+        self.real_only = f"div(rounding_mode={rounding_mode!r})"  # complex numbers are not rounded
 
     @ieee
     def forward(self, a, b):
@@ -465,7 +466,14 @@ log, log_ = public_pair(Log, "log")
 sqrt, sqrt_ = public_pair(Sqrt, "sqrt")
 sin, sin_ = public_pair(Sin, "sin")
 cos, cos_ = public_pair(Cos, "cos")
-abs, abs_ = public_pair(Abs, "abs")
+abs, _abs_into = public_pair(Abs, "abs")
+
+
+def abs_(input: Tensor) -> Tensor:
+    """|x| written into x: refused for complex x, whose |x| is real (PyTorch's RuntimeError)."""
+    if input.dtype.kind == "c":
+        raise DTypeError(f"In-place abs is not supported for complex tensors (got {input.dtype})")
+    return _abs_into(input)
 
 
 # PyTorch's other spellings of the same ops (those of the in-place arithmetic are in ops_inplace)

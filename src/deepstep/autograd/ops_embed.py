@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import DTypeError, IndexRangeError, ShapeError, ValueRangeError
 from .dims import normalize_dim
-from .function import Function
+from .function import Function, refuse_complex
 from .ops_diagonal import _diagonal_index
 from .ops_scatter import scatter_reduce, scatter_reduce_
 from .ops_shape import _along, _as_tensor, expand, reshape
@@ -214,6 +214,8 @@ def index_reduce(
     'prod', 'mean', 'amax' or 'amin' (input's own slice taking part unless include_self=False)."""
     a = _as_tensor(input)
     d, expanded = _index_as_scatter("index_reduce", a, dim, index, source, reduce)
+    if not include_self:  # PyTorch's start without self's slice has no complex kernel
+        refuse_complex("index_reduce(include_self=False)", a, source)
     return scatter_reduce(a, d, expanded, source, reduce, include_self=include_self)
 
 
@@ -222,6 +224,8 @@ def index_reduce_(
 ) -> Tensor:
     """index_reduce written into self."""
     d, expanded = _index_as_scatter("index_reduce", self, dim, index, source, reduce)
+    if not include_self:  # PyTorch's start without self's slice has no complex kernel
+        refuse_complex("index_reduce_(include_self=False)", self, source)
     return scatter_reduce_(self, d, expanded, source, reduce, include_self=include_self)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from .dtypes import float_input
-from .function import Function
+from .function import Function, _check_inplace
 from .ops_shape import _as_tensor
 from .tensor import Tensor
 
@@ -177,7 +177,10 @@ conj_physical = conj
 
 def conj_physical_(self: Tensor) -> Tensor:
     """The conjugate written into self (nothing to do for a real tensor)."""
-    return Conj().inplace(self) if self.dtype.kind == "c" else self
+    if self.dtype.kind == "c":
+        return Conj().inplace(self)
+    _check_inplace(self)  # nothing is written, but PyTorch refuses a leaf that requires grad all the same
+    return self
 
 
 def resolve_conj(input: Any) -> Tensor:

@@ -28,7 +28,7 @@ TENSOR_METHODS = (
 
 # ----- filling ------------------------------------------------------------------------------
 class Fill(Function):
-    """z = c everywhere;   ∂z/∂a = 0 (what was there before no longer matters)."""
+    """z = c everywhere;   ∂z/∂a = 0 (what was there before no longer matters), ∂L/∂c = Σ g."""
 
     saved_inputs = ()
 
@@ -38,7 +38,7 @@ class Fill(Function):
         return np.full_like(a, value)
 
     def backward(self, g):
-        return self.to_inputs(np.zeros_like(g), None)
+        return self.to_inputs(np.zeros_like(g), g)  # c, 0-d, was broadcast: to_inputs sums g
 
 
 # ----- in place (PyTorch's trailing underscore; `+=` and friends keep the tensor object) ------

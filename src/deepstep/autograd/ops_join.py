@@ -171,7 +171,7 @@ def concatenate(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None
 
 
 def _cat_shapes(tensors: list[Tensor], dim: int) -> str:
-    return f"(cat of shapes {', '.join(str(t.shape) for t in tensors)} along dim {dim})"
+    return f"(cat of shapes {', '.join(str(t.data.shape) for t in tensors)} along dim {dim})"
 
 
 cat = concat = concatenate

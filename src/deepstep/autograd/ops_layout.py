@@ -18,6 +18,7 @@ from ..errors import DTypeError, ShapeError
 from .dims import normalize_dim, shape_arg
 from .function import Function
 from .ops_shape import _along, _as_tensor, _distinct_dims, _keyword, cat, expand, flatten, reshape, unsqueeze
+from .size import Size
 from .tensor import Tensor
 
 __all__ = [
@@ -393,10 +394,10 @@ def _check_copying_pad(shape: tuple[int, ...], widths: list[int], mode: str) -> 
 
 
 # ----- broadcasting, grids, and NumPy's stacks ------------------------------------------------------
-def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
-    """The shape all the given shapes broadcast to (an int stands for a 1-D shape)."""
+def broadcast_shapes(*shapes: Any) -> Size:
+    """The shape all the given shapes broadcast to (an int stands for a 1-D shape), a deepstep.Size."""
     try:
-        return tuple(np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s) for s in shapes)))
+        return Size(np.broadcast_shapes(*((s,) if isinstance(s, int) else tuple(s) for s in shapes)))
     except ValueError:
         raise ShapeError(
             f"shapes {', '.join(str(tuple(np.atleast_1d(s))) for s in shapes)} cannot be broadcast together"
@@ -490,11 +491,13 @@ def column_stack(tensors: Sequence[Any]) -> Tensor:
     return cat([reshape(x, (-1, 1)) if x.ndim < 2 else x for x in columns], 1)
 
 
-# ----- the rest of the shape family (ops_pieces), bound and exported through this module ------------
-from . import ops_pieces  # noqa: E402  (ops_pieces builds on the ops above)
+# ----- the rest of the shape family (ops_pieces; as_strided, the unsafe_ splits, Tensor.new in
+# ops_strided), bound and exported through this module ------------------------------------------------
+from . import ops_pieces, ops_strided  # noqa: E402  (they build on the ops above; ops_strided on ops_pieces)
 
-for _name in (*ops_pieces.__all__, *ops_pieces.TENSOR_METHODS):
-    globals()[_name] = getattr(ops_pieces, _name)
-__all__ += ops_pieces.__all__
-TENSOR_METHODS += ops_pieces.TENSOR_METHODS
-del _name
+for _module in (ops_pieces, ops_strided):
+    for _name in (*_module.__all__, *_module.TENSOR_METHODS):
+        globals()[_name] = getattr(_module, _name)
+    __all__ += _module.__all__
+    TENSOR_METHODS += _module.TENSOR_METHODS
+del _module, _name

@@ -421,10 +421,11 @@ def norm(
 
 
 # ----- torch.*'s decompositions and scaled products: ops_matrix, bound and exported through this module -----
-from . import ops_matrix  # noqa: E402  (ops_matrix builds on the products above)
+from . import ops_lu, ops_matrix  # noqa: E402  (ops_matrix builds on the products above)
 
-for _name in (*ops_matrix.__all__, *ops_matrix.TENSOR_METHODS):
-    globals()[_name] = getattr(ops_matrix, _name)
-__all__ += ops_matrix.__all__
-TENSOR_METHODS += ops_matrix.TENSOR_METHODS
-del _name
+for _module in (ops_matrix, ops_lu):  # ops_lu: systems through LU, Cholesky and triangular factors
+    for _name in (*_module.__all__, *_module.TENSOR_METHODS):
+        globals()[_name] = getattr(_module, _name)
+    __all__ += _module.__all__
+    TENSOR_METHODS += _module.TENSOR_METHODS
+del _module, _name

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError, ValueRangeError
 from .dtypes import float_type, promote_arrays
-from .function import Function
+from .function import Function, refuse_complex
 from .pointwise import data, named, operand_dtype, refuse, zero_grads
 from .tensor import Tensor
 
@@ -69,6 +69,10 @@ TENSOR_METHODS = (
 )
 
 
+# Orderings complex numbers do not have: PyTorch refuses them (NumPy orders by real part first).
+_ORDERINGS = ("lt", "le", "gt", "ge")
+
+
 # ----- the one way an op of this family runs -------------------------------------------------
 def _operands(operands: tuple[Any, ...], name: str, integral: bool) -> list[Any]:
     """The operands' arrays promoted to their common dtype; for bitwise ops, integers or bools."""
@@ -77,6 +81,8 @@ def _operands(operands: tuple[Any, ...], name: str, integral: bool) -> list[Any]
         dtype = operand_dtype(*arrays)
         if dtype.kind not in "biu" or (dtype.kind == "b" and "shift" in name):
             raise refuse(f"{name}_cpu", dtype)
+    elif name in _ORDERINGS:
+        refuse_complex(name, *arrays)
     return arrays
 
 
@@ -201,10 +207,12 @@ def isinf(input: Any) -> Tensor:
 
 
 def isposinf(input: Any) -> Tensor:
+    refuse_complex("isposinf", data(input))
     return _test(input, lambda a: a == np.inf)
 
 
 def isneginf(input: Any) -> Tensor:
+    refuse_complex("isneginf", data(input))
     return _test(input, lambda a: a == -np.inf)
 
 
@@ -220,12 +228,14 @@ def isreal(input: Any) -> Tensor:
 def signbit(input: Any) -> Tensor:
     """True where the sign bit is set (−0.0 included); for integers, where negative."""
     a = np.asarray(data(input))
+    refuse_complex("signbit", a)
     return Tensor(np.signbit(a) if a.dtype.kind == "f" else a < 0)
 
 
 def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
     """True where an element of `elements` is among `test_elements`."""
     a, b = promote_arrays([np.asarray(data(elements)), np.asarray(data(test_elements))])
+    refuse_complex("isin", a, b)  # PyTorch's sorts, which complex numbers cannot be
     return Tensor(np.isin(a, b, assume_unique=assume_unique, invert=invert))
 
 

@@ -279,6 +279,7 @@ class Sinc(OfInput):
 class Deg2rad(OfOutput):
     """z = a·π/180;   ∂z/∂a = π/180."""
 
+    real_only = "deg2rad"
     saves_output = False
     f = staticmethod(np.deg2rad)
 
@@ -289,6 +290,7 @@ class Deg2rad(OfOutput):
 class Rad2deg(OfOutput):
     """z = a·180/π;   ∂z/∂a = 180/π."""
 
+    real_only = "rad2deg"
     saves_output = False
     f = staticmethod(np.rad2deg)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import DimError, DTypeError, ShapeError
 from .dims import Dims, normalize_dim, numpy_dims
+from .function import refuse_complex
 from .ops_elementwise import maximum, minimum
 from .reduction import MinMax, Reduction, Selection, ValuesIndices, check_nonempty
 from .tensor import Tensor, as_array
@@ -67,6 +68,7 @@ class OrderStatistic(Selection):
     def __init__(self, name: str, rule: Rule, dim: Any, keepdim: bool) -> None:
         super().__init__(dim, keepdim)
         self.op_name, self.rule = name, rule
+        self.real_only = name  # complex numbers have no order
 
     def select(self, a, axis):
         check_nonempty(self.op_name, a.shape, (axis,))
@@ -117,6 +119,7 @@ class Extreme(Reduction):
     ) -> None:
         super().__init__(dim, keepdim)
         self.op_name, self.pick, self.nan_ties, self.empty_ok = name, pick, nan_ties, empty_ok
+        self.real_only = name  # complex numbers have no order
 
     def reduce(self, a):
         if not self.empty_ok:
@@ -195,6 +198,7 @@ def _arg(name: str, rule: Rule, a: Any, dim: Any, keepdim: bool) -> Tensor:
     data = as_array(a)
     if data.dtype == bool:
         raise DTypeError(f"{name}(): does not support bool input")
+    refuse_complex(name, data)
     if dim is None:
         if data.size == 0:
             raise DimError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")

@@ -85,6 +85,8 @@ class Sum(Reduction):
 class NanSum(Sum):
     """z = Σ of the aᵢ that are not NaN;   ∂z/∂aᵢ = 1, and 0 where aᵢ is NaN."""
 
+    real_only = "nansum"
+
     def reduce(self, a):
         self.nan = np.isnan(a) if a.dtype.kind in "fc" else None
         dtype = sum_type(a.dtype) if self.dtype is None else self.dtype
@@ -111,6 +113,8 @@ class Mean(Sum):
 
 class NanMean(Sum):
     """z = (1/m) Σ of the m aᵢ that are not NaN;   ∂z/∂aᵢ = 1/m, and 0 where aᵢ is NaN."""
+
+    real_only = "nanmean"
 
     def reduce(self, a):
         dtype = float_type(a.dtype) if self.dtype is None else self.dtype

@@ -27,7 +27,7 @@ class Rounding(Function):
     ∂z/∂a = 0."""
 
     saved_inputs = ()
-    op_name = "round"
+    op_name = real_only = "round"  # complex numbers are not rounded in PyTorch
     whole: Callable[[np.ndarray], np.ndarray] = staticmethod(np.round)
 
     def forward(self, a):
@@ -43,18 +43,21 @@ class Floor(Rounding):
     """z = ⌊a⌋;   ∂z/∂a = 0."""
 
     op_name, whole = "floor", staticmethod(np.floor)
+    real_only = "floor"
 
 
 class Ceil(Rounding):
     """z = ⌈a⌉;   ∂z/∂a = 0."""
 
     op_name, whole = "ceil", staticmethod(np.ceil)
+    real_only = "ceil"
 
 
 class Trunc(Rounding):
     """z = a rounded towards 0;   ∂z/∂a = 0."""
 
     op_name, whole = "trunc", staticmethod(np.trunc)
+    real_only = "trunc"
 
 
 class Round(Rounding):
@@ -83,6 +86,7 @@ class Frac(Function):
     """z = a − trunc(a), the fractional part, with a's sign;   ∂z/∂a = 1."""
 
     saved_inputs = ()
+    real_only = "frac"
 
     @ieee
     def forward(self, a):

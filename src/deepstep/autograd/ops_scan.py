@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import stable
 from ..errors import ShapeError
 from .dims import normalize_dim, pick_dim, pick_keepdim
 from .dtypes import float_input, to_dtype
-from .function import Function, real_if_cast
+from .function import Function, real_if_cast, refuse_complex
 from .ops_order import OrderStatistic, Rule
 from .ops_reduce import sum_type
 from .reduction import Selection, ValuesIndices
@@ -66,6 +67,8 @@ def stable_order(a: np.ndarray, axis: int, descending: bool = False) -> np.ndarr
 class Sort(Selection):
     """z = a[π] with π the permutation sorting each slice;   ∂L/∂a[π] = g (the gradient un-sorted)."""
 
+    real_only = "sort"
+
     def __init__(self, dim: int, descending: bool) -> None:
         super().__init__(dim)
         self.descending = descending
@@ -76,6 +79,8 @@ class Sort(Selection):
 
 class TopK(Sort):
     """z = the k largest (or smallest) of each slice, in order;   ∂L/∂a = g at the k indices, 0 elsewhere."""
+
+    real_only = "topk"
 
     def __init__(self, k: int, dim: int, largest: bool) -> None:
         super().__init__(dim, descending=largest)
@@ -109,6 +114,7 @@ class CumulativeExtreme(Selection):
     def __init__(self, dim: int, running: np.ufunc) -> None:
         super().__init__(dim)
         self.running = running
+        self.real_only = "cummax" if running is np.maximum else "cummin"
 
     def select(self, a, axis):
         value = self.running.accumulate(a, axis=axis)  # NaN, once met, stays: NaN is the extreme
@@ -184,7 +190,8 @@ class CumProd(_Scan):
 class LogCumSumExp(_Scan):
     """zᵢ = ln Σⱼ≤ᵢ exp(aⱼ) (a running log-sum-exp: never overflows);
     ∂L/∂aₖ = Σᵢ≥ₖ gᵢ exp(aₖ − zᵢ) = exp(aₖ + ln Σᵢ≥ₖ gᵢ e^(−zᵢ)), the sum split over g's positive
-    and negative parts so that each logarithm is of a positive number (PyTorch's formula)."""
+    and negative parts so that each logarithm is of a positive number (PyTorch's formula; complex
+    logarithms need no split)."""
 
     promote = staticmethod(float_input)
     saves_output = True
@@ -192,11 +199,16 @@ class LogCumSumExp(_Scan):
     def scan(self, a):
         self.a = a
         with np.errstate(invalid="ignore"):  # inf + (−inf) and NaN give NaN, quietly as in PyTorch
-            self.z = np.logaddexp.accumulate(a, axis=self.axis)
+            self.z = stable.logcumsumexp(a, self.axis)
         return self.z
 
     def backward(self, g):
         g = self.lines(g)
+        if g.dtype.kind == "c":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                terms = np.flip(np.log(g) - self.z, self.axis)
+                sums = np.flip(stable.logcumsumexp(terms, self.axis), self.axis)
+                return (np.exp(self.a + sums).reshape(self.shape),)
         lowest = np.finfo(g.dtype).min  # ln 0, kept finite as PyTorch keeps it
         with np.errstate(divide="ignore", invalid="ignore"):
             log_size = np.log(np.abs(g))
@@ -223,6 +235,7 @@ def argsort(
 ) -> Tensor:
     """The indices that sort each slice along `dim` (int64; stable)."""
     data = as_array(a)
+    refuse_complex("sort", data)
     axis = normalize_dim(pick_dim(axis, dim, -1), data.ndim)
     if data.ndim == 0:
         return Tensor(np.zeros((), dtype=np.int64))
@@ -305,6 +318,7 @@ def unique(
     """The distinct values (or slices along `dim`), sorted; with `return_inverse` where each element
     went, with `return_counts` how often each occurs (int64; not differentiable). NaNs stay distinct."""
     data = as_array(a)
+    refuse_complex("unique", data)  # complex numbers have no order to sort them by
     axis = None if dim is None else normalize_dim(dim, data.ndim)
     values, inverse, counts = np.unique(
         data, return_inverse=True, return_counts=True, axis=axis, equal_nan=False
@@ -319,12 +333,13 @@ def unique(
     return out[0] if len(out) == 1 else tuple(out)
 
 
-# ----- statistics (ops_stats) and counting (ops_count): bound and exported through this module ---------
-from . import ops_count, ops_stats  # noqa: E402  (ops_stats builds on sort and cumsum above)
+# ----- statistics (ops_stats), counting (ops_count) and histograms with edges (ops_histogram): bound
+# and exported through this module ----------------------------------------------------------------------
+from . import ops_count, ops_histogram, ops_stats  # noqa: E402  (ops_stats builds on sort and cumsum above)
 
-for _module in (ops_stats, ops_count):
+for _module in (ops_stats, ops_count, ops_histogram):
     for _name in (*_module.__all__, *_module.TENSOR_METHODS):
         globals()[_name] = getattr(_module, _name)
-__all__ += [*ops_stats.__all__, *ops_count.__all__]
-TENSOR_METHODS += ops_stats.TENSOR_METHODS + ops_count.TENSOR_METHODS
+__all__ += [*ops_stats.__all__, *ops_count.__all__, *ops_histogram.__all__]
+TENSOR_METHODS += ops_stats.TENSOR_METHODS + ops_count.TENSOR_METHODS + ops_histogram.TENSOR_METHODS
 del _module, _name

@@ -208,6 +208,8 @@ class Scatter(Function):
         if reduce not in ("prod", "amax", "amin"):
             self.saved_inputs = ()
         self.saves_output = reduce in ("prod", "amax", "amin")
+        if reduce in ("amax", "amin"):  # complex numbers have no order
+            self.real_only = f"scatter_reduce(reduce={reduce!r})"
 
     def forward(self, a, src):
         self.src_shape = np.shape(src)

@@ -173,7 +173,7 @@ def _infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
 
 
 def _reshape_error(error: ShapeError, source: tuple[int, ...], target: tuple[int, ...]) -> ShapeError:
-    return ShapeError(f"cannot reshape a tensor of shape {source} into {target}: {error}")
+    return ShapeError(f"cannot reshape a tensor of shape {tuple(source)} into {tuple(target)}: {error}")
 
 
 def reshape(a: Any, *shape: Any, **keyword: Any) -> Tensor:
@@ -422,10 +422,10 @@ def select(a: Any, dim: int, index: int) -> Tensor:
 
 
 # ----- joining and splitting (ops_join); the identities of complex and lazy views, is_nonzero,
-# is_same_size (ops_identity) ---------------------------------------------------------------------
-from . import ops_identity, ops_join  # noqa: E402  (both build on _as_tensor and _along above)
+# is_same_size (ops_identity); layout, resize_, apply_ and the other questions about memory (ops_storage)
+from . import ops_identity, ops_join, ops_storage  # noqa: E402  (join and identity use _as_tensor, _along)
 
-for _module in (ops_join, ops_identity):
+for _module in (ops_join, ops_identity, ops_storage):
     for _name in (*_module.__all__, *_module.TENSOR_METHODS):
         globals()[_name] = getattr(_module, _name)
     __all__ += _module.__all__

@@ -17,6 +17,7 @@ import numpy as np
 from .. import special, special_gamma
 from ..errors import DTypeError, ShapeError
 from .dtypes import promote_arrays
+from .function import refuse_complex
 from .ops_math import OfInput, OfOutput
 from .ops_matrix import compute_in_place
 from .ops_reduce import sum as _sum
@@ -71,6 +72,7 @@ class Polygamma(OfInput):
 class I0(OfInput):
     """z = I₀(a) = Σₖ (a/2)²ᵏ/(k!)²;   ∂z/∂a = I₁(a)."""
 
+    real_only = "i0"
     f = staticmethod(special_gamma.i0)
 
     def derivative(self, a):
@@ -118,6 +120,8 @@ class Erfcx(OfInput):
 class Entr(OfInput):
     """z = −a·ln a (0 at a = 0, −inf for a < 0);   ∂z/∂a = −(1 + ln a)."""
 
+    real_only = "entr"
+
     @staticmethod
     def f(a):
         return np.where(a > 0, -a * np.log(np.where(a > 0, a, 1)), np.where(a == 0, 0.0, -np.inf)).astype(
@@ -133,6 +137,7 @@ class Xlog1py(Binary):
     ∂z/∂b = a/(1 + b)."""
 
     symbol = "xlog1py"
+    real_only = "xlog1py"
     promote = staticmethod(float_operands)
 
     @ieee
@@ -240,6 +245,7 @@ def lcm(input: Any, other: Any) -> Tensor:
 def heaviside(input: Any, values: Any) -> Tensor:
     """The step: 0 where x < 0, 1 where x > 0, values where x = 0 (NaN counts as below, as in PyTorch)."""
     x, v = np.asarray(_data(input)), _data(values)
+    refuse_complex("heaviside", x, v)
     v = np.asarray(v, dtype=x.dtype) if isinstance(v, (int, float)) else np.asarray(v)  # a number: x's dtype
     if x.dtype != v.dtype:
         raise DTypeError("heaviside is not yet implemented for tensors with different dtypes")
@@ -284,3 +290,13 @@ gcd_ = _in_place("gcd_", gcd)
 lcm_ = _in_place("lcm_", lcm)
 heaviside_ = _in_place("heaviside_", heaviside)
 nextafter_ = _in_place("nextafter_", nextafter)
+
+
+# ----- the incomplete gamma functions (ops_igamma), bound and exported through this module ----------
+from . import ops_igamma  # noqa: E402
+
+for _name in (*ops_igamma.__all__, *ops_igamma.TENSOR_METHODS):
+    globals()[_name] = getattr(ops_igamma, _name)
+__all__ += ops_igamma.__all__
+TENSOR_METHODS += ops_igamma.TENSOR_METHODS
+del _name

@@ -18,6 +18,8 @@ from .dims import normalize_dim, pick_dim, pick_keepdim
 from .dtypes import float_type
 from .ops_binary import clamp, lerp
 from .ops_elementwise import matmul, sqrt
+from .ops_identity import complex as complex_from
+from .ops_identity import imag_part, real_part
 from .ops_linalg import diagonal
 from .ops_order import OrderStatistic
 from .ops_reduce import sum as _sum
@@ -76,6 +78,10 @@ def cov(input: Any, *, correction: int = 1, fweights: Any = None, aweights: Any 
             raise DTypeError(
                 f"cov(): expected fweights to have integral dtype but got fweights with {w.dtype} dtype"
             )
+        if not integral and w.dtype.kind != "f":
+            raise DTypeError(
+                f"cov(): expected aweights to have floating point dtype but got aweights with {w.dtype} dtype"
+            )
         if (w < 0).any():
             raise ValueRangeError(f"cov(): {name} cannot be negative")
         weights = w if weights is None else weights * w
@@ -106,7 +112,10 @@ def corrcoef(input: Any) -> Tensor:
     if c.ndim == 0:
         return c / c
     deviation = sqrt(diagonal(c))
-    return clamp(c / reshape(deviation, (-1, 1)) / deviation, -1, 1)
+    r = c / reshape(deviation, (-1, 1)) / deviation
+    if r.dtype.kind == "c":  # complex numbers have no order: PyTorch clips the two parts apart
+        return complex_from(clamp(real_part(r), -1, 1), clamp(imag_part(r), -1, 1))
+    return clamp(r, -1, 1)
 
 
 # ----- quantiles -------------------------------------------------------------------------------------

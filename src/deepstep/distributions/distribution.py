@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..autograd import Tensor, no_grad
+from ..autograd import Size, Tensor, no_grad
 from . import constraints
 from .constraints import fmt
 from .utils import Seed, broadcast_all, is_number, lazy_property
@@ -53,8 +53,8 @@ class Distribution:
         event_shape: tuple[int, ...] = (),
         validate_args: bool | None = None,
     ) -> None:
-        self._batch_shape = tuple(batch_shape)
-        self._event_shape = tuple(event_shape)
+        self._batch_shape = Size(batch_shape)  # torch.Size, as PyTorch's
+        self._event_shape = Size(event_shape)
         if validate_args is not None:
             self._validate_args = validate_args
         if self._validate_args:
@@ -73,17 +73,17 @@ class Distribution:
 
     # ----- shapes ------------------------------------------------------------------------------
     @property
-    def batch_shape(self) -> tuple[int, ...]:
+    def batch_shape(self) -> Size:
         """The shape over which the parameters are batched."""
         return self._batch_shape
 
     @property
-    def event_shape(self) -> tuple[int, ...]:
+    def event_shape(self) -> Size:
         """The shape of one sample (without batching)."""
         return self._event_shape
 
-    def _extended_shape(self, sample_shape: Any = ()) -> tuple[int, ...]:
-        return (*tuple(sample_shape), *self._batch_shape, *self._event_shape)
+    def _extended_shape(self, sample_shape: Any = ()) -> Size:
+        return Size((*tuple(sample_shape), *self._batch_shape, *self._event_shape))
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Distribution:
         """A distribution with its parameters expanded (without copying) to batch_shape."""

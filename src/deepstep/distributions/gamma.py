@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import special
 from ..autograd import Function, Tensor, as_tensor
-from ..special_gamma import digamma, gammaln
+from ..autograd.ops_igamma import igamma
+from ..special_gamma import digamma
 from . import constraints
 from .distribution import ExponentialFamily
 from .utils import Seed, broadcast_all, is_number, pick_rng
@@ -85,78 +85,6 @@ class StandardGamma(Function):
         return (g * standard_gamma_grad(self.a, self.x).astype(g.dtype),)
 
 
-# ----- the regularised incomplete gamma function, for the cdf ----------------------------------
-def _lower_series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """P(α, x) = e⁻ˣ xᵅ/Γ(α+1) Σₙ rₙ (module doc); converges fast for x < α + 1."""
-    total, term, n = np.ones_like(x), np.ones_like(x), 0
-    while n < _MAX_TERMS:
-        n += 1
-        term = term * x / (a + n)
-        total = total + term
-        if np.all(term <= _EPS * total):
-            break
-    return np.exp(a * np.log(x) - x - gammaln(a + 1)) * total
-
-
-def _upper_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Q(α, x) = 1 − P(α, x) by its continued fraction (modified Lentz); converges fast for x > α + 1."""
-    tiny = 1e-300
-    b = x + 1 - a
-    c = np.full_like(x, 1 / tiny)
-    d = 1 / b
-    h = d
-    for i in range(1, 10_000):
-        an = -i * (i - a)
-        b = b + 2
-        d = an * d + b
-        d = np.where(np.abs(d) < tiny, tiny, d)
-        c = b + an / c
-        c = np.where(np.abs(c) < tiny, tiny, c)
-        d = 1 / d
-        delta = d * c
-        h = h * delta
-        if np.all(np.abs(delta - 1) <= _EPS):
-            break
-    return np.exp(a * np.log(x) - x - gammaln(a)) * h
-
-
-def regularized_gamma_p(a: Any, x: Any) -> np.ndarray:
-    """P(α, x) = γ(α, x)/Γ(α), the cdf of Gamma(α, 1): SciPy's gammainc when SciPy is installed, else
-    the series below α + 1 and the continued fraction above it (Numerical Recipes' split)."""
-    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
-    scipy_special = special.scipy_special()
-    if scipy_special is not None:
-        return scipy_special.gammainc(a, x)
-    out = np.full(a.shape, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        zero, infinite = (x == 0) & (a > 0), np.isposinf(x) & (a > 0)
-        regular = (x > 0) & np.isfinite(x) & (a > 0)
-        low = regular & (x < a + 1)
-        high = regular & ~low
-        out[zero], out[infinite] = 0.0, 1.0
-        if low.any():
-            out[low] = _lower_series(a[low], x[low])
-        if high.any():
-            out[high] = 1 - _upper_fraction(a[high], x[high])
-    return out
-
-
-class RegularizedGammaP(Function):
-    """z = P(α, x);   ∂z/∂x = xᵅ⁻¹e⁻ˣ/Γ(α). ∂z/∂α is not implemented, as in PyTorch."""
-
-    def forward(self, a, x):
-        self.a, self.x = a, x
-        dtype = np.result_type(a, x)
-        return regularized_gamma_p(a, x).astype(dtype if dtype.kind == "f" else np.float64)
-
-    def backward(self, g):
-        if self.needs_grad(0):
-            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
-        with np.errstate(divide="ignore"):
-            density = np.exp((self.a - 1) * np.log(self.x) - self.x - gammaln(self.a))
-        return self.to_inputs(None, g * density.astype(g.dtype))
-
-
 class Gamma(ExponentialFamily):
     """Gamma(concentration α, rate β), batched over their broadcast shape."""
 
@@ -215,7 +143,7 @@ class Gamma(ExponentialFamily):
         """P(α, βx), the regularised incomplete gamma function."""
         if self._validate_args:
             self._validate_sample(value)
-        return RegularizedGammaP()(self.concentration, self.rate * value)
+        return igamma(self.concentration, self.rate * value)
 
     def entropy(self) -> Tensor:
         """α − ln β + ln Γ(α) + (1 − α) ψ(α)."""

@@ -62,6 +62,7 @@ class ELU(_FloatUnary):
     """y = s·x for x > 0, s·α(e^(c·x) − 1) for x ≤ 0;   y' = s, or s·α·c·e^(c·x).
     ELU: s = c = 1;  SELU: s, α the fixed constants;  CELU: s = 1, c = 1/α."""
 
+    real_only = "elu"
     saved_inputs = ()
 
     def __init__(self, alpha: float, scale: float = 1.0, input_scale: float = 1.0) -> None:
@@ -93,6 +94,8 @@ class _Masked(Function):
 class Hardtanh(_Masked):
     """hardtanh(x) = min(max(x, lo), hi);   derivative 1 for lo < x < hi, else 0 (0 at the kinks too)."""
 
+    real_only = "hardtanh"
+
     def __init__(self, min_val: float, max_val: float) -> None:
         if min_val > max_val:
             raise ValueError(f"min_val cannot be greater than max_val, got {min_val} > {max_val}")
@@ -106,6 +109,7 @@ class Hardtanh(_Masked):
 class Hardsigmoid(_Masked, _FloatUnary):
     """hardsigmoid(x) = min(max(x/6 + ½, 0), 1);   derivative 1/6 for −3 < x < 3, else 0."""
 
+    real_only = "hardsigmoid"
     slope = 1 / 6
 
     def forward(self, x):
@@ -115,6 +119,8 @@ class Hardsigmoid(_Masked, _FloatUnary):
 
 class Hardswish(_FloatUnary):
     """hardswish(x) = x·min(max(x + 3, 0), 6)/6;   derivative 0 for x ≤ −3, x/3 + ½ between, 1 for x ≥ 3."""
+
+    real_only = "hardswish"
 
     def forward(self, x):
         self.x = x
@@ -127,6 +133,8 @@ class Hardswish(_FloatUnary):
 
 class Softshrink(_Masked, _FloatUnary):
     """softshrink(x) = x − λ·sign(x) for |x| > λ, else 0;   derivative 1 for |x| > λ, else 0."""
+
+    real_only = "softshrink"
 
     def __init__(self, lambd: float) -> None:
         if lambd < 0:
@@ -141,6 +149,8 @@ class Softshrink(_Masked, _FloatUnary):
 class Hardshrink(_Masked, _FloatUnary):
     """hardshrink(x) = x for |x| > λ, else 0;   derivative 1 for |x| > λ, else 0."""
 
+    real_only = "hardshrink"
+
     def __init__(self, lambd: float) -> None:
         self.lambd = lambd
 
@@ -151,6 +161,8 @@ class Hardshrink(_Masked, _FloatUnary):
 
 class Threshold(_Masked):
     """threshold(x) = x for x > θ, else v;   derivative 1 for x > θ, else 0 (integers stay integers)."""
+
+    real_only = "threshold"
 
     def __init__(self, threshold: float, value: float) -> None:
         self.threshold, self.value = threshold, value
@@ -165,6 +177,7 @@ class PReLU(Function):
     """PReLU(x) = x for x > 0, else w_c·x, one slope per channel c (dim 1);
     ∂/∂x = 1 or w_c,   ∂L/∂w_c = Σ over everything but channel c of ∂L/∂y·x where x ≤ 0."""
 
+    real_only = "prelu"
     promote = staticmethod(promote_arrays)
 
     def forward(self, x, weight):
@@ -200,6 +213,7 @@ class RandomSlope(Function):
     """RReLU while training: y = x for x > 0, else r·x with r ~ U[lower, upper] drawn per element;
     ∂y/∂x = 1 or r."""
 
+    real_only = "rrelu"
     promote = staticmethod(float_input)
     saved_inputs = ()
 

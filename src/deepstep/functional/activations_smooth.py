@@ -37,6 +37,7 @@ class GELU(Function):
     approximate='tanh': ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);
     derivative ½(1 + tanh u) + ½x(1 − tanh² u)·√(2/π)(1 + 3·0.044715x²)."""
 
+    real_only = "gelu"
     promote = staticmethod(float_input)
 
     def __init__(self, approximate: str) -> None:
@@ -90,6 +91,8 @@ class SiLU(_FloatUnary):
 class Mish(_FloatUnary):
     """Mish(x) = x·tanh(softplus x);   Mish'(x) = t + x·σ(x)(1 − t²),  t = tanh(softplus x)."""
 
+    real_only = "mish"
+
     def forward(self, x):
         self.x = x
         self.t = np.tanh(stable.softplus(x))
@@ -104,6 +107,7 @@ class Mish(_FloatUnary):
 class LogSigmoid(_FloatUnary):
     """y = log σ(x) = −softplus(−x);   y' = σ(−x) = 1 − σ(x) = −(e^y − 1), read off the output."""
 
+    real_only = "log_sigmoid"
     saved_inputs = ()
     saves_output = True
 
@@ -152,6 +156,7 @@ class Tanhshrink(_FloatUnary):
 class GLU(_FloatUnary):
     """GLU(a‖b) = a·σ(b), the input halved along `dim`;   ∂/∂a = σ(b),  ∂/∂b = a·σ(b)(1 − σ(b))."""
 
+    real_only = "glu"
     saved_inputs = ()
 
     def __init__(self, dim: int) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import Function, refuse_complex
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError
 from .attention_kernels import kernels as attention_kernels
@@ -153,6 +153,7 @@ def _attention(
         raise ShapeError(
             f"attention needs q (…, L, E), k (…, S, E), v (…, S, Ev); got {q.shape}, {k.shape}, {v.shape}"
         )
+    refuse_complex("scaled_dot_product_attention", q, k, v)  # PyTorch's softmax has no complex kernel
     if q.dtype.kind != "f" or not q.dtype == k.dtype == v.dtype:
         raise DTypeError(
             f"expected query, key and value of one floating dtype, got {q.dtype}, {k.dtype}, {v.dtype}"

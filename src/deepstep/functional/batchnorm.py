@@ -17,6 +17,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, as_array
 from ..backend import in_layout_of
+from ..errors import ShapeError, ValueRangeError
 from .batch_norm_kernels import channel_blocks
 from .batch_norm_kernels import kernels as batch_norm_kernels
 
@@ -27,6 +28,8 @@ class BatchNorm(Function):
     """y = γ·x̂ + β with x̂ = (x − μ)/√(σ² + ε) per channel;   ∂L/∂β = Σ g, ∂L/∂γ = Σ g·x̂, and
     ∂L/∂x = γ/√(σ² + ε) · (g − Σg/m − x̂·Σ(g·x̂)/m) when μ, σ² are the batch's m values' statistics
     (γ/√(σ² + ε) · g when they are fixed running statistics)."""
+
+    real_only = "batch_norm"
 
     def __init__(self, statistics: tuple[np.ndarray, np.ndarray] | None, eps: float):
         self.statistics, self.eps = statistics, eps
@@ -143,8 +146,12 @@ def batch_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalise input of shape (N, C) or (N, C, ...) per channel C; the running statistics (tensors,
-    as PyTorch's, or arrays) are updated in place."""
+    as PyTorch's, or arrays) are updated in place while training, and needed in evaluation."""
     input = input if isinstance(input, Tensor) else Tensor(as_array(input))
+    if input.numel() == 0:  # as ATen: nothing to normalise, no statistics to take, nothing checked
+        out = input.clone()
+        out = out if weight is None else out * weight[0]
+        return out if bias is None else out + bias[0]
     # the running statistics' own memory, so that the updates below land in the caller's tensors
     running_mean, running_var = (
         None if r is None else r.data if isinstance(r, Tensor) else np.asarray(r)
@@ -156,22 +163,28 @@ def batch_norm(
     shape = (1, channels) + (1,) * (input.ndim - 2)
     for name, array in (("running_mean", running_mean), ("running_var", running_var)):
         if array is not None and np.shape(array) != (channels,):
-            raise ValueError(
+            raise ShapeError(
                 f"{name} must have shape ({channels},) for input of shape {input.shape}, "
                 f"got {np.shape(array)}"
             )
+    if not training:  # evaluation normalises with the running statistics, never the batch's (ATen)
+        for name, array in (("running_mean", running_mean), ("running_var", running_var)):
+            if array is None:
+                raise ValueRangeError(f"{name} must be defined in evaluation mode")
+    elif (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     dtype = input.dtype if input.dtype.kind == "f" else np.result_type(input.dtype, np.float32)
     weight = _per_channel(weight, 1, shape, dtype)
     bias = _per_channel(bias, 0, shape, dtype)
-    if training or running_mean is None:
+    if training:
         count = input.numel() // channels
-        if training and count <= 1:
+        if count <= 1:
             raise ValueError(
                 f"batch_norm needs more than one value per channel when training, got input {input.shape}"
             )
         fn = BatchNorm(None, eps)
         out = fn(input, weight, bias)
-        if training and running_mean is not None:
+        if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * fn.mean.reshape(channels)
             running_var *= 1 - momentum

@@ -69,7 +69,9 @@ def same_shape(name: str, input: Tensor, target: Tensor) -> None:
     """Refuse targets of another shape (PyTorch broadcasts (N, 1) against (N,) with only a warning,
     a classic silent bug, for the regression losses; it raises for the others)."""
     if input.shape != target.shape:
-        raise ShapeError(f"{name}: input has shape {input.shape} but target has shape {target.shape}")
+        raise ShapeError(
+            f"{name}: input has shape {tuple(input.shape)} but target has shape {tuple(target.shape)}"
+        )
 
 
 def broadcasts_to(name: str, what: str, array: Tensor, shape: tuple[int, ...]) -> None:

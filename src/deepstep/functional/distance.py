@@ -16,7 +16,7 @@ from ..autograd.ops_elementwise import clip
 from ..autograd.ops_linalg import einsum
 from ..autograd.ops_shape import unsqueeze
 from ..autograd.tensor import Tensor, as_array
-from ..errors import ShapeError, ValueRangeError
+from ..errors import DTypeError, ShapeError, ValueRangeError
 from ..linalg import vector_norm
 
 __all__ = ["bilinear", "cdist", "cosine_similarity", "normalize", "pairwise_distance", "pdist"]
@@ -31,6 +31,8 @@ class CosineSimilarity(Function):
     """cos(x₁, x₂) = Σ u·v with u = x₁/max(‖x₁‖, ε), v = x₂/max(‖x₂‖, ε) along `dim` (PyTorch 2's
     formula: each vector scaled first, so |cos| ≤ 1 and nothing overflows);
     ∂cos/∂x₁ = (v − cos·x₁/‖x₁‖)/max(‖x₁‖, ε), and likewise for x₂ (the clamp is not differentiated)."""
+
+    real_only = "cosine_similarity"
 
     def __init__(self, dim: int, eps: float) -> None:
         self.dim, self.eps = dim, eps
@@ -91,6 +93,8 @@ def cdist(
     for name, x in (("X1", x1), ("X2", x2)):
         if x.ndim < 2:
             raise ShapeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if x.dtype.kind != "f":  # complex too: PyTorch's RuntimeError
+            raise DTypeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype}")
     if x1.shape[-1] != x2.shape[-1]:
         raise ShapeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
@@ -105,6 +109,8 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
     x = _as_tensor(input)
     if x.ndim != 2:
         raise ShapeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if x.dtype.kind != "f":  # complex too: PyTorch's RuntimeError
+        raise DTypeError(f"pdist only supports floating-point dtypes, got {x.dtype}")
     _check_p("pdist", p)
     first, second = np.triu_indices(x.shape[0], 1)
     return vector_norm(x[first] - x[second], p, dim=-1)

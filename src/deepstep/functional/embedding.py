@@ -124,6 +124,7 @@ class EmbeddingBag(Function):
     ∂L/∂W = Pᵀ·Bᵀ·∂L/∂y and ∂L/∂c_i = W[ids_i]·∂L/∂y_b.
     mode 'max': y_bd = max_{i ∈ bag b} W[ids_i, d]; each ∂L/∂y_bd goes to the first row giving it."""
 
+    real_only = "embedding_bag"
     saved_inputs = (0,)  # W, for the per-sample weights' gradient; the ids are kept here
 
     def __init__(self, ids, bag_of, bags, mode, kept, scale_grad_by_freq):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import Function, refuse_complex
 from ..autograd.ops_activation import relu_backward, relu_forward
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
@@ -39,6 +39,8 @@ class Linear(Function):
 
     def __init__(self, relu: bool = False) -> None:
         self.relu = self.saves_output = relu
+        if relu:  # the fused ReLU refuses complex operands as ReLU does
+            self.real_only = "relu"
 
     def forward(self, x, weight, bias=None):
         if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
@@ -141,7 +143,8 @@ def _dropout(
     shift = None
     if p == 1:
         mask = np.zeros(shape, dtype=dtype)
-    else:
+    else:  # PyTorch draws the mask (bernoulli) in x's dtype, which it cannot do in a complex one
+        refuse_complex("dropout", data)
         keep = backend.as_generator(seed).random(shape) >= p
         if alpha:  # keeps a SELU network's activations at mean 0 and variance 1
             a = 1 / math.sqrt((_ALPHA_PRIME**2 * p + 1) * (1 - p))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import ops_elementwise as ew
-from ..autograd.function import Function
+from ..autograd.function import Function, refuse_complex
 from ..autograd.tensor import Tensor
 from ..errors import ValueRangeError
 from . import losses_classification, losses_margin
@@ -60,10 +60,12 @@ def _weighted(losses: Tensor, weight: Any, input: Tensor, reduction: str, mean_b
     return reduce_losses(losses, reduction)
 
 
-def _difference(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+def _difference(name: str, input: Any, target: Any, complex_ok: bool = False) -> tuple[Tensor, Tensor]:
     input = as_tensor(input)
     target = target_like(target, input)
     same_shape(name, input, target)
+    if not complex_ok:  # PyTorch has l1 only for complex (the mean of |d|); the others it refuses
+        refuse_complex(name, input, target)
     return input, input - target
 
 
@@ -77,7 +79,8 @@ def mse_loss(
 ) -> Tensor:
     """Mean squared error ℓ = (ŷ − y)²;   ∂ℓ/∂ŷ = 2(ŷ − y)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    input, diff = _difference("mse_loss", input, target)
+    # PyTorch's weighted mse is composite (no kernel to refuse complex input); its plain one is not
+    input, diff = _difference("mse_loss", input, target, complex_ok=weight is not None)
     return _weighted(diff * diff, weight, input, reduction, mean_by_weight=True)
 
 
@@ -91,7 +94,7 @@ def l1_loss(
 ) -> Tensor:
     """Mean absolute error ℓ = |ŷ − y|;   ∂ℓ/∂ŷ = sign(ŷ − y)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    input, diff = _difference("l1_loss", input, target)
+    input, diff = _difference("l1_loss", input, target, complex_ok=True)
     return _weighted(ew.abs(diff), weight, input, reduction, mean_by_weight=True)
 
 
@@ -113,7 +116,7 @@ def smooth_l1_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise ValueRangeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
-    input, diff = _difference("smooth_l1_loss", input, target)
+    input, diff = _difference("smooth_l1_loss", input, target, complex_ok=beta == 0)  # β = 0: l1's
     losses = ew.abs(diff) if beta == 0 else _smooth_l1(diff, beta)
     return reduce_losses(losses, reduction)
 
@@ -141,6 +144,8 @@ class KLDivergence(Function):
     """Pointwise KL divergence ℓ = y(ln y − x) of log-probabilities x from probabilities y (0 where
     y = 0);   ∂ℓ/∂x = −y,  ∂ℓ/∂y = ln y + 1 − x (NaN at y = 0, as in PyTorch).
     log_target (y given as ln y = t): ℓ = eᵗ(t − x);   ∂ℓ/∂x = −eᵗ,  ∂ℓ/∂t = eᵗ(t − x + 1)."""
+
+    real_only = "kl_div"
 
     def __init__(self, log_target: bool) -> None:
         self.log_target = log_target
@@ -211,6 +216,7 @@ def poisson_nll_loss(
     target = target_like(target, input)
     losses = ew.exp(input) - target * input if log_input else input - target * ew.log(input + eps)
     if full:
+        refuse_complex("poisson_nll_loss(full=True)", target)  # PyTorch compares y with 1
         counted = target.data > 1  # the approximation of ln y! is only used (and only defined) above 1
         y = ew.where(counted, target, 1.0)
         stirling = y * ew.log(y) - y + 0.5 * ew.log(2 * math.pi * y)
@@ -245,6 +251,7 @@ def gaussian_nll_loss(
     clamped at ε in the value only: the gradient flows to σ² as if unclamped, as in PyTorch."""
     input = as_tensor(input)
     var = _gaussian_variance(var, input)
+    refuse_complex("gaussian_nll_loss", var)  # PyTorch checks var < 0, which complex numbers cannot be
     check_reduction(reduction)
     floor = np.maximum(var.data, eps) - var.data  # 0 unless σ² < ε: a constant, not differentiated
     var = var + floor.astype(var.dtype, copy=False)

@@ -12,7 +12,7 @@ import numpy as np
 from .. import stable
 from ..autograd import ops_elementwise as ew
 from ..autograd.dtypes import float_type
-from ..autograd.function import Function
+from ..autograd.function import Function, refuse_complex
 from ..autograd.ops_activation import log_softmax
 from ..autograd.tensor import Tensor
 from ..checks import class_labels, integer_labels
@@ -42,6 +42,8 @@ __all__ = [
 class BinaryCrossEntropy(Function):
     """ℓ = −[y ln p + (1 − y) ln(1 − p)], each log clamped at −100 as PyTorch does;
     ∂ℓ/∂p = (p − y) / max(p(1 − p), 10⁻¹²),   ∂ℓ/∂y = ln(1 − p) − ln p (the same clamped logs)."""
+
+    real_only = "binary_cross_entropy"
 
     def forward(self, p, y):
         if not np.all((p >= 0) & (p <= 1)):
@@ -93,6 +95,8 @@ class BinaryCrossEntropyWithLogits(Function):
     −[y ln σ(x) + (1 − y) ln(1 − σ(x))] for pos_weight = 1;
     ∂ℓ/∂x = (1 − y) − w·σ(−x),   ∂ℓ/∂y = −x + (pos_weight − 1)·softplus(−x),
     ∂ℓ/∂pos_weight = y·softplus(−x)."""
+
+    real_only = "binary_cross_entropy_with_logits"
 
     def forward(self, x, y, pos_weight=None):
         self.x, self.y, self.pos_weight = x, y, pos_weight
@@ -244,6 +248,8 @@ class _LabelLoss(Function):
 class NegativeLogLikelihood(_LabelLoss):
     """ℓᵢ = −w_yᵢ·zᵢ[yᵢ] for log-probabilities z (0 where yᵢ = ignore_index);   ∂ℓᵢ/∂zᵢ[yᵢ] = −w_yᵢ."""
 
+    real_only = "nll_loss"
+
     def forward(self, z, labels):
         self.find_labels(labels, z.shape, z.dtype)
         self.shape = z.shape
@@ -262,6 +268,8 @@ class CrossEntropyWithLabels(_LabelLoss):
     """ℓᵢ = (1 − ε)·w_yᵢ·(−log softmax(sᵢ)[yᵢ]) + (ε/C)·Σ_c w_c·(−log softmax(sᵢ)_c) from logits s
     (label smoothing ε; w = 1 without class weights; 0 where yᵢ = ignore_index);
     ∂ℓᵢ/∂sᵢ = (1 − ε)·w_yᵢ·(softmax(sᵢ) − onehot(yᵢ)) + (ε/C)·(softmax(sᵢ)·Σ_c w_c − w)."""
+
+    real_only = "cross_entropy"
 
     def __init__(
         self, reduction: str, weight: np.ndarray | None, ignore_index: int, smoothing: float
@@ -356,6 +364,10 @@ def cross_entropy(
     n_classes = input.shape[class_dim]
     class_weight = _class_weights(weight, n_classes, float_type(input.dtype))
     target_data = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if target_data.dtype.kind == "c" and target_data.ndim == input.ndim:
+        raise DTypeError(
+            f"Expected floating point type for target with class probabilities, got {target_data.dtype}"
+        )
     if target_data.dtype.kind == "f" and target_data.ndim == input.ndim:  # probabilities (or soft labels)
         if target_data.shape != input.shape:
             raise ShapeError(
@@ -420,6 +432,7 @@ def multi_margin_loss(
     if p not in (1, 2):
         raise ValueError(f"only p == 1 and p == 2 supported, got {p}")
     input = as_tensor(input)
+    refuse_complex("multi_margin_loss", input)
     if input.ndim not in (1, 2):
         raise ShapeError(f"multi_margin_loss expects scores of shape (C,) or (N, C), got {input.shape}")
     try:

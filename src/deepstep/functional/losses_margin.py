@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd import ops_elementwise as ew
+from ..autograd.function import refuse_complex
 from ..autograd.ops_activation import softplus
+from ..autograd.ops_math import log1p
 from ..autograd.tensor import Tensor
 from ..errors import DTypeError, IndexRangeError, ShapeError
 from .activations import logsigmoid
@@ -51,6 +53,7 @@ def cosine_embedding_loss(
     cos = x₁·x₂ / √((‖x₁‖² + 10⁻¹²)(‖x₂‖² + 10⁻¹²)) along the feature dim of (N, D) or (D,) inputs."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     x1, x2, labels = as_tensor(input1), as_tensor(input2), _labels(target)
+    refuse_complex("cosine_embedding_loss", x1, x2)  # PyTorch clamps the cosine
     if labels.ndim > 1:
         raise ShapeError("0D or 1D target tensor expected, multi-target not supported")
     if x1.ndim != labels.ndim + 1 or x2.ndim != labels.ndim + 1:
@@ -81,6 +84,7 @@ def margin_ranking_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     x1, x2 = as_tensor(input1), as_tensor(input2)
     y = target_like(target, x1)
+    refuse_complex("margin_ranking_loss", x1, x2, y)  # PyTorch clamps at 0
     if not x1.ndim == x2.ndim == y.ndim:
         raise ShapeError(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -101,6 +105,7 @@ def hinge_embedding_loss(
     terms, as in PyTorch)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     x, labels = as_tensor(input), _labels(target)
+    refuse_complex("hinge_embedding_loss", x)  # PyTorch clamps at 0
     return reduce_losses(
         ew.where(labels != 1, ew.clip(margin - x, 0), 0.0) + ew.where(labels != -1, x, 0.0), reduction
     )
@@ -177,6 +182,7 @@ def multilabel_margin_loss(
     counts twice, as in PyTorch)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     x, labels = as_tensor(input), _labels(target)
+    refuse_complex("multilabel_margin_loss", x)
     if x.ndim > 2 or (x.ndim < 2 and x.data.size == 0) or (x.ndim == 2 and x.shape[1] == 0):
         raise ShapeError(
             f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {list(x.shape)}"
@@ -232,4 +238,11 @@ def soft_margin_loss(
     input = as_tensor(input)
     target = target_like(target, input)
     broadcasts_to("soft_margin_loss", "target", target, input.shape)
-    return reduce_losses(softplus(-target * input, threshold=math.inf), reduction)
+    margin = -target * input
+    if margin.dtype.kind == "c":  # PyTorch's formula, holomorphic; softplus's real shortcut does not apply
+        if margin.requires_grad:  # PyTorch computes its value only
+            raise RuntimeError(
+                "soft_margin_loss does not support automatic differentiation for outputs with complex dtype."
+            )
+        return reduce_losses(log1p(ew.exp(margin)), reduction)
+    return reduce_losses(softplus(margin, threshold=math.inf), reduction)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.dtypes import float_type
-from ..autograd.function import Function
+from ..autograd.function import Function, refuse_complex
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError, ValueRangeError
 from .batchnorm import batch_norm
@@ -167,14 +167,18 @@ def rms_norm(
 ) -> Tensor:
     """x/√(mean(x²) + ε)·γ over the last dims (`normalized_shape`); ε = None is the dtype's machine
     epsilon, as in PyTorch. The result has the input's dtype whatever γ's."""
-    x, weight = _float_tensor("rms_norm", input), _operand(weight)
+    x, weight = _float_tensor("rms_norm", input, complex_ok=True), _operand(weight)
     shape = _trailing_shape("rms_norm", x, normalized_shape)
     _check_params("rms_norm", x, shape, weight, None, "of same shape as normalized_shape", exact_dtype=False)
+    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
+    if x.dtype.kind == "c":  # PyTorch's composite formula, holomorphic: x² there is x·x, not |x|²
+        dims = tuple(range(x.ndim - len(shape), x.ndim))
+        z = x * ((x * x).mean(dim=dims, keepdim=True) + eps).rsqrt()
+        return z if weight is None else (z * weight).astype(x.dtype)
     if weight is not None and weight.dtype != x.dtype:
         weight = weight.astype(x.dtype)  # (a Tensor's astype is differentiable)
     n = int(np.prod(shape))
     rows = int(np.prod(x.shape[: x.ndim - len(shape)]))
-    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
     return RowNorm(rows, n, (rows, n, 1), eps, centred=False)(x, weight, None)
 
 
@@ -248,9 +252,11 @@ def instance_norm(
     return out
 
 
-def _float_tensor(op: str, input: Any) -> Tensor:
+def _float_tensor(op: str, input: Any, complex_ok: bool = False) -> Tensor:
     x = input if isinstance(input, Tensor) else Tensor(as_array(input))
-    if x.dtype.kind != "f":
+    if not complex_ok:
+        refuse_complex(op, x)  # PyTorch's kernels have none: its NotImplementedError
+    if x.dtype.kind not in ("fc" if complex_ok else "f"):
         raise DTypeError(f"{op} is defined for floating-point input, got dtype {x.dtype}")
     return x
 
@@ -306,6 +312,8 @@ def _operand(value: Any) -> Any:
 class LocalResponseNorm(Function):
     """y_c = x_c·d_c^(−β) with d_c = k + (α/n)·Σ_{c' ∈ W(c)} x_c'², W(c) = [c − ⌊n/2⌋, c + ⌊(n−1)/2⌋];
     ∂L/∂x_j = g_j·d_j^(−β) − (2αβ/n)·x_j·Σ_{c : j ∈ W(c)} g_c·x_c·d_c^(−β−1)."""
+
+    real_only = "local_response_norm"
 
     def __init__(self, size: int, alpha: float, beta: float, k: float):
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k

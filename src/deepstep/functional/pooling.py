@@ -17,7 +17,7 @@ from ..autograd.function import Function
 from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
 from ..backend import in_layout_of
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeNotImplementedError, ShapeError
 from .pooling_kernels import NO_MAXIMUM, kernels
 from .windows import (
     add_batch,
@@ -45,7 +45,7 @@ __all__ = [
 
 def check_pool_dtype(x: np.ndarray, what: str) -> None:
     if x.dtype == np.bool_ or x.dtype.kind not in "iuf":
-        raise DTypeError(f'"{what}" not implemented for dtype {x.dtype}')
+        raise DTypeNotImplementedError(f'"{what}" not implemented for dtype {x.dtype}')
 
 
 def _trailing_pads(size: int, out: int, kernel: int, stride: int, padding: int, dilation: int) -> int:

@@ -214,6 +214,8 @@ class RecurrentLayer(Function):
 
     def __init__(self, mode: str, reverse: bool = False, lengths: np.ndarray | None = None) -> None:
         self.kind = _kind(mode)
+        if mode == "RNN_RELU":  # PyTorch's ReLU (a clamp) has no complex kernel; tanh and the gates do
+            self.real_only = "rnn_relu"
         self.reverse = reverse
         self.lengths = lengths
 
@@ -227,7 +229,7 @@ class RecurrentLayer(Function):
         self.x, self.w_ih, self.w_hh, self.has_bias = x, w_ih, w_hh, bool(biases)
         xw = x.reshape(-1, x.shape[-1]) @ w_ih.T
         if b_hh is not None and kind.shared_gradient:  # both biases add to one pre-activation:
-            xw += b_ih + b_hh  # summed first, then added once for all steps (not once a step)
+            xw += b_hh if b_ih is None else b_ih + b_hh  # summed first, added once for all steps
             b_hh = None
         elif b_ih is not None:
             xw += b_ih
@@ -334,7 +336,8 @@ def recurrent_layer(
     op = RecurrentLayer(mode, reverse, None if lengths is None else np.asarray(lengths))
     if len(states) != op.kind.states:
         raise ValueError(f"{mode} takes {op.kind.states} initial state(s), got {len(states)}")
-    biases = () if b_ih is None else (b_ih, b_hh)
+    # either bias may be missing (PyTorch's cells add whichever are given): None stands in for it
+    biases = () if b_ih is None and b_hh is None else (b_ih, b_hh)
     return op(x, *states, w_ih, w_hh, *biases)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, refuse_complex
 from ..autograd.ops_shape import permute, reshape
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
@@ -167,6 +167,7 @@ def _taps(
 class UpsampleNearest(Function):
     """Each pixel repeated into an s×s block;   the gradient of a pixel is the sum over its block."""
 
+    real_only = "upsample_nearest2d"
     saved_inputs = ()
 
     def __init__(self, scale: tuple[int, int]) -> None:
@@ -223,6 +224,7 @@ def interpolate(
 ) -> Tensor:
     """Resample (N, C, *spatial) input to `size` or by `scale_factor`, as torch.nn.functional.interpolate
     (see the module's docstring for the formulas); 'area' is adaptive average pooling."""
+    refuse_complex(f"interpolate(mode={mode!r})", input)  # PyTorch's kernels have none, in every mode
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError(

@@ -22,6 +22,7 @@ class MaxUnpool2d(Function):
     """y.flat[indices] = x in each (H, W) plane, zeros elsewhere (max pooling undone where its indices
     say);   ∂L/∂x = g.flat[indices]."""
 
+    real_only = "max_unpool2d"
     saved_inputs = (1,)
 
     def __init__(self, out_hw: tuple[int, int]) -> None:

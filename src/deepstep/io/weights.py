@@ -107,7 +107,8 @@ def check_state_dict(model: Module, state: dict[str, Any], strict: bool = True, 
 
 
 def _shape(value: Any) -> tuple[int, ...]:
-    return value.shape if isinstance(value, Tensor | Declared) else np.shape(value)
+    # a tuple, not a deepstep.Size: the message prints both sides' shapes alike, (5,)
+    return tuple(value.shape) if isinstance(value, Tensor | Declared) else np.shape(value)
 
 
 _KINDS = {"f": "f", "c": "c", "i": "iu", "u": "iu", "b": "b"}  # which stored kinds a parameter's kind takes

@@ -49,6 +49,9 @@ def _fans(tensor: Tensor) -> tuple[int, int]:
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The factor that keeps activations' variance steady through the nonlinearity."""
     gains = {"linear": 1.0, "identity": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0)}
+    gains["selu"] = 0.75  # PyTorch's value, found empirically (SELU keeps the variance by itself)
+    # a convolution is a linear map too: PyTorch's names for it
+    gains |= dict.fromkeys([f"conv{t}{d}d" for t in ("", "_transpose") for d in (1, 2, 3)], 1.0)
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1 + slope**2))
@@ -64,16 +67,28 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     return tensor
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, seed: Seed = None) -> Tensor:
-    return _fill(tensor, backend.as_generator(seed).uniform(a, b, tensor.shape))
+def uniform_(
+    tensor: Tensor,
+    a: float = 0.0,
+    b: float = 1.0,
+    seed: Seed = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    return _fill(tensor, backend.pick_generator(seed, generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, seed: Seed = None) -> Tensor:
-    return _fill(tensor, backend.as_generator(seed).normal(mean, std, tensor.shape))
+def normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    seed: Seed = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    return _fill(tensor, backend.pick_generator(seed, generator).normal(mean, std, tensor.shape))
 
 
-def constant_(tensor: Tensor, value: float) -> Tensor:
-    return _fill(tensor, np.full(tensor.shape, value))
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, np.full(tensor.shape, val))
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -84,17 +99,21 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, seed: Seed = None) -> Tensor:
+def xavier_uniform_(
+    tensor: Tensor, gain: float = 1.0, seed: Seed = None, generator: np.random.Generator | None = None
+) -> Tensor:
     """Glorot & Bengio: U[−a, a] with a = gain·√(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound, seed)
+    return uniform_(tensor, -bound, bound, seed, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, seed: Seed = None) -> Tensor:
+def xavier_normal_(
+    tensor: Tensor, gain: float = 1.0, seed: Seed = None, generator: np.random.Generator | None = None
+) -> Tensor:
     """Glorot & Bengio: N(0, σ²) with σ = gain·√(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _fans(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), seed)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), seed, generator)
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
@@ -106,18 +125,28 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", seed: Seed = None
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    seed: Seed = None,
+    generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He et al.: U[−b, b] with b = gain·√(3 / fan)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound, seed)
+    return uniform_(tensor, -bound, bound, seed, generator)
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", seed: Seed = None
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    seed: Seed = None,
+    generator: np.random.Generator | None = None,
 ) -> Tensor:
     """He et al.: N(0, σ²) with σ = gain / √fan (σ = √(2/fan_in) for ReLU)."""
-    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), seed)
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), seed, generator)
 
 
 def orthogonal_(

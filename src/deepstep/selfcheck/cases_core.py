@@ -84,7 +84,7 @@ CASES: tuple[OpCase, ...] = (
     # shapes
     OpCase(
         "reshape",
-        lambda a: a.reshape(4, 3) * ag.arange(12.0).reshape(4, 3),
+        lambda a: a.reshape(4, 3) * ag.arange(12.0, dtype=a.dtype).reshape(4, 3),
         ((3, 4),),
         torch=lambda t, a: a.reshape(4, 3) * t.arange(12.0, dtype=a.dtype).reshape(4, 3),
     ),

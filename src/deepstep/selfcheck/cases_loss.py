@@ -252,7 +252,7 @@ CASES: tuple[OpCase, ...] = (
     ),
     OpCase(
         "l1_loss_weighted",
-        lambda a: F.l1_loss(a, _TARGET, weight=_ELEMENT_WEIGHT),
+        lambda a: F.l1_loss(a, _TARGET, weight=ag.tensor(_ELEMENT_WEIGHT).to(a.dtype)),
         ((4, 5),),
         torch=lambda t, a: _tf(t).l1_loss(a, _like(t, _TARGET, a), weight=_like(t, _ELEMENT_WEIGHT, a)),
     ),

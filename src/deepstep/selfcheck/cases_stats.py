@@ -38,7 +38,7 @@ CASES: tuple[OpCase, ...] = (
     OpCase("cov_vector", lambda a: a.cov(), ((6,),), torch=lambda t, a: a.cov()),
     OpCase(
         "cov_weights",
-        lambda a: ag.cov(a, correction=2, fweights=_FWEIGHTS, aweights=_AWEIGHTS),
+        lambda a: ag.cov(a, correction=2, fweights=_FWEIGHTS, aweights=ag.tensor(_AWEIGHTS).to(a.dtype)),
         ((2, 5),),
         torch=lambda t, a: t.cov(
             a, correction=2, fweights=t.from_numpy(_FWEIGHTS), aweights=t.from_numpy(_AWEIGHTS).to(a.dtype)
