@@ -13,6 +13,7 @@ from . import (
     datasets,
     distributions,
     fft,
+    func,
     functional,
     io,
     linalg,
@@ -46,6 +47,9 @@ from .backend import (
     set_default_dtype,
     set_num_threads,
 )
+
+# torch.vmap (torch.func.vmap)
+from .func import vmap
 
 # torch.*'s spellings of torch.nn.functional's activations, dropouts and distances (torch.selu…)
 from .functional import (
@@ -117,6 +121,7 @@ __all__ = [
     "dropout",
     "feature_alpha_dropout",
     "fft",
+    "func",
     "hardshrink",
     "imag",
     "linalg",
@@ -186,4 +191,5 @@ __all__ = [
     "short",
     "train",
     "uint8",
+    "vmap",
 ]
