@@ -22,6 +22,7 @@ from . import (
     onnx,
     optim,
     random,
+    signal,
     special,
     train,
     utils,
@@ -29,9 +30,15 @@ from . import (
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 
+# torch.* utilities: dtype questions, tensors over existing memory, composed ops, print options
+from .autograd.creation_buffers import asarray, empty_strided, frombuffer, scalar_tensor
+from .autograd.dtype_queries import can_cast, is_signed, promote_types, result_type
+from .autograd.ops_compose import block_diag, combinations, gradient
+
 # torch.real and torch.imag (Tensor.real and Tensor.imag are properties)
 from .autograd.ops_identity import imag_part as imag
 from .autograd.ops_identity import real_part as real
+from .autograd.printing import set_printoptions
 from .autograd.tensor import Tensor as _Tensor
 from .backend import (
     channels_last,
@@ -76,6 +83,22 @@ from .interop import from_dlpack
 from .io import load, save
 from .random import Generator, default_generator, get_rng_state, initial_seed, seed, set_rng_state
 
+# PyTorch's global switches (deterministic algorithms, matmul precision, default device)
+from .settings import (
+    are_deterministic_algorithms_enabled,
+    get_default_device,
+    get_deterministic_debug_mode,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_default_device,
+    set_deterministic_debug_mode,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+
+# torch.signal's windows under torch.*'s names, and the short-time Fourier transform
+from .signal import bartlett_window, blackman_window, hamming_window, hann_window, istft, kaiser_window, stft
+
 # torch's questions about tensors, as functions
 numel = _Tensor.numel
 is_floating_point = _Tensor.is_floating_point
@@ -113,6 +136,35 @@ __version__ = "0.1.0"
 
 __all__ = [
     *_autograd_all,
+    "are_deterministic_algorithms_enabled",
+    "asarray",
+    "bartlett_window",
+    "blackman_window",
+    "block_diag",
+    "can_cast",
+    "combinations",
+    "empty_strided",
+    "frombuffer",
+    "get_default_device",
+    "get_deterministic_debug_mode",
+    "get_float32_matmul_precision",
+    "gradient",
+    "hamming_window",
+    "hann_window",
+    "is_deterministic_algorithms_warn_only_enabled",
+    "is_signed",
+    "istft",
+    "kaiser_window",
+    "promote_types",
+    "result_type",
+    "scalar_tensor",
+    "set_default_device",
+    "set_deterministic_debug_mode",
+    "set_float32_matmul_precision",
+    "set_printoptions",
+    "signal",
+    "stft",
+    "use_deterministic_algorithms",
     "alpha_dropout",
     "cdist",
     "celu",
