@@ -30,6 +30,9 @@ from . import (
 from .autograd import *  # noqa: F403
 from .autograd import __all__ as _autograd_all
 
+# torch's in-place functions (torch.exp_(t) is t.exp_()) and *_copy views (torch.t_copy)
+from .autograd import torch_spellings as _tensor_spellings
+
 # torch.* utilities: dtype questions, tensors over existing memory, composed ops, print options
 from .autograd.creation_buffers import asarray, empty_strided, frombuffer, scalar_tensor
 from .autograd.dtype_queries import can_cast, is_signed, promote_types, result_type
@@ -40,6 +43,7 @@ from .autograd.ops_identity import imag_part as imag
 from .autograd.ops_identity import real_part as real
 from .autograd.printing import set_printoptions
 from .autograd.tensor import Tensor as _Tensor
+from .autograd.torch_spellings import *  # noqa: F403
 from .backend import (
     channels_last,
     channels_last_3d,
@@ -58,15 +62,12 @@ from .backend import (
 # torch.vmap (torch.func.vmap)
 from .func import vmap
 
-# torch.*'s spellings of torch.nn.functional's activations, dropouts and distances (torch.selu…)
+# torch.*'s spellings of torch.nn.functional's activations and distances (torch.selu…)
 from .functional import (
-    alpha_dropout,
     cdist,
     celu,
     celu_,
     cosine_similarity,
-    dropout,
-    feature_alpha_dropout,
     hardshrink,
     pairwise_distance,
     pdist,
@@ -79,6 +80,11 @@ from .functional import (
     threshold,
     threshold_,
 )
+
+# torch.*'s own signatures (torch.dropout(input, p, train), torch.embedding(weight, indices), integer
+# loss reductions…)
+from .functional import torch_spellings as _functional_spellings
+from .functional.torch_spellings import *  # noqa: F403
 from .interop import from_dlpack
 from .io import load, save
 from .random import Generator, default_generator, get_rng_state, initial_seed, seed, set_rng_state
@@ -165,13 +171,12 @@ __all__ = [
     "signal",
     "stft",
     "use_deterministic_algorithms",
-    "alpha_dropout",
+    *_functional_spellings.__all__,
+    *_tensor_spellings.__all__,
     "cdist",
     "celu",
     "celu_",
     "cosine_similarity",
-    "dropout",
-    "feature_alpha_dropout",
     "fft",
     "func",
     "hardshrink",
