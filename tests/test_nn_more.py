@@ -18,16 +18,7 @@ import deepstep.functional as F
 import deepstep.nn as nn
 from deepstep.nn import init
 from deepstep.nn.utils import parametrizations, parametrize
-
-
-def _same_error(ours, theirs) -> BaseException:
-    """ours() raises the builtin exception class that theirs() (PyTorch) raises."""
-    with pytest.raises(Exception) as expected:
-        theirs()
-    kind = next(c for c in type(expected.value).__mro__ if c.__module__ == "builtins")
-    with pytest.raises(kind) as got:
-        ours()
-    return got.value
+from torch_oracle import same_error as _same_error
 
 
 def _param(shape, dtype=np.float64) -> nn.Parameter:

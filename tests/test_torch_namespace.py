@@ -13,6 +13,7 @@ import pytest
 
 import deepstep as ds
 from deepstep.autograd.torch_spellings import INPLACE_FUNCTIONS
+from torch_oracle import same_error as _same_error
 
 
 def _data() -> dict[str, np.ndarray]:
@@ -100,16 +101,6 @@ def _dtype_name(t) -> str:
 
 def _outputs(result) -> list:
     return list(result) if isinstance(result, (tuple, list)) else [result]
-
-
-def _same_error(ours, theirs) -> BaseException:
-    """ours() raises the builtin exception class that theirs() raises (or a subclass of it)."""
-    with pytest.raises(Exception) as expected:
-        theirs()
-    kind = next(c for c in type(expected.value).__mro__ if c.__module__ == "builtins")
-    with pytest.raises(kind) as got:
-        ours()
-    return got.value
 
 
 def _run_both(torch, call: str, data: dict[str, np.ndarray] | None = None):
