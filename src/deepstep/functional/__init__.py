@@ -13,6 +13,7 @@ from . import (
     activations,
     attention,
     conv,
+    ctc,
     distance,
     layers,
     losses,
@@ -20,6 +21,7 @@ from . import (
     pooling,
     recurrent,
     resize,
+    sampling_grid,
     unpooling,
 )
 from . import embedding as embedding_file  # (the star import below binds `embedding` to the function)
@@ -28,6 +30,7 @@ _FILES = (
     activations,
     attention,
     conv,
+    ctc,
     distance,
     embedding_file,
     layers,
@@ -36,12 +39,14 @@ _FILES = (
     pooling,
     recurrent,
     resize,
+    sampling_grid,
     unpooling,
 )
 
 from .activations import *  # noqa: E402, F403
 from .attention import *  # noqa: E402, F403
 from .conv import *  # noqa: E402, F403
+from .ctc import *  # noqa: E402, F403
 from .distance import *  # noqa: E402, F403
 from .embedding import *  # noqa: E402, F403
 from .layers import *  # noqa: E402, F403
@@ -50,6 +55,7 @@ from .normalization import *  # noqa: E402, F403
 from .pooling import *  # noqa: E402, F403
 from .recurrent import *  # noqa: E402, F403
 from .resize import *  # noqa: E402, F403
+from .sampling_grid import *  # noqa: E402, F403
 from .unpooling import *  # noqa: E402, F403
 
 __all__ = sorted(

@@ -1,6 +1,6 @@
 """Catalogue cases: convolution (1-D, 2-D, transposed; groups, dilation, 'same'), fold/unfold, pooling
 (ceil_mode, dilation, indices, count_include_pad, divisor_override, adaptive, unpooling, LP) and
-resampling (interpolate's modes, pixel shuffle)."""
+resampling (interpolate's modes, pixel shuffle, affine_grid and grid_sample)."""
 
 from __future__ import annotations
 
@@ -479,5 +479,37 @@ CASES: tuple[OpCase, ...] = (
         lambda x: F.pixel_unshuffle(x, 3),
         ((2, 2, 3, 6),),
         torch=lambda t, x: t.nn.functional.pixel_unshuffle(x, 3),
+    ),
+    # sampling at grid points (spatial transformers): gradients for the image and the grid
+    OpCase(
+        "grid_sample_bilinear",
+        lambda x, g: F.grid_sample(x, g, align_corners=False),
+        ((2, 3, 4, 5), (2, 3, 2, 2)),
+        domain=("real", "unit"),
+        torch=lambda t, x, g: t.nn.functional.grid_sample(x, g, align_corners=False),
+    ),
+    OpCase(
+        "grid_sample_bicubic_reflection",
+        lambda x, g: F.grid_sample(x, g * 1.5, "bicubic", "reflection", align_corners=True),
+        ((1, 2, 4, 5), (1, 3, 2, 2)),
+        domain=("real", "unit"),
+        torch=lambda t, x, g: t.nn.functional.grid_sample(
+            x, g * 1.5, "bicubic", "reflection", align_corners=True
+        ),
+    ),
+    OpCase(
+        "grid_sample_trilinear_border",
+        lambda x, g: F.grid_sample(x, g * 1.3, padding_mode="border", align_corners=False),
+        ((1, 2, 3, 4, 3), (1, 2, 2, 2, 3)),
+        domain=("real", "unit"),
+        torch=lambda t, x, g: t.nn.functional.grid_sample(
+            x, g * 1.3, padding_mode="border", align_corners=False
+        ),
+    ),
+    OpCase(
+        "affine_grid",
+        lambda theta: F.affine_grid(theta, (2, 1, 3, 4), align_corners=False),
+        ((2, 2, 3),),
+        torch=lambda t, theta: t.nn.functional.affine_grid(theta, (2, 1, 3, 4), align_corners=False),
     ),
 )

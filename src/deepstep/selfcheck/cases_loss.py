@@ -26,6 +26,7 @@ _SIGNS = np.where(_rng.random((4, 5)) > 0.5, 1.0, -1.0)
 _SIGNS_4 = np.array([1, -1, -1, 1])
 _SIGNS_6 = np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
 _COUNTS = _rng.poisson(2.0, (4, 5)).astype(np.float64)
+_CTC_TARGETS = np.array([[1, 1, 3], [2, 3, 0]])  # (the second of length 2: its last entry is padding)
 
 
 def _like(torch, array: np.ndarray, x):
@@ -366,5 +367,12 @@ CASES: tuple[OpCase, ...] = (
         torch=lambda t, a, p, n: _tf(t).triplet_margin_loss(
             a, p, n, margin=2.0, p=1, swap=True, reduction="none"
         ),
+    ),
+    # CTC through a log_softmax: its gradient is the logits' one (see functional/ctc.py)
+    OpCase(
+        "ctc_loss",
+        lambda a: F.ctc_loss(F.log_softmax(a, 2), _CTC_TARGETS, [7, 5], [3, 2]),
+        ((7, 2, 4),),
+        torch=lambda t, a: _tf(t).ctc_loss(_tf(t).log_softmax(a, 2), _long(t, _CTC_TARGETS), [7, 5], [3, 2]),
     ),
 )
