@@ -224,7 +224,7 @@ class _BatchNorm(Module):
         self,
         num_features: int,
         eps: float = 1e-5,
-        momentum: float = 0.1,
+        momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
         dtype: Any = None,
@@ -248,15 +248,18 @@ class _BatchNorm(Module):
                 f"dimensions with {self.num_features} channels in dimension 1, got shape {tuple(shape)}"
             )
         running = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
+        momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked = self.num_batches_tracked + 1
+            if self.momentum is None:  # a cumulative average, as PyTorch's: batch n weighs 1/n
+                momentum = 1.0 / float(self.num_batches_tracked)
         return F.batch_norm(
             x,
             *running,
             self.weight,
             self.bias,
             self.training or not self.track_running_stats,
-            self.momentum,
+            momentum,
             self.eps,
         )
 

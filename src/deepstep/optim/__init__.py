@@ -1,7 +1,8 @@
 """Optimizers and learning-rate schedules in the torch.optim style."""
 
 from ..nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
+from .lbfgs import LBFGS
 from .lr_scheduler import (
     ChainedScheduler,
     ConstantLR,
@@ -24,9 +25,12 @@ from .lr_scheduler import (
 from .names import OPTIMIZERS, make_optimizer
 from .optimizer import Optimizer
 from .rules import SGD, Adam, AdamW, RMSprop
+from .rules_classic import ASGD, Rprop
 from .rules_more import Adadelta, Adagrad, Adamax, NAdam, RAdam
 
 __all__ = [
+    "ASGD",
+    "LBFGS",
     "OPTIMIZERS",
     "SGD",
     "Adadelta",
@@ -53,10 +57,12 @@ __all__ = [
     "RAdam",
     "RMSprop",
     "ReduceLROnPlateau",
+    "Rprop",
     "SequentialLR",
     "StepLR",
     "clip_grad_norm_",
     "clip_grad_value_",
     "lr_scheduler",
     "make_optimizer",
+    "swa_utils",
 ]

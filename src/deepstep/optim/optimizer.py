@@ -5,11 +5,12 @@ Updates run under no_grad and modify `parameter.data` in place, with array opera
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor
 from ..stable import flush_subnormal
 
@@ -62,8 +63,15 @@ class Optimizer:
                 else:
                     p.grad.data = np.zeros_like(p.data)
 
-    def step(self) -> None:
-        """One update of every parameter that has a gradient (of −gradient, to climb, with maximize)."""
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient (of −gradient, to climb, with maximize).
+
+        closure, if given, recomputes the loss and its gradients first (with gradients on); its loss
+        is returned, as torch.optim's step(closure) returns it."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -73,6 +81,7 @@ class Optimizer:
         self._steps += 1
         if self._steps % self.flush_every == 0:
             self._flush_denormals()
+        return loss
 
     def _flush_denormals(self) -> None:
         """Set state values below the smallest normal float to 0.
