@@ -24,6 +24,7 @@ from . import (
     random,
     signal,
     special,
+    testing,
     train,
     utils,
 )

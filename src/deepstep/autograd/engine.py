@@ -121,7 +121,52 @@ def _add(gradients: dict[int, np.ndarray], key: int, g: np.ndarray) -> None:
     gradients[key] = g if previous is None else previous + g
 
 
+class BackwardPass:
+    """A backward pass under way, as the hooks it runs may ask about it (reentrant checkpointing refuses
+    a selective pass; register_multi_grad_hook asks which tensors will get a gradient in this one)."""
+
+    def __init__(self, selective: bool) -> None:
+        self.selective = selective  # grad(), or backward(inputs=…)
+        self._plan: tuple | None = None  # what _walk decided to run, read only when asked
+        self._leaves: set[int] | None = None
+
+    def plan(
+        self, ops: list[Function], leading: set[int] | None, wanted: set[int] | None, roots: list
+    ) -> None:
+        """Note what _walk will run; the inputs' lists are kept as they are (release() drops them)."""
+        run = [op for op in ops if leading is None or id(op) in leading]
+        self._plan = ({id(op) for op in run}, [op.inputs for op in run], wanted, roots)
+
+    def will_run(self, t: Tensor) -> bool:
+        """Whether this pass computes the gradient of t (PyTorch's _will_engine_execute_node)."""
+        if self._plan is None:
+            return False
+        run, inputs, wanted, roots = self._plan
+        if t._creator is not None:
+            return id(t._creator) in run
+        if self._leaves is None:  # the leaves it hands a gradient to
+            reached = [r for r in roots if r._creator is None]
+            reached += [x for xs in inputs for x in xs if x is not None and x._creator is None]
+            self._leaves = {id(x) for x in reached if wanted is None or id(x) in wanted}
+        return id(t) in self._leaves
+
+
+#: The backward passes under way, innermost last (a pass may run another: reentrant checkpointing).
+_passes: list[BackwardPass] = []
+
+
 def _backpropagate(
+    seeds: list[tuple[Tensor, np.ndarray]], retain_graph: bool, wanted: list[Tensor] | None = None
+) -> tuple[dict[int, tuple[Tensor, np.ndarray]], dict[int, np.ndarray]]:
+    """_walk, with this pass on _passes while it runs."""
+    _passes.append(BackwardPass(wanted is not None))
+    try:
+        return _walk(seeds, retain_graph, wanted)
+    finally:
+        _passes.pop()
+
+
+def _walk(
     seeds: list[tuple[Tensor, np.ndarray]], retain_graph: bool, wanted: list[Tensor] | None = None
 ) -> tuple[dict[int, tuple[Tensor, np.ndarray]], dict[int, np.ndarray]]:
     """The chain rule from the seeded outputs back to the leaves: each op maps the gradient of its
@@ -150,6 +195,7 @@ def _backpropagate(
     roots = {id(root._creator): root._creator for root, _ in seeds if root._creator is not None}
     ops = _ops_in_topological_order(list(roots.values()))
     leading = None if wanted is None else _ops_leading_to(ops, wanted)
+    _passes[-1].plan(ops, leading, wanted_leaves, [root for root, _ in seeds])
     for op in ops:
         if leading is not None and id(op) not in leading:
             continue

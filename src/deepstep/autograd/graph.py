@@ -15,14 +15,14 @@ without retain_graph=True.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .tensor import RemovableHandle, Tensor
 
-__all__ = ["AccumulateGrad", "Node"]
+__all__ = ["AccumulateGrad", "Node", "register_multi_grad_hook"]
 
 #: One AccumulateGrad node per leaf, as in PyTorch (graph drawers dedupe nodes by identity), by id of
 #: the leaf while it lives (not a WeakKeyDictionary: that compares keys with ==, elementwise here).
@@ -143,3 +143,68 @@ def _check_returned(hook: Any, replaced: Any, expected: int) -> None:
             f"hook '{name}' has returned an incorrect number of values (got {len(replaced)}, but "
             f"expected {expected})"
         )
+
+
+class _MultiHandle:
+    """What register_multi_grad_hook returns: remove() takes the hook off every tensor."""
+
+    def __init__(self, handles: tuple[RemovableHandle, ...]) -> None:
+        self.handles = handles
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+
+def register_multi_grad_hook(
+    tensors: Sequence[Tensor], fn: Callable[..., None], *, mode: str = "all"
+) -> _MultiHandle:
+    """A hook on several tensors at once, once per backward pass (PyTorch's torch.autograd.graph one).
+
+    mode="all": fn(grads) once the gradients of all the tensors this pass computes have come, one
+    entry per tensor, None for those it does not compute (outside the graph, or not needed for the
+    `inputs` of grad() or backward(inputs=…)). mode="any": fn(grad) with the first gradient that comes
+    for any of them. fn should not modify what it gets; what it returns is ignored."""
+    from .engine import _passes
+
+    if mode not in ("all", "any"):
+        raise ValueError(f"Expects mode to be one of ('all', 'any') but got {mode}")
+    tensors = list(tensors)
+    if mode == "any":
+        fired: weakref.WeakSet = weakref.WeakSet()  # the passes in which fn ran
+
+        def first(grad: Tensor) -> None:
+            current = _passes[-1]
+            if current not in fired:
+                fired.add(current)
+                fn(grad)
+
+        return _MultiHandle(tuple(t.register_hook(first) for t in tensors if t.requires_grad))
+
+    for t in tensors:  # checked before any hook is put on: a failed call leaves none behind
+        if not t.requires_grad:
+            # (PyTorch's type: its internal assertion on the tensor's gradient function)
+            raise AssertionError(
+                "Expected gradient function to be set: with mode='all' every tensor must require grad, "
+                f"got one of shape {tuple(t.shape)} that does not"
+            )
+    # per pass under way: how many gradients it will compute, and those that came so far
+    expected: dict[int, int] = {}
+    buffers: dict[int, list[Tensor | None]] = {}
+
+    def collector(index: int) -> Callable[[Tensor], None]:
+        def collect(grad: Tensor) -> None:
+            current = _passes[-1]
+            key = id(current)
+            if key not in buffers:
+                expected[key] = sum(current.will_run(t) for t in tensors)
+                buffers[key] = [None] * len(tensors)
+            buffers[key][index] = grad
+            expected[key] -= 1
+            if expected[key] == 0:
+                del expected[key]
+                fn(buffers.pop(key))
+
+        return collect
+
+    return _MultiHandle(tuple(t.register_hook(collector(i)) for i, t in enumerate(tensors)))

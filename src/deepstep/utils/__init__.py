@@ -1,5 +1,6 @@
-"""PyTorch's torch.utils spelling: deepstep.utils.data is deepstep.data."""
+"""PyTorch's torch.utils spelling: deepstep.utils.data is deepstep.data; utils.checkpoint is activation
+checkpointing."""
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
