@@ -38,6 +38,7 @@ __all__ = [
     "real",
     "real_vector",
     "simplex",
+    "stack",
     "symmetric",
     "unit_interval",
 ]
@@ -301,6 +302,30 @@ class _PositiveDefinite(_Symmetric):
         return "PositiveDefinite()"
 
 
+class _Stack(Constraint):
+    """cseq[i] on the i-th slice of value along dim (the constraint of a StackTransform's parts)."""
+
+    def __init__(self, cseq: list[Constraint], dim: int = 0) -> None:
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.cseq, self.dim = list(cseq), dim
+
+    @property
+    def is_discrete(self) -> bool:  # type: ignore[override]
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self) -> int:  # type: ignore[override]
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def _check(self, value):
+        if not -value.ndim <= self.dim < value.ndim:
+            raise AssertionError(f"dim {self.dim} out of range for value with {value.ndim} dimensions")
+        slices = [np.take(value, i, axis=self.dim) for i in range(value.shape[self.dim])]
+        return np.stack([c._check(v) for v, c in zip(slices, self.cseq, strict=False)], self.dim)
+
+
 # PyTorch's names: instances for the fixed sets, functions (their classes) for the parametrised ones
 dependent = _Dependent()
 boolean = _Boolean()
@@ -324,3 +349,4 @@ lower_cholesky = _LowerCholesky()
 symmetric = _Symmetric()
 positive_definite = _PositiveDefinite()
 independent = _IndependentConstraint
+stack = _Stack
