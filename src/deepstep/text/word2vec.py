@@ -6,9 +6,9 @@
 Training reads the corpus once to count words (build_vocab), then once per epoch. A producer thread
 turns sentences into integer jobs of about 10,000 words; `workers` threads train on them at once with
 the compiled, GIL-free kernel, all writing into the same two matrices (Hogwild), except the output
-rows of the most frequent words, which each job trains in its own copy and adds back at its end
-(kernels.py says why). The learning rate falls linearly from `alpha` to `min_alpha` over all the
-words of all the epochs.
+rows of the most frequent words, which each job trains in its own copy and adds back every 200
+trained words (kernels.py and MERGE_EVERY say why). The learning rate falls linearly from `alpha`
+to `min_alpha` over all the words of all the epochs.
 
 Two matrices, as in the notes: W₁ (`wv.vectors`), the input vector of every word — the embeddings —
 and W₂ (`syn1neg`), the output vectors the input vectors are scored against.
