@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
-from .function import Function, user_stacklevel
+from .function import Function, _refresh_views, user_stacklevel
 from .grad_mode import _Anomaly
 from .graph import run_post_hooks
 from .ops_storage import _post_accumulate, run_post_accumulate_hooks
@@ -245,6 +245,7 @@ def _walk(
 def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False, inputs: Any = None) -> None:
     """Accumulate d(root)/d(leaf) into `.grad` of every leaf that requires grad, or of `inputs` only
     (leaves or not) when given."""
+    _refresh_views((root,))  # a view whose base was written since: the base's current value
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad (nothing to differentiate)")
     seed = _seed_gradient(root, grad)
@@ -302,6 +303,7 @@ def grad(
         )
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     outs, ins = _tensors(outputs, "grad"), _tensors(inputs, "grad")
+    _refresh_views(outs)  # views whose base was written since stand for the base's current value
     if not ins:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if grad_outputs is None:

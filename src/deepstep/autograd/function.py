@@ -43,6 +43,12 @@ __all__ = ["Function", "once_differentiable", "real_if_cast", "refuse_complex", 
 # visiting ops newest-first is a topological order of the graph.
 _sequence = itertools.count(1)
 
+# Set by the first recorded in-place write into memory that views may share (a view, or a tensor
+# that has a version counter): from then on an op checks its tensor inputs for views made stale by
+# such a write (see _refresh_view). Until then the check costs one load per op. Measured: a * b on
+# 8 elements, 2.46 µs with the check off, 2.54 µs on (median of 15).
+_views_written = [False]
+
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Undo NumPy broadcasting: an operand copied along an axis gets the sum over its copies.
@@ -132,10 +138,13 @@ class Function(Node):
         return [None if x is None else np.conj(x) for x in self.backward(np.conj(g))]
 
     def __call__(self, *inputs: Any) -> Tensor:
+        check_views = _views_written[0] and _mode.enabled
         record = False
         arrays = []
         for x in inputs:
             if isinstance(x, Tensor):
+                if check_views and x._view_of is not None and x._view_of[2] != x._version_cell[0]:
+                    _refresh_view(x)  # before requires_grad is read: the base may have gained it
                 arrays.append(x.data)
                 record = record or x.requires_grad
             else:
@@ -158,9 +167,10 @@ class Function(Node):
             result = Tensor._from_op(out, None)
         if self.is_view and isinstance(inputs[0], Tensor) and np.may_share_memory(out, arrays[0]):
             source = inputs[0]
-            result._version_cell = source._shared_version()
-            base, chain = source._view_of or (source, ())
-            result._view_of = (base, (*chain, self))
+            result._version_cell = cell = source._shared_version()
+            view_of = source._view_of
+            base, chain = (view_of[0], view_of[1]) if view_of else (source, ())
+            result._view_of = (base, (*chain, self), cell[0])
         return result
 
     def explain(self, error: ValueError, arrays: list[Any]) -> ValueError:
@@ -209,6 +219,8 @@ class Function(Node):
         the new value, while ops that used the old value still send their gradients to it."""
         _check_inplace(target)
         inputs = (target, *others)
+        if _views_written[0]:
+            _refresh_views(inputs)  # a stale target's old value is the base's, seen through it
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         if self.promote is not None:
             arrays = self.promote(arrays)
@@ -224,6 +236,8 @@ class Function(Node):
             raise self.explain(error, arrays) from None
         if not isinstance(result, np.ndarray) or result is not target.data:
             _write_into(target, np.asarray(result))
+        if record and target._version_cell is not None:  # its memory may be seen through views
+            _views_written[0] = True
         target._bump_version()
         for written in (target, target._view_of[0]) if target._view_of else (target,):
             if written._creator is not None and written._creator.saves_output:
@@ -334,8 +348,8 @@ class CopySlices(Function):
 
 
 class ViewOf(Function):
-    """z = the elements of a at given positions (a view, after its base was rebased in place);
-    ∂L/∂a = zeros with ∂L/∂z put at those positions."""
+    """z = the elements of a at given positions (a view, after its base was written in place);
+    ∂L/∂a = zeros with ∂L/∂z added at those positions (repeats, as in an expanded view, add up)."""
 
     saved_inputs = ()
 
@@ -344,18 +358,49 @@ class ViewOf(Function):
 
     def backward(self, g):
         grad = np.zeros(self.inputs[0].data.size, dtype=g.dtype)
-        grad[self.positions] = g
+        np.add.at(grad, self.positions, g)
         return (grad.reshape(self.inputs[0].data.shape),)
+
+
+def _view_positions(base: Tensor, chain: tuple[Function, ...]) -> np.ndarray:
+    """For each element of the view that `chain` takes of `base`, its flat index in base."""
+    positions = np.arange(base.data.size).reshape(base.data.shape)
+    for view_op in chain:  # the same view taken of the elements' indices gives their positions
+        positions = view_op.forward(positions)
+    return np.array(positions, dtype=np.intp)
+
+
+def _refresh_views(inputs: Sequence[Any]) -> None:
+    """Bring each input that is a stale view up to date (see _refresh_view) before an op uses it."""
+    if not _mode.enabled:
+        return  # nothing is recorded; the view is brought up to date when grad mode uses it
+    for x in inputs:
+        if isinstance(x, Tensor) and x._view_of is not None and x._view_of[2] != x._version_cell[0]:
+            _refresh_view(x)
+
+
+def _refresh_view(view: Tensor) -> None:
+    """A view whose base was written in place (through the base, or through another view) since the
+    view's creator was recorded: it now stands for the base's current value at its positions,
+    z = base[positions] (ViewOf), as PyTorch regenerates such a view's grad_fn from its base.
+
+    Ops recorded before keep what they saw: the view's old creator is kept as `replaced` (see parent)."""
+    base, chain, _ = view._view_of
+    view._view_of = (base, chain, view._version_cell[0])
+    if not base.requires_grad or (view._creator is None and view.requires_grad):
+        return  # no graph to see the base through; a leaf view keeps its own gradient
+    op = ViewOf(_view_positions(base, chain))
+    op._record((base,), view)
+    op.replaced = Tensor._from_op(view.data, view._creator) if view._creator is not None else None
+    view._creator, view.requires_grad = op, True
 
 
 def _rebase_view(target: Tensor, old: Tensor | None, new_value: Tensor) -> None:
     """After an in-place op wrote `new_value` into the view `target`: the base becomes CopySlices of
     its old value and new_value, and target a view of the new base (PyTorch's view rebasing)."""
-    base, chain = target._view_of
-    positions = np.arange(base.data.size).reshape(base.data.shape)
-    for view_op in chain:  # the same view taken of the elements' indices gives their positions
-        positions = view_op.forward(positions)
-    positions = np.array(positions, dtype=np.intp)
+    base, chain, _ = target._view_of
+    target._view_of = (base, chain, target._version_cell[0])  # its creator is now the base's current one
+    positions = _view_positions(base, chain)
     old_base = Tensor._from_op(base.data, base._creator) if base.requires_grad else None
     copy = CopySlices(positions)
     copy._record((old_base, new_value), base)

@@ -119,8 +119,10 @@ class Tensor:
         self._creator: Function | None = None
         self._hooks: list[Callable[[Tensor], Any]] | None = None
         self._version_cell: list[int] | None = None
-        # (base tensor, the view ops that led from it here) when this tensor is a view of another
-        self._view_of: tuple[Tensor, tuple[Function, ...]] | None = None
+        # (base tensor, the view ops that led from it here, the base's version when this view's
+        # creator was recorded) when this tensor is a view of another; a write into the base since
+        # then leaves the creator stale, and the view is brought up to date when next used
+        self._view_of: tuple[Tensor, tuple[Function, ...], int] | None = None
 
     @staticmethod
     def _from_op(data: np.ndarray, creator: Function | None) -> Tensor:
@@ -183,7 +185,13 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Function | None:
-        """The op that made this tensor (None for leaves)."""
+        """The op that made this tensor (None for leaves); for a view whose base was written in place
+        since, the view of the base's current value (as PyTorch's regenerated grad_fn)."""
+        view_of = self._view_of
+        if view_of is not None and view_of[2] != self._version_cell[0]:
+            from .function import _refresh_view
+
+            _refresh_view(self)
         return self._creator
 
     # ----- PyTorch's questions about size, layout and place ------------------------------
@@ -356,10 +364,11 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep `.grad` on this non-leaf tensor after backward (leaves always keep it)."""
+        creator = self.grad_fn  # read first: a view whose base was written since is rebuilt
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._creator is not None:
-            self._creator._retains = self
+        if creator is not None:
+            creator._retains = self
 
     @property
     def retains_grad(self) -> bool:
@@ -368,9 +377,10 @@ class Tensor:
     def register_hook(self, hook: Callable[[Tensor], Any]) -> RemovableHandle:
         """Call hook(grad) whenever the gradient with respect to this tensor is computed; a hook
         that returns a tensor replaces the gradient. Returns a handle whose remove() undoes it."""
+        creator = self.grad_fn  # read first: a view whose base was written since is rebuilt
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        owner = self if self._creator is None else self._creator
+        owner = self if creator is None else creator
         if owner._hooks is None:
             owner._hooks = []
         owner._hooks.append(hook)
