@@ -302,10 +302,16 @@ def test_bad_functional_call_raises_as_torch(torch, call):
     _same_error(lambda: eval(call, spaces["ds"]), lambda: eval(call, spaces["torch"]))
 
 
-def test_convolution_in_three_dimensions_is_refused_openly():
-    x, w = ds.ones(1, 2, 3, 3, 3), ds.ones(1, 2, 2, 2, 2)
-    with pytest.raises(NotImplementedError, match="3-D convolution"):
-        ds.convolution(x, w, None, [1], [0], [1], False, [0], 1)
+def test_convolution_in_three_dimensions_is_conv3d(torch):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 2, 4, 3, 5)), rng.standard_normal((3, 2, 2, 2, 2))
+    ours = ds.convolution(ds.tensor(x), ds.tensor(w), None, [1], [1], [1], False, [0], 1)
+    theirs = torch.convolution(torch.from_numpy(x), torch.from_numpy(w), None, [1], [1], [1], False, [0], 1)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    w = rng.standard_normal((2, 3, 2, 2, 2))  # transposed: (in, out/groups, kd, kh, kw)
+    ours = ds.convolution(ds.tensor(x), ds.tensor(w), None, [2], [1], [1], True, [1], 1)
+    theirs = torch.convolution(torch.from_numpy(x), torch.from_numpy(w), None, [2], [1], [1], True, [1], 1)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
 def test_kl_div_with_an_integer_mean_does_not_warn():

@@ -19,17 +19,20 @@ from . import (
     losses,
     normalization,
     pooling,
+    pooling3d,
     recurrent,
     resize,
     sampling_grid,
     unpooling,
 )
+from . import conv3d as conv3d_file  # (the star import below binds `conv3d` to the function)
 from . import embedding as embedding_file  # (the star import below binds `embedding` to the function)
 
 _FILES = (
     activations,
     attention,
     conv,
+    conv3d_file,
     ctc,
     distance,
     embedding_file,
@@ -37,6 +40,7 @@ _FILES = (
     losses,
     normalization,
     pooling,
+    pooling3d,
     recurrent,
     resize,
     sampling_grid,
@@ -46,6 +50,7 @@ _FILES = (
 from .activations import *  # noqa: E402, F403
 from .attention import *  # noqa: E402, F403
 from .conv import *  # noqa: E402, F403
+from .conv3d import *  # noqa: E402, F403
 from .ctc import *  # noqa: E402, F403
 from .distance import *  # noqa: E402, F403
 from .embedding import *  # noqa: E402, F403
@@ -53,6 +58,7 @@ from .layers import *  # noqa: E402, F403
 from .losses import *  # noqa: E402, F403
 from .normalization import *  # noqa: E402, F403
 from .pooling import *  # noqa: E402, F403
+from .pooling3d import *  # noqa: E402, F403
 from .recurrent import *  # noqa: E402, F403
 from .resize import *  # noqa: E402, F403
 from .sampling_grid import *  # noqa: E402, F403

@@ -25,6 +25,7 @@ from ..autograd.torch_spellings import NoDerivative
 from ..errors import DimError, DTypeError, ShapeError, ValueRangeError
 from . import layers
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .conv3d import conv3d, conv_transpose3d
 from .distance import bilinear
 from .embedding import embedding as _embedding
 from .losses import kl_div as _kl_div
@@ -67,8 +68,10 @@ __all__ = [
     "constant_pad_nd",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "convolution",
     "cosine_embedding_loss",
     "embedding",
@@ -135,8 +138,8 @@ def convolution(
     output_padding: Sequence[int],
     groups: int,
 ) -> Tensor:
-    """ATen's convolution, every argument given: conv{1,2}d, or conv_transpose{1,2}d when transposed,
-    chosen by the weight's rank (3 or 4); a one-element list stands for every spatial dimension.
+    """ATen's convolution, every argument given: conv{1,2,3}d, or conv_transpose{1,2,3}d when transposed,
+    chosen by the weight's rank (3, 4 or 5); a one-element list stands for every spatial dimension.
     output_padding is ignored unless transposed, as in PyTorch."""
     _check_tensor("convolution", "input", 1, input)
     _check_tensor("convolution", "weight", 2, weight)
@@ -149,10 +152,8 @@ def convolution(
     stride, padding = per_dimension("stride", 4, stride), per_dimension("padding", 5, padding)
     dilation = per_dimension("dilation", 6, dilation)
     output_padding = per_dimension("output_padding", 8, output_padding)
-    if weight.ndim == 5:
-        raise NotImplementedError("convolution: 3-D convolution (5-D weight) is not implemented in deepstep")
-    if weight.ndim not in (3, 4):
-        raise ShapeError(f"convolution: expected a 3-D or 4-D weight, got shape {list(weight.shape)}")
+    if weight.ndim not in (3, 4, 5):
+        raise ShapeError(f"convolution: expected a 3-D, 4-D or 5-D weight, got shape {list(weight.shape)}")
     if input.ndim != weight.ndim:
         raise ShapeError(
             f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight "
@@ -160,9 +161,10 @@ def convolution(
             "instead"
         )
     if transposed:
-        transpose = conv_transpose1d if spatial == 1 else conv_transpose2d
+        transpose = {1: conv_transpose1d, 2: conv_transpose2d, 3: conv_transpose3d}[spatial]
         return transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
-    return (conv1d if spatial == 1 else conv2d)(input, weight, bias, stride, padding, dilation, groups)
+    convolve = {1: conv1d, 2: conv2d, 3: conv3d}[spatial]
+    return convolve(input, weight, bias, stride, padding, dilation, groups)
 
 
 # ----- normalisation --------------------------------------------------------------------------------

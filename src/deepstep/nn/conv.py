@@ -1,6 +1,6 @@
-"""Convolutional layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (strides, padding with zeros
-or the input's own border, dilation, groups), and batch normalisation. The pooling and resampling
-layers are in pooling.py."""
+"""Convolutional layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+(strides, padding with zeros or the input's own border, dilation, groups), and batch normalisation.
+The pooling and resampling layers are in pooling.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,17 @@ from ..functional.windows import conv_padding, ntuple
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+]
 
 Seed = int | np.random.Generator | None
 
@@ -149,6 +159,16 @@ class Conv1d(Conv2d):
         return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
+class Conv3d(Conv2d):
+    """3-D convolution over (N, C, D, H, W) volumes; weight of shape (out_channels, in_channels/groups,
+    kd, kh, kw); padding and padding_mode as Conv2d's."""
+
+    spatial = 3
+
+    def _convolve(self, x: Any, padding: Any) -> Tensor:
+        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
 class ConvTranspose2d(_ConvNd):
     """Transposed convolution (decoders, generators); weight of shape (in_channels, out_channels/groups,
     kh, kw). forward(x, output_size) picks the output_padding that gives that size, as PyTorch's."""
@@ -205,7 +225,7 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         args = (self.stride, self.padding, self._output_padding(x, output_size), self.groups, self.dilation)
-        function = F.conv_transpose1d if self.spatial == 1 else F.conv_transpose2d
+        function = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self.spatial]
         return function(x, self.weight, self.bias, *args)
 
 
@@ -213,6 +233,13 @@ class ConvTranspose1d(ConvTranspose2d):
     """Transposed 1-D convolution; weight of shape (in_channels, out_channels/groups, k)."""
 
     spatial = 1
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution of (N, C, D, H, W) volumes; weight of shape (in_channels,
+    out_channels/groups, kd, kh, kw)."""
+
+    spatial = 3
 
 
 class _BatchNorm(Module):
@@ -277,3 +304,9 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) images, per channel over batch and space."""
 
     expected_ndim = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) volumes, per channel over batch and space."""
+
+    expected_ndim = (5,)

@@ -16,15 +16,18 @@ from .module import Module
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "Fold",
     "LPPool1d",
     "LPPool2d",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "MaxUnpool1d",
     "MaxUnpool2d",
     "PixelShuffle",
@@ -85,6 +88,13 @@ class MaxPool1d(MaxPool2d):
         return F.max_pool1d(x, *self._args(), return_indices=self.return_indices)
 
 
+class MaxPool3d(MaxPool2d):
+    """Max pooling of (N, C, D, H, W) volumes; indices are flat positions in each (D, H, W) volume."""
+
+    def forward(self, x: Any) -> Any:
+        return F.max_pool3d(x, *self._args(), return_indices=self.return_indices)
+
+
 class AvgPool2d(Module):
     """Average pooling (PyTorch's arguments: ceil_mode, count_include_pad, divisor_override)."""
 
@@ -115,6 +125,21 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool3d(AvgPool2d):
+    """Average pooling of (N, C, D, H, W) volumes (PyTorch's arguments, as AvgPool2d's)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool3d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
 
 class AvgPool1d(Module):
@@ -213,6 +238,13 @@ class AdaptiveAvgPool2d(Module):
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     def forward(self, x: Any) -> Tensor:
         return F.adaptive_avg_pool1d(x, self.output_size)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """The mean over PyTorch's adaptive windows of (N, C, D, H, W) volumes, to output_size."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool3d(x, self.output_size)
 
 
 class AdaptiveMaxPool2d(Module):

@@ -1,4 +1,4 @@
-"""Catalogue cases: convolution (1-D, 2-D, transposed; groups, dilation, 'same'), fold/unfold, pooling
+"""Catalogue cases: convolution (1-D, 2-D, 3-D, transposed; groups, dilation, 'same'), fold/unfold, pooling
 (ceil_mode, dilation, indices, count_include_pad, divisor_override, adaptive, unpooling, LP) and
 resampling (interpolate's modes, pixel shuffle, affine_grid and grid_sample)."""
 
@@ -368,6 +368,64 @@ CASES: tuple[OpCase, ...] = (
         torch=lambda t, x: t.nn.functional.max_unpool1d(
             *t.nn.functional.max_pool1d(x, 2, return_indices=True), 2
         ),
+    ),
+    # ---- volumes (N, C, D, H, W) ---------------------------------------------------------------
+    OpCase(
+        "conv3d_groups_dilation",
+        lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1), groups=2),
+        ((2, 4, 5, 5, 4), (6, 2, 2, 3, 2), (6,)),
+        torch=lambda t, x, w, b: t.nn.functional.conv3d(
+            x, w, b, stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1), groups=2
+        ),
+    ),
+    OpCase(
+        "conv3d_same_unbatched",
+        lambda x, w: F.conv3d(x, w, padding="same"),
+        ((2, 4, 3, 5), (3, 2, 3, 3, 1)),
+        torch=lambda t, x, w: t.nn.functional.conv3d(x, w, padding="same"),
+    ),
+    OpCase(
+        "conv_transpose3d_groups",
+        lambda x, w, b: F.conv_transpose3d(x, w, b, stride=2, padding=(1, 0, 1), output_padding=1, groups=2),
+        ((2, 4, 2, 3, 2), (4, 2, 3, 2, 3), (4,)),
+        torch=lambda t, x, w, b: t.nn.functional.conv_transpose3d(
+            x, w, b, stride=2, padding=(1, 0, 1), output_padding=1, groups=2
+        ),
+    ),
+    OpCase(
+        "max_pool3d_ceil_mode_dilation",
+        lambda x: F.max_pool3d(x, (2, 3, 2), stride=2, padding=1, dilation=(1, 1, 2), ceil_mode=True),
+        ((2, 2, 5, 6, 7),),
+        torch=lambda t, x: t.nn.functional.max_pool3d(
+            x, (2, 3, 2), stride=2, padding=1, dilation=(1, 1, 2), ceil_mode=True
+        ),
+    ),
+    OpCase(
+        "max_pool3d_indices",
+        lambda x: F.max_pool3d(x, 3, stride=2, padding=1, return_indices=True)[1],
+        ((2, 2, 5, 4, 5),),
+        torch=lambda t, x: t.nn.functional.max_pool3d(x, 3, stride=2, padding=1, return_indices=True)[1],
+        differentiable=False,
+    ),
+    OpCase(
+        "avg_pool3d_exclude_pad_ceil",
+        lambda x: F.avg_pool3d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        ((2, 2, 6, 5, 4),),
+        torch=lambda t, x: t.nn.functional.avg_pool3d(
+            x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False
+        ),
+    ),
+    OpCase(
+        "avg_pool3d_divisor_override",
+        lambda x: F.avg_pool3d(x, (2, 1, 2), divisor_override=3),
+        ((3, 4, 3, 5),),
+        torch=lambda t, x: t.nn.functional.avg_pool3d(x, (2, 1, 2), divisor_override=3),
+    ),
+    OpCase(
+        "adaptive_avg_pool3d",
+        lambda x: F.adaptive_avg_pool3d(x, (2, None, 3)),
+        ((2, 3, 5, 4, 7),),
+        torch=lambda t, x: t.nn.functional.adaptive_avg_pool3d(x, (2, None, 3)),
     ),
     # ---- resampling ----------------------------------------------------------------------------
     OpCase(
