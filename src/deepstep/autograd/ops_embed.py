@@ -252,8 +252,23 @@ class FillDiagonal(Function):
 def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
     """Set the main diagonal to fill_value, in place; a tall matrix restarts it every n + 1 rows when
     wrap=True. More than 2 dims must all have one length."""
+    fill_value = _number(fill_value, self.dtype)
     if self.ndim < 2:
         raise ShapeError("dimensions must larger than 1")
     if self.ndim > 2 and len(set(self.shape)) != 1:
         raise ShapeError("all dimensions of input must be of equal length")
     return FillDiagonal(fill_value, wrap).inplace(self)
+
+
+def _number(value: Any, dtype: np.dtype) -> Any:
+    """fill_value as PyTorch's Number argument takes it: a Python or NumPy scalar, or a 0-d tensor (its
+    item); a list, an array or a tensor with dims is a TypeError, a complex number on real data too big."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        value = value.data.item()
+    if not isinstance(value, (bool, int, float, complex, np.number, np.bool_)):  # arrays are not numbers
+        raise TypeError(
+            f"fill_diagonal_(): argument 'fill_value' (position 1) must be Number, not {type(value).__name__}"
+        )
+    if isinstance(value, (complex, np.complexfloating)) and np.dtype(dtype).kind != "c":
+        raise DTypeError(f"value cannot be converted to type {np.dtype(dtype)} without overflow")
+    return value

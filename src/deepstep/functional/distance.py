@@ -27,6 +27,9 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
     return input / clip(vector_norm(input, p, dim, keepdim=True), eps)
 
 
+_INTEGER_NAMES = {1: "Char", 2: "Short", 4: "Int", 8: "Long"}  # PyTorch's names of the signed integers
+
+
 class CosineSimilarity(Function):
     """cos(x₁, x₂) = Σ u·v with u = x₁/max(‖x₁‖, ε), v = x₂/max(‖x₂‖, ε) along `dim` (PyTorch 2's
     formula: each vector scaled first, so |cos| ≤ 1 and nothing overflows);
@@ -38,7 +41,11 @@ class CosineSimilarity(Function):
         self.dim, self.eps = dim, eps
 
     def forward(self, x1, x2):
-        dtype = float_type(result_type(x1, x2))
+        common = result_type(x1, x2)
+        if common.kind not in "fc":  # PyTorch does not promote integers here; it refuses them
+            name = {"b": "Bool", "u": "Byte"}.get(common.kind) or _INTEGER_NAMES.get(common.itemsize, common)
+            raise DTypeError(f"expected common dtype to be floating point, yet common dtype is {name}")
+        dtype = float_type(common)
         try:
             x1, x2 = np.broadcast_arrays(np.asarray(x1, dtype), np.asarray(x2, dtype))
         except ValueError:

@@ -9,7 +9,8 @@ or an attention layer's own, a GAN's noise); their states go into the JSON as Nu
 The container follows the name as for model files (formats.py): an .npz keeps the JSON under
 "__record__", a .safetensors file in its metadata under "deepstep.checkpoint" (strings, as the
 format requires). Arrays are named "model/<state-dict name>" and "optimizer/<label>/<index>/<key>"
-in both. Loading checks the file whole before it changes anything, and puts the model and the
+in both (a list of arrays, as L-BFGS's history, one array per item: ".../<key>/<position>", its length
+in the JSON). Loading checks the file whole before it changes anything, and puts the model and the
 optimizers back as they were if restoring them fails midway."""
 
 from __future__ import annotations
@@ -104,14 +105,25 @@ def snapshot(model: Module, optimizers: dict[str, Optimizer], record: dict[str, 
     for label, optimizer in optimizers.items():
         state = optimizer.state_dict()
         scalars: dict[str, dict[str, Any]] = {}
+        lists: dict[str, dict[str, int]] = {}  # lists of arrays (L-BFGS's history): their lengths
         for index, values in state["state"].items():
             for key, value in values.items():
                 if isinstance(value, np.ndarray):
                     arrays[f"optimizer/{label}/{index}/{key}"] = value.copy()
+                elif _is_array_list(value):
+                    for position, item in enumerate(value):
+                        arrays[f"optimizer/{label}/{index}/{key}/{position}"] = np.array(item, copy=True)
+                    lists.setdefault(str(index), {})[key] = len(value)
                 else:
                     scalars.setdefault(str(index), {})[key] = value
         meta["optimizers"][label] = {"param_groups": state["param_groups"], "scalars": scalars}
+        meta["optimizers"][label]["lists"] = lists
     return json.loads(json.dumps(meta)), arrays
+
+
+def _is_array_list(value: Any) -> bool:
+    """A non-empty list (or tuple) of arrays: stored as one array per item, "<key>/<position>"."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, np.ndarray) for v in value)
 
 
 _PAUSE = "DEEPSTEP_TEST_PAUSE_IN_CHECKPOINT"  # a test hook, not for users: see _pause_for_tests
@@ -194,8 +206,16 @@ def load_checkpoint(
             raise ValueError(f"{path} holds no state for the optimizer {label!r}")
         state: dict[int, dict[str, Any]] = {}
         prefix = f"optimizer/{label}/"
+        listed: set[str] = set()  # the arrays that are items of a list (none in older files)
+        for index, lengths in saved.get("lists", {}).items():
+            for key, length in lengths.items():
+                names = [f"{prefix}{index}/{key}/{position}" for position in range(length)]
+                if missing := [name for name in names if name not in arrays]:
+                    raise ValueError(f"{path} lacks the arrays {missing} of the optimizer state {key!r}")
+                state.setdefault(int(index), {})[key] = [arrays[name] for name in names]
+                listed.update(names)
         for name, value in arrays.items():
-            if name.startswith(prefix):
+            if name.startswith(prefix) and name not in listed:
                 index, key = name[len(prefix) :].split("/", 1)
                 state.setdefault(int(index), {})[key] = value
         for index, values in saved["scalars"].items():

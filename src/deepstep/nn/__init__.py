@@ -13,6 +13,7 @@ from . import (
     embedding,
     init,
     layers,
+    lazy,
     losses,
     module,
     names,
@@ -29,6 +30,7 @@ from .containers import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .layers import *  # noqa: F403
+from .lazy import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .module import Module, Parameter
 from .names import *  # noqa: F403
@@ -59,6 +61,7 @@ __all__ = sorted(
                 conv,
                 embedding,
                 layers,
+                lazy,
                 losses,
                 names,
                 normalization,

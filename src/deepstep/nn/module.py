@@ -56,6 +56,11 @@ def module_class(name: str) -> type[Module]:
         ) from None
 
 
+def _uninitialized(value: Any) -> bool:
+    """Whether value is a lazy module's UninitializedParameter or UninitializedBuffer (nn/lazy.py)."""
+    return getattr(type(value), "uninitialized", False)
+
+
 class Parameter(Tensor):
     """A tensor that is a learnable parameter of a Module (requires grad by default)."""
 
@@ -323,7 +328,11 @@ class Module(KerasMethods):
                 parameter.grad = Tensor(parameter.grad.data.astype(dtype, copy=False))
         for module in self.modules():
             for name in module._buffers:
-                value = np.asarray(getattr(module, name))
+                value = getattr(module, name)
+                if _uninitialized(value):  # a lazy module's buffer stays one, of the new dtype
+                    value.data = value.data.astype(dtype, copy=False)
+                    continue
+                value = np.asarray(value)
                 if value.dtype.kind == "f":
                     setattr(module, name, value.astype(dtype, copy=False))
         return self
@@ -366,9 +375,11 @@ class Module(KerasMethods):
             for name, value in vars(module).items():
                 if isinstance(value, Parameter) and id(value) not in seen:
                     seen.add(id(value))
-                    state[prefix + name] = value.data.copy()
+                    # a lazy module's UninitializedParameter goes as is (it has no data yet), as in PyTorch
+                    state[prefix + name] = value if _uninitialized(value) else value.data.copy()
             for name in module._buffers:
-                state[prefix + name] = np.array(getattr(module, name), copy=True)
+                buffer = getattr(module, name)
+                state[prefix + name] = buffer if _uninitialized(buffer) else np.array(buffer, copy=True)
         return state
 
     def load_state_dict(
@@ -377,6 +388,10 @@ class Module(KerasMethods):
         """Copy arrays (or tensors, torch's included) into the parameters and buffers. Every name and
         shape is checked before anything changes, so a bad state leaves the module as it was.
         Returns (missing_keys, unexpected_keys), as PyTorch does."""
+        # a lazy module (nn/lazy.py) takes the shapes of its uninitialised parameters from the state
+        for module_name, module in self.named_modules():
+            if hasattr(module, "_load_lazy_state"):
+                module._load_lazy_state(state, f"{module_name}." if module_name else "")
         own = dict(self.named_parameters())
         buffers = {name: value for name, value in self.named_buffers()}
         expected = [*own, *(name for name in buffers if name not in own)]
