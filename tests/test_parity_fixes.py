@@ -285,3 +285,24 @@ def test_constant_takes_torchs_keyword_and_gains_cover_torchs_names(torch):
         "selu",
     ):
         assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape",
+    [((3, 4), (2, 5)), ((4,), (2, 5)), ((2, 3, 4), (2, 5))],
+    ids=["matrix", "vector", "batch_of_sequences"],
+)
+def test_linear_with_mismatched_features_raises_torchs_error(torch, x_shape, w_shape):
+    """A newcomer's `except RuntimeError` around nn.Linear catches ours too (it was a bare ValueError),
+    with PyTorch's words for the two matrices."""
+    x, w = np.ones(x_shape), np.ones(w_shape)
+    error = _same_error(
+        lambda: ds.nn.functional.linear(ds.tensor(x), ds.tensor(w)),
+        lambda: torch.nn.functional.linear(torch.tensor(x), torch.tensor(w)),
+    )
+    with pytest.raises(Exception) as theirs:
+        torch.nn.functional.linear(torch.tensor(x), torch.tensor(w))
+    assert str(error).startswith(str(theirs.value))
+    layer = ds.nn.Linear(5, 2)
+    with pytest.raises(RuntimeError, match="mat1 and mat2 shapes cannot be multiplied"):
+        layer(ds.ones(*x_shape))

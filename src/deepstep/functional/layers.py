@@ -43,14 +43,20 @@ class Linear(Function):
             self.real_only = "relu"
 
     def forward(self, x, weight, bias=None):
-        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-            features = x.shape[-1] if x.ndim else "?"
-            raise ValueError(
-                f"linear: input of shape {x.shape} needs a weight of shape (out, {features}), "
-                f"got {weight.shape}"
+        if weight.ndim != 2 or x.ndim == 0:
+            raise ShapeError(
+                f"linear: expected an input of at least 1 dimension and a weight of 2 (out, in), got "
+                f"input of shape {x.shape} and weight of shape {weight.shape}"
+            )
+        if x.shape[-1] != weight.shape[1]:  # PyTorch's words, then which sizes disagree
+            rows = math.prod(x.shape[:-1])
+            raise ShapeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+                f"{weight.shape[1]}x{weight.shape[0]}): the input has {x.shape[-1]} features, the "
+                f"weight of shape {weight.shape} expects {weight.shape[1]}"
             )
         if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+            raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         self.x, self.weight = x, weight
         # a batch of sequences (B, T, in) is one (B·T, in) matrix: one large product is about twice
         # as fast as NumPy's batched matmul over B small ones (0.27 against 0.55 ms for GPT's qkv)
