@@ -39,7 +39,30 @@ def probs_or_logits(dist: Any, probs: Any, logits: Any, prepare: Any) -> bool:
     return is_number(given)
 
 
-class Bernoulli(ExponentialFamily):
+class BinaryParameter:
+    """What the distributions of one success probability share: p or its log-odds l, p = σ(l), one
+    given (probs_or_logits stores it as _param) and the other computed when first read. (No
+    param_shape here: PyTorch's Geometric has none.)"""
+
+    _param: Tensor
+
+    def _expand_parameter(self, new: Any, batch_shape: tuple[int, ...]) -> None:
+        """Give new the parameter self was given, expanded to batch_shape."""
+        for name in ("probs", "logits"):
+            if name in self.__dict__:
+                setattr(new, name, getattr(self, name).expand(batch_shape))
+                new._param = getattr(new, name)
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+
+class Bernoulli(BinaryParameter, ExponentialFamily):
     """Bernoulli(probs) or Bernoulli(logits=…), batched over the parameter's shape."""
 
     arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
@@ -56,22 +79,12 @@ class Bernoulli(ExponentialFamily):
     def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = tuple(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_parameter(new, batch_shape)
         return self._expanded(new, batch_shape)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> tuple[int, ...]:
+        """The shape of the parameter given (probs or logits)."""
         return self._param.shape
 
     @property

@@ -12,9 +12,9 @@ import numpy as np
 
 from ..autograd import Tensor, arange
 from . import constraints
-from .bernoulli import probs_or_logits
+from .bernoulli import BinaryParameter, probs_or_logits
 from .distribution import Distribution
-from .utils import Seed, broadcast_all, lazy_property, logits_to_probs, pick_rng, probs_to_logits
+from .utils import Seed, broadcast_all, pick_rng
 
 __all__ = ["Binomial"]
 
@@ -24,7 +24,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(BinaryParameter, Distribution):
     """Binomial(total_count n, probs p) or (total_count, logits=…), batched over their broadcast shape."""
 
     arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
@@ -49,27 +49,17 @@ class Binomial(Distribution):
         new = self._get_checked_instance(Binomial, _instance)
         batch_shape = tuple(batch_shape)
         new.total_count = self.total_count.expand(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_parameter(new, batch_shape)
         return self._expanded(new, batch_shape)
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        """The shape of the parameter given (probs or logits)."""
+        return self._param.shape
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._param.shape
 
     @property
     def mean(self) -> Tensor:

@@ -13,15 +13,15 @@ import numpy as np
 from ..autograd import Tensor, no_grad, where, zeros_like
 from ..functional import binary_cross_entropy_with_logits
 from . import constraints
-from .bernoulli import probs_or_logits
+from .bernoulli import BinaryParameter, probs_or_logits
 from .constraints import fmt
 from .distribution import Distribution
-from .utils import Seed, broadcast_all, lazy_property, logits_to_probs, noise, pick_rng, probs_to_logits
+from .utils import Seed, broadcast_all, noise, pick_rng
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(BinaryParameter, Distribution):
     """Geometric(probs) or Geometric(logits=…), batched over the parameter's shape."""
 
     arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
@@ -44,19 +44,8 @@ class Geometric(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> Geometric:
         new = self._get_checked_instance(Geometric, _instance)
         batch_shape = tuple(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_parameter(new, batch_shape)
         return self._expanded(new, batch_shape)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from . import constraints
-from .bernoulli import probs_or_logits
+from .bernoulli import BinaryParameter, probs_or_logits
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import SigmoidTransform
@@ -23,17 +23,14 @@ from .utils import (
     Seed,
     broadcast_all,
     clamp_probs,
-    lazy_property,
-    logits_to_probs,
     noise,
     pick_rng,
-    probs_to_logits,
 )
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryParameter, Distribution):
     """LogitRelaxedBernoulli(temperature τ, probs or logits): the logit of a relaxed Bernoulli sample."""
 
     arg_constraints: ClassVar[dict[str, constraints.Constraint]] = {
@@ -53,22 +50,12 @@ class LogitRelaxedBernoulli(Distribution):
         new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
         batch_shape = tuple(batch_shape)
         new.temperature = self.temperature
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_parameter(new, batch_shape)
         return self._expanded(new, batch_shape)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> tuple[int, ...]:
+        """The shape of the parameter given (probs or logits)."""
         return self._param.shape
 
     def rsample(
