@@ -16,8 +16,9 @@ import numpy as np
 from ..errors import DTypeError, ShapeError, ValueRangeError
 from .dims import normalize_dim, shape_arg
 from .grad_mode import is_grad_enabled, no_grad
+from .ops_combine import meshgrid
 from .ops_index import getitem
-from .ops_layout import flip, meshgrid
+from .ops_layout import flip
 from .ops_linalg import diag
 from .ops_reduce import sum as _sum
 from .ops_scan import cumprod

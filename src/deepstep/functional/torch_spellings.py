@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd.grad_mode import is_grad_enabled, no_grad
-from ..autograd.ops_layout import broadcast_tensors, pad
+from ..autograd.ops_combine import broadcast_tensors
+from ..autograd.ops_layout import pad
 from ..autograd.tensor import Tensor
 from ..autograd.torch_spellings import NoDerivative
 from ..errors import DimError, DTypeError, ShapeError, ValueRangeError
