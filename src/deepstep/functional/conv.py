@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
+from .. import onednn
 from ..autograd.function import Function
 from ..autograd.ops_shape import reshape
 from ..autograd.tensor import Tensor
@@ -116,6 +117,16 @@ class Conv2d(Function):
         self.padding = pad_h, pad_w = conv_padding(self.padding_spec, (kh, kw), self.stride, self.dilation)
         ho = conv_output_size(x.shape[2], kh, self.stride[0], pad_h, self.dilation[0], "conv2d", x.shape)
         wo = conv_output_size(x.shape[3], kw, self.stride[1], pad_w, self.dilation[1], "conv2d", x.shape)
+        n = x.shape[0]
+        self.weight = weight
+        # float32 runs on oneDNN's direct kernels when they are installed (the onednn module)
+        self.fast = onednn.convolution(
+            x.shape, weight.shape, (n, f, ho, wo), self.stride, self.dilation, self.padding, groups,
+            bias is not None, x, weight, bias,
+        )  # fmt: skip
+        if self.fast is not None:
+            self.x_cl = onednn.channels_last(x)
+            return self.fast.forward(self.x_cl, weight, bias)
         # Work channels-last: a convolution's output is produced in NHWC memory (below) and the
         # layers after it keep that layout, so here the channels of one pixel lie side by side and
         # im2col copies runs of c floats instead of gathering single ones.
@@ -126,7 +137,6 @@ class Conv2d(Function):
         # matrix product, and the same product's last column in the backward pass is Σ G, the bias
         # gradient (two passes over the output saved)
         self.has_bias = bias is not None
-        self.weight = weight
         # per group, rows matching the columns of im2col: (groups, kh·kw·cg, f/groups)
         self.w_mat = (
             weight.reshape(groups, f // groups, cg, kh, kw)
@@ -136,7 +146,7 @@ class Conv2d(Function):
         w_full = self.w_mat
         if self.has_bias:
             w_full = np.concatenate([self.w_mat, bias.reshape(groups, 1, f // groups)], axis=1)
-        n, k = x.shape[0], kh * kw * cg + self.has_bias
+        k = kh * kw * cg + self.has_bias
         self.image_bytes = ho * wo * groups * k * xp.dtype.itemsize  # each image's share of im2col
         out = np.empty((n * ho * wo, f), dtype=np.result_type(xp, w_full))
         if n * self.image_bytes <= WHOLE_IM2COL_BYTES:
@@ -154,6 +164,8 @@ class Conv2d(Function):
         return _im2col(xp, kernel, self.stride, self.dilation, self.groups, ones=self.has_bias)
 
     def backward(self, g):
+        if self.fast is not None:
+            return self._fast_backward(g)
         f, cg, kh, kw = self.weight.shape
         groups = self.groups
         ho, wo = g.shape[2:]
@@ -189,6 +201,18 @@ class Conv2d(Function):
                 g2, w_t, self.padded_shape, (ho, wo), (kh, kw), self.stride, self.dilation, g.dtype
             )
             grad_x = unpad(grad_nhwc.transpose(0, 3, 1, 2), self.padding)
+        if len(self.inputs) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, grad_b if self.needs_grad(2) else None
+
+    def _fast_backward(self, g):
+        g_cl = onednn.channels_last(g)
+        grad_x = self.fast.input_gradient(g_cl, self.weight) if self.needs_grad(0) else None
+        grad_w = grad_b = None
+        if self.needs_grad(1):
+            grad_w, grad_b = self.fast.weight_gradients(self.x_cl, g_cl)
+        elif len(self.inputs) == 3 and self.needs_grad(2):
+            grad_b = g_cl.sum(axis=(0, 2, 3))
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, grad_b if self.needs_grad(2) else None
@@ -312,10 +336,23 @@ class ConvTranspose2d(Function):
             raise ShapeError(
                 f"conv_transpose2d: padding {self.padding} crops away the whole output for input {x.shape}"
             )
+        self.weight = weight
+        # float32 on oneDNN (the onednn module): this is the input gradient of the convolution that
+        # maps an output-shaped image to x, and its input gradient is that convolution's forward pass
+        out_shape = (n, fg * groups, full[0] - 2 * ph, full[1] - 2 * pw)
+        self.fast = onednn.convolution(
+            out_shape, weight.shape, x.shape, self.stride, self.dilation, ((ph, ph), (pw, pw)), groups,
+            False, x, weight, bias,
+        )  # fmt: skip
+        if self.fast is not None:
+            self.x_cl = onednn.channels_last(x)
+            out = self.fast.input_gradient(self.x_cl, weight)
+            if bias is not None:
+                out += bias.reshape(-1, 1, 1)
+            return out
         # the pixels of x are the rows of a product x·W (one (kh, kw, f) patch per pixel), which
         # col2im adds, patches `stride` apart, into the full output (channels-last, as a conv's)
         self.x2 = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)
-        self.weight = weight
         self.w_mat = (
             weight.reshape(groups, c // groups, fg, kh, kw)
             .transpose(0, 1, 3, 4, 2)
@@ -331,6 +368,15 @@ class ConvTranspose2d(Function):
         return out.transpose(0, 3, 1, 2)
 
     def backward(self, g):
+        if self.fast is not None:
+            g_cl = onednn.channels_last(g)
+            grads = [
+                self.fast.forward(g_cl, self.weight, None) if self.needs_grad(0) else None,
+                self.fast.weight_gradients(g_cl, self.x_cl)[0] if self.needs_grad(1) else None,
+            ]
+            if len(self.inputs) == 3:
+                grads.append(g_cl.sum(axis=(0, 2, 3)) if self.needs_grad(2) else None)
+            return tuple(grads)
         c, fg, kh, kw = self.weight.shape
         groups = self.groups
         n = g.shape[0]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, onednn
 from ..autograd.function import Function, refuse_complex
 from ..autograd.ops_activation import relu_backward, relu_forward
 from ..autograd.tensor import Tensor
@@ -58,6 +58,7 @@ class Linear(Function):
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ShapeError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         self.x, self.weight = x, weight
+        onednn.release_idle_cores()  # OpenBLAS's threads, lent to oneDNN while convolutions ran
         # a batch of sequences (B, T, in) is one (B·T, in) matrix: one large product is about twice
         # as fast as NumPy's batched matmul over B small ones (0.27 against 0.55 ms for GPT's qkv)
         y = x.reshape(-1, x.shape[-1]) @ weight.T

@@ -1,0 +1,215 @@
+"""Convolutions on oneDNN (deepstep.onednn) against the im2col path beside them and against PyTorch:
+forward, input, weight and bias gradients, on strided, padded, dilated, grouped, 1-D and transposed
+problems; the fallbacks (float64, DEEPSTEP_ONEDNN=0); and the hand-over of the cores between
+oneDNN's threads and OpenBLAS's, caused for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import deepstep as ds
+import deepstep.functional as F
+from deepstep import backend, onednn
+
+needs_onednn = pytest.mark.skipif(
+    not onednn.available(), reason="oneDNN is not installed (pip install 'deepstep[fast]') or is off"
+)
+
+
+def _run(kind: str, x, w, b, g, fast: bool, **kw):
+    """Output and gradients of conv2d / conv_transpose2d / conv1d on one path."""
+    os.environ["DEEPSTEP_ONEDNN"] = "1" if fast else "0"
+    try:
+        tx, tw = ds.tensor(x, requires_grad=True), ds.tensor(w, requires_grad=True)
+        tb = None if b is None else ds.tensor(b, requires_grad=True)
+        fn = {"conv2d": F.conv2d, "conv_transpose2d": F.conv_transpose2d, "conv1d": F.conv1d}[kind]
+        y = fn(tx, tw, tb, **kw)
+        y.backward(ds.tensor(g(y.shape)))
+        grads = [tx.grad.numpy(), tw.grad.numpy()] + ([] if tb is None else [tb.grad.numpy()])
+        return [y.detach().numpy(), *grads]
+    finally:
+        os.environ.pop("DEEPSTEP_ONEDNN", None)
+
+
+def _torch(kind: str, x, w, b, g, **kw):
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    tb = None if b is None else torch.tensor(b, requires_grad=True)
+    y = getattr(torch.nn.functional, kind)(tx, tw, tb, **kw)
+    y.backward(torch.tensor(g(tuple(y.shape))))
+    grads = [tx.grad.numpy(), tw.grad.numpy()] + ([] if tb is None else [tb.grad.numpy()])
+    return [y.detach().numpy(), *grads]
+
+
+CONV_CASES = [
+    # (n, c, h, w, f, kernel, stride, padding, dilation, groups, bias)
+    ((3, 1, 28, 28, 8, 5, 1, 2, 1, 1, True)),  # SmallCNN's first layer: one input channel
+    ((4, 16, 14, 14, 32, 5, 1, 2, 1, 1, True)),
+    ((4, 16, 14, 14, 32, 3, 2, 1, 1, 1, False)),  # strided, no bias
+    ((2, 6, 11, 10, 6, 3, 1, 2, 2, 3, True)),  # dilated and grouped
+    ((2, 8, 9, 7, 4, (3, 1), (2, 1), (0, 1), 1, 1, True)),  # rectangular
+    ((2, 8, 9, 8, 8, 4, 1, "same", 1, 1, True)),  # 'same' with an even kernel: one more zero after
+    ((2, 8, 8, 8, 8, 3, 1, 1, 1, 8, True)),  # depthwise
+]
+
+
+def _arrays(rng, n, c, h, w, f, k, groups, bias, transposed=False):
+    k = (k, k) if isinstance(k, int) else k
+    x = rng.standard_normal((n, c, h, w)).astype(np.float32)
+    shape = (c, f // groups, *k) if transposed else (f, c // groups, *k)
+    weight = (rng.standard_normal(shape) / np.sqrt(c * k[0] * k[1])).astype(np.float32)
+    b = rng.standard_normal(f).astype(np.float32) if bias else None
+    return x, weight, b, lambda s: rng.standard_normal(s).astype(np.float32)
+
+
+@needs_onednn
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv2d_on_onednn_equals_im2col_and_torch(case):
+    n, c, h, w, f, k, stride, padding, dilation, groups, bias = case
+    rng = np.random.default_rng(0)
+    x, weight, b, _ = _arrays(rng, n, c, h, w, f, k, groups, bias)
+    g = np.random.default_rng(1)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    before = onednn._cached.cache_info().currsize
+    fast = _run("conv2d", x, weight, b, lambda s: g.standard_normal(s).astype(np.float32), True, **kw)
+    assert onednn._cached.cache_info().currsize > before or onednn._cached.cache_info().hits
+    g = np.random.default_rng(1)
+    slow = _run("conv2d", x, weight, b, lambda s: g.standard_normal(s).astype(np.float32), False, **kw)
+    g = np.random.default_rng(1)
+    oracle = _torch("conv2d", x, weight, b, lambda s: g.standard_normal(s).astype(np.float32), **kw)
+    for ours, reference, theirs in zip(fast, slow, oracle, strict=True):
+        scale = 1 + np.abs(theirs).max()
+        assert ours.shape == theirs.shape and ours.dtype == np.float32
+        assert np.abs(ours - reference).max() / scale < 2e-5
+        assert np.abs(ours - theirs).max() / scale < 2e-5
+
+
+@needs_onednn
+@pytest.mark.parametrize(
+    "case",
+    [
+        # (n, c, h, w, f, kernel, stride, padding, output_padding, groups, bias)
+        (4, 32, 7, 7, 16, 3, 2, 1, 1, 1, True),  # the conv autoencoder's decoder
+        (4, 16, 14, 14, 1, 3, 2, 1, 1, 1, True),
+        (2, 4, 5, 6, 6, 3, 1, 0, 0, 2, False),
+        (2, 4, 5, 6, 3, 4, 3, 1, 2, 1, True),
+    ],
+)
+def test_conv_transpose2d_on_onednn_equals_im2col_and_torch(case):
+    n, c, h, w, f, k, stride, padding, output_padding, groups, bias = case
+    rng = np.random.default_rng(2)
+    x, weight, b, _ = _arrays(rng, n, c, h, w, f, k, groups, bias, transposed=True)
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups)
+    results = []
+    for path in ("fast", "slow", "torch"):
+        g = np.random.default_rng(3)
+        draw = lambda s, g=g: g.standard_normal(s).astype(np.float32)  # noqa: E731
+        if path == "torch":
+            results.append(_torch("conv_transpose2d", x, weight, b, draw, **kw))
+        else:
+            results.append(_run("conv_transpose2d", x, weight, b, draw, path == "fast", **kw))
+    for ours, reference, theirs in zip(*results, strict=True):
+        scale = 1 + np.abs(theirs).max()
+        assert np.abs(ours - reference).max() / scale < 2e-5
+        assert np.abs(ours - theirs).max() / scale < 2e-5
+
+
+@needs_onednn
+def test_conv1d_and_layouts_on_onednn():
+    """conv1d (images one pixel high), and inputs in either memory layout, give the same numbers."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 5, 40)).astype(np.float32)
+    w = rng.standard_normal((7, 5, 3)).astype(np.float32)
+    b = rng.standard_normal(7).astype(np.float32)
+    g = lambda s: np.ones(s, np.float32)  # noqa: E731
+    fast = _run("conv1d", x, w, b, g, True, stride=2, padding=1)
+    oracle = _torch("conv1d", x, w, b, g, stride=2, padding=1)
+    for ours, theirs in zip(fast, oracle, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+    # an NCHW-contiguous input and the same values in NHWC memory
+    x4 = rng.standard_normal((2, 8, 6, 6)).astype(np.float32)
+    w4 = rng.standard_normal((4, 8, 3, 3)).astype(np.float32)
+    x4_nhwc = np.ascontiguousarray(x4.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    a = F.conv2d(ds.tensor(x4), ds.tensor(w4), padding=1).numpy()
+    c = F.conv2d(ds.tensor(x4_nhwc), ds.tensor(w4), padding=1).numpy()
+    np.testing.assert_array_equal(a, c)
+
+
+def test_other_dtypes_and_the_switch_take_the_im2col_path():
+    """float64 (and mixed) problems never reach oneDNN, nor anything with DEEPSTEP_ONEDNN=0."""
+    shape = ((2, 3, 8, 8), (4, 3, 3, 3), (2, 4, 6, 6), (1, 1), (1, 1), ((0, 0), (0, 0)), 1, True)
+    x64, x32 = np.zeros(shape[0]), np.zeros(shape[0], np.float32)
+    assert onednn.convolution(*shape, x64, np.zeros(shape[1])) is None
+    assert onednn.convolution(*shape, x32, np.zeros(shape[1])) is None  # float32 with float64
+    os.environ["DEEPSTEP_ONEDNN"] = "0"
+    try:
+        assert not onednn.available()
+        assert onednn.convolution(*shape, x32, np.zeros(shape[1], np.float32)) is None
+    finally:
+        os.environ.pop("DEEPSTEP_ONEDNN")
+
+
+def test_a_missing_library_leaves_convolution_working(tmp_path):
+    """With oneDNN's library not found, conv2d runs on im2col and equals PyTorch (a fresh process)."""
+    script = (
+        "import numpy as np, deepstep as ds, deepstep.nn.functional as F\n"
+        "from deepstep import onednn\n"
+        "assert not onednn.available()\n"
+        "x = np.arange(2 * 3 * 5 * 5, dtype=np.float32).reshape(2, 3, 5, 5) / 10\n"
+        "w = np.ones((4, 3, 3, 3), np.float32)\n"
+        "print(float(F.conv2d(ds.tensor(x), ds.tensor(w), padding=1).sum()))\n"
+    )
+    env = {**os.environ, "DEEPSTEP_ONEDNN_LIBRARY": str(tmp_path / "libdnnl.so.3")}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    x = torch.arange(2 * 3 * 5 * 5, dtype=torch.float32).reshape(2, 3, 5, 5) / 10
+    expected = float(torch.nn.functional.conv2d(x, torch.ones(4, 3, 3, 3), padding=1).sum())
+    assert float(out.stdout) == pytest.approx(expected, rel=1e-6)
+
+
+@needs_onednn
+def test_cores_go_to_onednn_and_come_back(monkeypatch):
+    """A convolution on oneDNN puts OpenBLAS on one thread; a linear layer run after the idle time
+    with no convolution gives the threads back (the clock moves for real, not mocked)."""
+    monkeypatch.setattr(onednn._Cores, "IDLE_SECONDS", 0.5)
+    time.sleep(0.6)
+    onednn.release_idle_cores()  # (earlier tests' convolutions)
+    threads = backend.get_num_threads()
+    if threads < 2:
+        pytest.skip("OpenBLAS runs on one thread here")
+    x = ds.tensor(np.ones((2, 4, 8, 8), np.float32))
+    F.conv2d(x, ds.tensor(np.ones((4, 4, 3, 3), np.float32)))
+    assert backend.get_num_threads() == 1
+    layer = ds.nn.Linear(4, 4)
+    layer(ds.tensor(np.ones((2, 4), np.float32)))  # right after: still oneDNN's
+    assert backend.get_num_threads() == 1
+    time.sleep(0.6)
+    layer(ds.tensor(np.ones((2, 4), np.float32)))
+    assert backend.get_num_threads() == threads
+
+
+@needs_onednn
+def test_smallcnn_learns_with_convolutions_on_onednn():
+    """Real data, a threshold a broken kernel cannot pass: SmallCNN on 2,000 MNIST digits, one epoch
+    of Adam, then above 85% on 1,000 others."""
+    (x, y), _ = ds.datasets.load_mnist()
+    x = x[:, None].astype(np.float32)
+    ds.manual_seed(0)
+    model = ds.models.SmallCNN()
+    opt = ds.optim.Adam(model.parameters(), lr=2e-3)
+    for start in range(0, 2000, 64):
+        loss = F.cross_entropy(model(ds.tensor(x[start : start + 64])), ds.tensor(y[start : start + 64]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert onednn._cached.cache_info().currsize > 0
+    model.eval()
+    with ds.no_grad():
+        predicted = model(ds.tensor(x[2000:3000])).numpy().argmax(axis=1)
+    assert (predicted == y[2000:3000]).mean() > 0.85
