@@ -1,7 +1,8 @@
-"""Convolutions on oneDNN (deepstep.onednn) against the im2col path beside them and against PyTorch:
-forward, input, weight and bias gradients, on strided, padded, dilated, grouped, 1-D and transposed
-problems; the fallbacks (float64, DEEPSTEP_ONEDNN=0); and the hand-over of the cores between
-oneDNN's threads and OpenBLAS's, caused for real."""
+"""Convolutions and LSTM layers on oneDNN (deepstep.onednn): convolutions against the im2col path
+beside them and against PyTorch (forward, input, weight and bias gradients, on strided, padded,
+dilated, grouped, 1-D and transposed problems), LSTM layers against the loop over time and
+torch.nn.LSTM; the fallbacks (float64, masks, DEEPSTEP_ONEDNN=0, a missing library); and the
+hand-over of the cores between oneDNN's threads and OpenBLAS's, caused for real."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import torch
 import deepstep as ds
 import deepstep.functional as F
 from deepstep import backend, onednn
+from deepstep.onednn import convolutions as conv_plans
+from deepstep.onednn import lstm as lstm_plans
 
 needs_onednn = pytest.mark.skipif(
     not onednn.available(), reason="oneDNN is not installed (pip install 'deepstep[fast]') or is off"
@@ -77,9 +80,9 @@ def test_conv2d_on_onednn_equals_im2col_and_torch(case):
     x, weight, b, _ = _arrays(rng, n, c, h, w, f, k, groups, bias)
     g = np.random.default_rng(1)
     kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    before = onednn._cached.cache_info().currsize
+    before = conv_plans._cached.cache_info().currsize
     fast = _run("conv2d", x, weight, b, lambda s: g.standard_normal(s).astype(np.float32), True, **kw)
-    assert onednn._cached.cache_info().currsize > before or onednn._cached.cache_info().hits
+    assert conv_plans._cached.cache_info().currsize > before or conv_plans._cached.cache_info().hits
     g = np.random.default_rng(1)
     slow = _run("conv2d", x, weight, b, lambda s: g.standard_normal(s).astype(np.float32), False, **kw)
     g = np.random.default_rng(1)
@@ -177,7 +180,7 @@ def test_a_missing_library_leaves_convolution_working(tmp_path):
 def test_cores_go_to_onednn_and_come_back(monkeypatch):
     """A convolution on oneDNN puts OpenBLAS on one thread; a linear layer run after the idle time
     with no convolution gives the threads back (the clock moves for real, not mocked)."""
-    monkeypatch.setattr(onednn._Cores, "IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(onednn.library.Cores, "IDLE_SECONDS", 0.5)
     time.sleep(0.6)
     onednn.release_idle_cores()  # (earlier tests' convolutions)
     threads = backend.get_num_threads()
@@ -208,8 +211,70 @@ def test_smallcnn_learns_with_convolutions_on_onednn():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert onednn._cached.cache_info().currsize > 0
+    assert conv_plans._cached.cache_info().currsize > 0
     model.eval()
     with ds.no_grad():
         predicted = model(ds.tensor(x[2000:3000])).numpy().argmax(axis=1)
     assert (predicted == y[2000:3000]).mean() > 0.85
+
+
+@needs_onednn
+@pytest.mark.parametrize(
+    "layers, bidirectional, batch_first, bias, with_state",
+    [(2, False, True, True, False), (1, True, False, True, True), (2, True, True, False, True)],
+)
+def test_lstm_on_onednn_equals_the_loop_and_torch(layers, bidirectional, batch_first, bias, with_state):
+    """nn.LSTM in float32 with PyTorch's weights: outputs, final states, the input's, the initial
+    states' and every parameter's gradient, on oneDNN, on the loop over time, and in torch."""
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(5, 8, layers, bias=bias, batch_first=batch_first, bidirectional=bidirectional)
+    ours = ds.nn.LSTM(5, 8, layers, bias=bias, batch_first=batch_first, bidirectional=bidirectional)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 7, 5) if batch_first else (7, 3, 5)).astype(np.float32)
+    directions = layers * (2 if bidirectional else 1)
+    h0 = rng.standard_normal((directions, 3, 8)).astype(np.float32)
+    c0 = rng.standard_normal((directions, 3, 8)).astype(np.float32)
+    weights = rng.standard_normal(3).astype(np.float32)
+
+    def run(fast: bool) -> list[np.ndarray]:
+        os.environ["DEEPSTEP_ONEDNN"] = "1" if fast else "0"
+        try:
+            ours.zero_grad()
+            tx, th, tc = (ds.tensor(a, requires_grad=True) for a in (x, h0, c0))
+            out, (h, c) = ours(tx, (th, tc)) if with_state else ours(tx)
+            loss = (out * out).sum() + (h * float(weights[0])).sum() + (c * float(weights[1])).sum()
+            loss.backward()
+            grads = [tx.grad.numpy()] + ([th.grad.numpy(), tc.grad.numpy()] if with_state else [])
+            return [out.numpy(), h.numpy(), c.numpy(), *grads] + [p.grad.numpy() for p in ours.parameters()]
+        finally:
+            os.environ.pop("DEEPSTEP_ONEDNN")
+
+    before = lstm_plans._cached.cache_info()
+    fast = run(True)
+    after = lstm_plans._cached.cache_info()
+    assert after.currsize > before.currsize or after.hits > before.hits  # oneDNN ran
+    slow = run(False)
+    tx, th, tc = (torch.tensor(a, requires_grad=True) for a in (x, h0, c0))
+    out, (h, c) = theirs(tx, (th, tc)) if with_state else theirs(tx)
+    ((out * out).sum() + (h * float(weights[0])).sum() + (c * float(weights[1])).sum()).backward()
+    grads = [tx.grad.numpy()] + ([th.grad.numpy(), tc.grad.numpy()] if with_state else [])
+    oracle = [out.detach().numpy(), h.detach().numpy(), c.detach().numpy(), *grads]
+    oracle += [p.grad.numpy() for p in theirs.parameters()]
+    for ours_fast, ours_slow, expected in zip(fast, slow, oracle, strict=True):
+        assert ours_fast.shape == expected.shape and ours_fast.dtype == np.float32
+        np.testing.assert_allclose(ours_fast, expected, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(ours_fast, ours_slow, rtol=1e-4, atol=1e-5)
+
+
+@needs_onednn
+def test_lstm_with_lengths_and_in_float64_keeps_the_loop():
+    """Variable-length batches (masks) and float64 never reach oneDNN's layer."""
+    before = lstm_plans._cached.cache_info()
+    layer = ds.nn.LSTM(3, 4)
+    x = ds.tensor(np.ones((5, 2, 3), np.float32))
+    packed = ds.nn.utils.rnn.pack_padded_sequence(x, [5, 3])
+    layer(packed)
+    ds.nn.LSTM(3, 4).double()(ds.tensor(np.ones((5, 2, 3))))
+    after = lstm_plans._cached.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)

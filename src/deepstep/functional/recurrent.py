@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, onednn
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
@@ -227,6 +227,13 @@ class RecurrentLayer(Function):
         hidden = w_hh.shape[1]
         dtype = np.result_type(x, w_ih)
         self.x, self.w_ih, self.w_hh, self.has_bias = x, w_ih, w_hh, bool(biases)
+        self.masks = _step_masks(self.lengths, steps, batch, dtype)
+        self.fast = None
+        if isinstance(kind, _LSTMKind) and self.masks is None:  # float32: oneDNN's fused layer
+            sizes = (steps, batch, x.shape[-1], hidden)
+            self.fast = onednn.lstm_layer(*sizes, self.reverse, x, w_ih, w_hh, *rest)
+        if self.fast is not None:
+            return self._fast_forward(x, states, w_ih, w_hh, [b for b in biases if b is not None])
         xw = x.reshape(-1, x.shape[-1]) @ w_ih.T
         if b_hh is not None and kind.shared_gradient:  # both biases add to one pre-activation:
             xw += b_hh if b_ih is None else b_ih + b_hh  # summed first, added once for all steps
@@ -237,7 +244,6 @@ class RecurrentLayer(Function):
         width = _SAVED_WIDTH[type(kind)] * hidden
         self.acts = np.empty((steps, batch, width), dtype=dtype)
         self.states = [np.empty((steps + 1, batch, hidden), dtype=dtype) for _ in states]
-        self.masks = _step_masks(self.lengths, steps, batch, dtype)
         out = np.empty((steps + len(states), batch, hidden), dtype=dtype)
         order = range(steps - 1, -1, -1) if self.reverse else range(steps)
         state = tuple(s.astype(dtype, copy=False) for s in states)
@@ -265,7 +271,34 @@ class RecurrentLayer(Function):
         out[steps:] = np.stack(state)
         return out
 
+    def _fast_forward(self, x, states, w_ih, w_hh, biases):
+        """The same layer as one oneDNN primitive (the onednn package): outputs and final states are
+        written straight into the op's output."""
+        steps, batch, _ = x.shape
+        hidden = w_hh.shape[1]
+        bias = sum(biases) if biases else np.zeros(4 * hidden, np.float32)
+        out = np.empty((steps + 2, batch, hidden), np.float32)
+        h0, c0 = (np.ascontiguousarray(s) for s in states)
+        results = (out[:steps], out[steps], out[steps + 1])
+        self.saved = (np.ascontiguousarray(x), h0, c0, w_ih, w_hh, bias, *results)
+        self.workspace = self.fast.forward(*self.saved)
+        return out
+
+    def _fast_backward(self, g):
+        steps = self.x.shape[0]
+        g = np.ascontiguousarray(g, dtype=np.float32)
+        dx, dh0, dc0, dw_ih, dw_hh, d_bias = self.fast.backward(
+            self.saved, self.workspace, g[:steps], g[steps], g[steps + 1]
+        )
+        self.workspace = None  # (backward runs once: the activations it kept are not needed again)
+        grads = [dx, dh0, dc0, dw_ih, dw_hh]
+        if self.has_bias:
+            grads += [d_bias, d_bias.copy()]
+        return self.to_inputs(*(grad if self.needs_grad(k) else None for k, grad in enumerate(grads)))
+
     def backward(self, g):
+        if self.fast is not None:
+            return self._fast_backward(g)
         kind, steps = self.kind, self.x.shape[0]
         g_out, d_state = g[:steps], [g[steps + j].copy() for j in range(kind.states)]
         d_xw = np.zeros_like(self.acts[..., : kind.gates * self.w_hh.shape[1]])

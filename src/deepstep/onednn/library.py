@@ -1,0 +1,169 @@
+"""The oneDNN library reached through its C API with ctypes: loading it, its memory descriptors and
+primitives, and the hand-over of the cores between its OpenMP threads and OpenBLAS's."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import site
+import sys
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+
+CPU = 1
+F32 = 3
+FORMAT_ANY = 1
+FORWARD_TRAINING = 64
+CONVOLUTION_DIRECT = 1
+QUERY_IMPL_INFO = 8
+QUERY_WEIGHTS_MD, QUERY_DIFF_WEIGHTS_MD = 131, 132
+QUERY_ARG_MD = 255  # the memory descriptor of an execution argument
+ARG_SRC, ARG_DST, ARG_WEIGHTS, ARG_BIAS = 1, 17, 33, 41
+ARG_DIFF_SRC, ARG_DIFF_DST, ARG_DIFF_WEIGHTS, ARG_DIFF_BIAS = 129, 145, 161, 169
+LIBRARY_ALLOCATES = ctypes.c_void_p(2**64 - 1)  # DNNL_MEMORY_ALLOCATE, ((void *)-1)
+
+Dims = ctypes.c_int64 * 12  # dnnl_dims_t
+Handle = ctypes.c_void_p
+
+
+class Arg(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_int), ("memory", Handle)]  # dnnl_exec_arg_t
+
+
+def enabled() -> bool:
+    """Whether oneDNN may be used (DEEPSTEP_ONEDNN=0 switches it off)."""
+    return os.environ.get("DEEPSTEP_ONEDNN", "1") != "0"
+
+
+def _library_paths() -> list[str]:
+    named = os.environ.get("DEEPSTEP_ONEDNN_LIBRARY")
+    if named:
+        return [named]
+    folders = [os.path.join(sys.prefix, "lib"), os.path.join(site.USER_BASE or "", "lib")]
+    return [os.path.join(folder, "libdnnl.so.3") for folder in folders] + ["libdnnl.so.3"]
+
+
+class OneDNN:
+    """The loaded library with one CPU engine and one stream; calls are serialised by a lock (a
+    primitive's library-managed scratchpad serves one execution at a time)."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self.lib = lib
+        lib.dnnl_primitive_desc_query_md.restype = Handle
+        lib.dnnl_primitive_desc_query_md.argtypes = [Handle, ctypes.c_int, ctypes.c_int]
+        lib.dnnl_memory_desc_get_size.restype = ctypes.c_size_t
+        lib.dnnl_memory_desc_get_size.argtypes = [Handle]
+        lib.dnnl_memory_set_data_handle.argtypes = [Handle, Handle]
+        self.engine, self.stream = Handle(), Handle()
+        self.check(lib.dnnl_engine_create(ctypes.byref(self.engine), CPU, 0), "engine")
+        self.check(lib.dnnl_stream_create(ctypes.byref(self.stream), self.engine, 1), "stream")
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def check(status: int, what: str) -> None:
+        if status != 0:
+            raise RuntimeError(f"oneDNN: {what} failed with status {status}")
+
+    def new(self, function: str, *args: Any) -> Handle:
+        """An object made by one of the C API's creators (its first argument is where it goes)."""
+        made = Handle()
+        self.check(getattr(self.lib, function)(ctypes.byref(made), *args), function)
+        return made
+
+    def layout(self, shape: tuple[int, ...], strides: tuple[int, ...] | None) -> Handle:
+        """A float32 memory descriptor: the given strides (in elements), or any layout (None)."""
+        dims = Dims(*shape)
+        if strides is None:
+            return self.new("dnnl_memory_desc_create_with_tag", len(shape), dims, F32, FORMAT_ANY)
+        return self.new("dnnl_memory_desc_create_with_strides", len(shape), dims, F32, Dims(*strides))
+
+    def memory(self, md: Handle, owned: bool = False) -> Handle:
+        """A memory object: its own buffer (owned), or one pointed at an array before each call."""
+        return self.new("dnnl_memory_create", md, self.engine, LIBRARY_ALLOCATES if owned else None)
+
+    def implementation(self, pd: Handle) -> str:
+        """The name of the kernel oneDNN chose for a primitive descriptor."""
+        name = ctypes.c_char_p()
+        self.check(self.lib.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO, 0, ctypes.byref(name)), "query")
+        return (name.value or b"").decode()
+
+    def argument_layout(self, pd: Handle, argument: int) -> Handle:
+        """The memory descriptor a primitive wants for one of its execution arguments."""
+        return Handle(self.lib.dnnl_primitive_desc_query_md(pd, QUERY_ARG_MD, argument))
+
+    def size(self, md: Handle) -> int:
+        return int(self.lib.dnnl_memory_desc_get_size(md))
+
+    def reorder(self, source: Handle, target: Handle) -> Handle:
+        pd = self.new("dnnl_reorder_primitive_desc_create", source, self.engine, target, self.engine, None)
+        return self.new("dnnl_primitive_create", pd)
+
+    def run(self, primitive: Handle, args: list[tuple[int, Handle, np.ndarray | None]]) -> None:
+        """Execute with (argument, memory, array): each array's data is what the memory holds."""
+        for _, memory, array in args:
+            if array is not None:
+                self.lib.dnnl_memory_set_data_handle(memory, array.ctypes.data)
+        cores.claim()
+        packed = (Arg * len(args))(*[Arg(arg, memory) for arg, memory, _ in args])
+        self.check(self.lib.dnnl_primitive_execute(primitive, self.stream, len(args), packed), "execute")
+
+
+@functools.cache
+def library() -> OneDNN | None:
+    for path in _library_paths():
+        try:
+            return OneDNN(ctypes.CDLL(path))
+        except OSError:
+            continue
+    return None
+
+
+def available() -> bool:
+    """Whether oneDNN's library is installed, loads, and is not switched off (it also needs
+    threadpoolctl, to hand the cores over; see Cores)."""
+    return enabled() and bool(backend._blas()) and library() is not None
+
+
+class Cores:
+    """Who runs on the cores: oneDNN's OpenMP threads or OpenBLAS's. Each pool's idle threads keep
+    spinning for a while after their work (OpenBLAS's for about 0.1 s), so when convolutions on
+    oneDNN alternate with multi-threaded OpenBLAS products, each pool's spinning threads take a core
+    from the other's workers: SmallCNN's step took 86 ms instead of 37 (BENCHMARKS.md, sixth pass).
+    So while convolutions run on oneDNN, NumPy's products run OpenBLAS on one thread; once none has
+    run for a second, the next linear layer gives OpenBLAS its threads back."""
+
+    IDLE_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self.blas_limit: Any = None
+        self.last_used = 0.0
+
+    def claim(self) -> None:
+        self.last_used = time.monotonic()
+        if self.blas_limit is None:
+            self.blas_limit = backend._blas().limit(limits=1, user_api="blas")
+
+    def release_if_idle(self) -> None:
+        if self.blas_limit is not None and time.monotonic() - self.last_used > self.IDLE_SECONDS:
+            self.blas_limit.restore_original_limits()
+            self.blas_limit = None
+
+
+cores = Cores()
+
+
+def release_idle_cores() -> None:
+    """Give OpenBLAS its threads back if no convolution has run on oneDNN for a second (a check of a
+    clock: linear layers call it before their products)."""
+    if cores.blas_limit is not None:
+        cores.release_if_idle()
+
+
+def row_major_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(np.prod(shape[k + 1 :])) for k in range(len(shape)))
