@@ -278,3 +278,29 @@ def test_lstm_with_lengths_and_in_float64_keeps_the_loop():
     ds.nn.LSTM(3, 4).double()(ds.tensor(np.ones((5, 2, 3))))
     after = lstm_plans._cached.cache_info()
     assert (after.hits, after.misses) == (before.hits, before.misses)
+
+
+def _convolve_in_child(queue) -> None:
+    x = ds.tensor(np.ones((2, 4, 8, 8), np.float32))
+    y = F.conv2d(x, ds.tensor(np.ones((4, 4, 3, 3), np.float32)), padding=1)
+    queue.put((onednn.available(), float(y.sum())))
+
+
+@needs_onednn
+def test_a_process_forked_after_onednn_ran_convolves_without_it():
+    """A real fork after a convolution on oneDNN: the child's convolution finishes (GNU OpenMP's pool
+    would hang it) on the im2col path, with the parent's result."""
+    import multiprocessing
+
+    x = ds.tensor(np.ones((2, 4, 8, 8), np.float32))
+    expected = float(F.conv2d(x, ds.tensor(np.ones((4, 4, 3, 3), np.float32)), padding=1).sum())
+    assert onednn.available()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_convolve_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0, "the forked child did not finish its convolution"
+    available_in_child, total = queue.get(timeout=5)
+    assert not available_in_child and total == expected
+    assert onednn.available()  # the parent keeps oneDNN

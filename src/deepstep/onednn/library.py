@@ -126,8 +126,23 @@ def library() -> OneDNN | None:
 
 def available() -> bool:
     """Whether oneDNN's library is installed, loads, and is not switched off (it also needs
-    threadpoolctl, to hand the cores over; see Cores)."""
-    return enabled() and bool(backend._blas()) and library() is not None
+    threadpoolctl, to hand the cores over; see Cores); never in a process forked after it ran."""
+    return enabled() and not _forked_after_use and bool(backend._blas()) and library() is not None
+
+
+# GNU OpenMP's thread pool does not survive fork(): a child that starts a parallel region the parent's
+# pool had served waits for threads that are not there. A process forked after oneDNN ran (a data
+# loader's worker, say) convolves with deepstep's own code instead, as PyTorch's forked children run
+# on one thread.
+_forked_after_use = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_use
+    _forked_after_use = _forked_after_use or cores.last_used > 0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Cores:
