@@ -20,6 +20,7 @@ import deepstep.functional as F
 from deepstep import backend, onednn
 from deepstep.onednn import convolutions as conv_plans
 from deepstep.onednn import lstm as lstm_plans
+from deepstep.onednn import products as matmul_plans
 
 needs_onednn = pytest.mark.skipif(
     not onednn.available(), reason="oneDNN is not installed (pip install 'deepstep[fast]') or is off"
@@ -178,8 +179,8 @@ def test_a_missing_library_leaves_convolution_working(tmp_path):
 
 @needs_onednn
 def test_cores_go_to_onednn_and_come_back(monkeypatch):
-    """A convolution on oneDNN puts OpenBLAS on one thread; a linear layer run after the idle time
-    with no convolution gives the threads back (the clock moves for real, not mocked)."""
+    """A convolution on oneDNN puts OpenBLAS on one thread; a linear layer run on NumPy (float64) after
+    the idle time with nothing on oneDNN gives the threads back (the clock moves, not mocked)."""
     monkeypatch.setattr(onednn.library.Cores, "IDLE_SECONDS", 0.5)
     time.sleep(0.6)
     onednn.release_idle_cores()  # (earlier tests' convolutions)
@@ -189,11 +190,11 @@ def test_cores_go_to_onednn_and_come_back(monkeypatch):
     x = ds.tensor(np.ones((2, 4, 8, 8), np.float32))
     F.conv2d(x, ds.tensor(np.ones((4, 4, 3, 3), np.float32)))
     assert backend.get_num_threads() == 1
-    layer = ds.nn.Linear(4, 4)
-    layer(ds.tensor(np.ones((2, 4), np.float32)))  # right after: still oneDNN's
+    layer = ds.nn.Linear(4, 4).double()
+    layer(ds.tensor(np.ones((2, 4))))  # right after: still oneDNN's
     assert backend.get_num_threads() == 1
     time.sleep(0.6)
-    layer(ds.tensor(np.ones((2, 4), np.float32)))
+    layer(ds.tensor(np.ones((2, 4))))
     assert backend.get_num_threads() == threads
 
 
@@ -304,3 +305,54 @@ def test_a_process_forked_after_onednn_ran_convolves_without_it():
     available_in_child, total = queue.get(timeout=5)
     assert not available_in_child and total == expected
     assert onednn.available()  # the parent keeps oneDNN
+
+
+@needs_onednn
+@pytest.mark.parametrize("shape, bias", [((12, 64, 128), True), ((256, 200), False), ((3, 5, 9, 100), True)])
+def test_linear_on_onednn_equals_numpy_and_torch(shape, bias):
+    """F.linear in float32, large enough for oneDNN's matrix products (forward with the bias inside,
+    both gradients), against NumPy's products and torch."""
+    rng = np.random.default_rng(6)
+    out_features = 96
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = (rng.standard_normal((out_features, shape[-1])) / np.sqrt(shape[-1])).astype(np.float32)
+    b = rng.standard_normal(out_features).astype(np.float32) if bias else None
+    g = rng.standard_normal((*shape[:-1], out_features)).astype(np.float32)
+    assert np.prod(shape) * out_features >= matmul_plans.SMALL_PRODUCT
+
+    def run(fast: bool) -> list[np.ndarray]:
+        os.environ["DEEPSTEP_ONEDNN"] = "1" if fast else "0"
+        try:
+            tx, tw = ds.tensor(x, requires_grad=True), ds.tensor(w, requires_grad=True)
+            tb = None if b is None else ds.tensor(b, requires_grad=True)
+            y = F.linear(tx, tw, tb)
+            y.backward(ds.tensor(g))
+            return [y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()] + (
+                [] if b is None else [tb.grad.numpy()]
+            )
+        finally:
+            os.environ.pop("DEEPSTEP_ONEDNN")
+
+    before = matmul_plans._cached.cache_info()
+    fast = run(True)
+    after = matmul_plans._cached.cache_info()
+    assert after.hits + after.misses >= before.hits + before.misses + 3  # forward and both gradients
+    slow = run(False)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    tb = None if b is None else torch.tensor(b, requires_grad=True)
+    y = torch.nn.functional.linear(tx, tw, tb)
+    y.backward(torch.tensor(g))
+    oracle = [y.detach().numpy(), tx.grad.numpy(), tw.grad.numpy()] + ([] if b is None else [tb.grad.numpy()])
+    for ours, reference, theirs in zip(fast, slow, oracle, strict=True):
+        assert ours.dtype == np.float32 and ours.shape == theirs.shape
+        scale = 1 + np.abs(theirs).max()
+        assert np.abs(ours - reference).max() / scale < 1e-5
+        assert np.abs(ours - theirs).max() / scale < 1e-5
+
+
+def test_small_float64_and_odd_layouts_keep_numpy_products():
+    """Small products, float64, and strided operands without a contiguous axis stay with NumPy."""
+    a32 = np.ones((2048, 64), np.float32)
+    assert onednn.matmul(np.ones((4, 4), np.float32), np.ones((4, 4), np.float32)) is None
+    assert onednn.matmul(np.ones((2048, 64)), np.ones((64, 64))) is None
+    assert onednn.matmul(a32[:, ::2], np.ones((32, 64), np.float32)) is None

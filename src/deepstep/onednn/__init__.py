@@ -12,7 +12,7 @@ time loop in compiled code: half the time of ours on the GPT benchmark's 2-layer
 (BENCHMARKS.md, sixth pass).
 
 oneDNN is reached through its C API with ctypes (library.py), so nothing of ours is compiled. A plan
-(convolutions.py, lstm.py) holds the primitives for one problem shape, built once and cached.
+(convolutions.py, lstm.py, products.py) holds the primitives for one problem shape, built once and cached.
 Activations and gradients are passed in place, the convolutions' as channels-last (NHWC) arrays, the
 layout deepstep's convolutions already produce; weights are reordered into the blocked layout the
 kernels want on each call (a few hundred kB), so a Parameter updated in place is always read afresh.
@@ -21,6 +21,7 @@ kernels want on each call (a few hundred kB), so a Parameter updated in place is
 from .convolutions import Convolution, channels_last, convolution
 from .library import available, enabled, release_idle_cores
 from .lstm import LSTMLayer, lstm_layer
+from .products import matmul
 
 __all__ = [
     "Convolution",
@@ -30,5 +31,6 @@ __all__ = [
     "convolution",
     "enabled",
     "lstm_layer",
+    "matmul",
     "release_idle_cores",
 ]
