@@ -1,6 +1,7 @@
 """oneDNN's kernels on demand: the library PyTorch itself convolves and runs its LSTM with on a CPU.
 
-Float32 convolutions (conv1d, conv2d and their transposes) and LSTM layers run here when oneDNN's
+Float32 convolutions (conv1d, conv2d and their transposes), LSTM layers and linear layers' large
+matrix products (2²⁰ multiply-adds and more) run here when oneDNN's
 library is installed (the `fast` extra, `onednn-cpu-gomp`, puts `libdnnl.so.3` in the environment's
 lib folder) and DEEPSTEP_ONEDNN is not 0; otherwise, and for every other dtype or configuration it
 does not take, deepstep's own NumPy code runs (im2col's products in functional/conv.py, the loop
@@ -9,7 +10,8 @@ PyTorch. oneDNN's direct convolution kernels (JIT-compiled for the CPU at hand, 
 each input once per output tile, where im2col's three matrix products read a copy kh·kw times
 larger: a third of the time on SmallCNN's 5×5 layer. Its LSTM layer runs the four gates and the
 time loop in compiled code: half the time of ours on the GPT benchmark's 2-layer LSTM
-(BENCHMARKS.md, sixth pass).
+(BENCHMARKS.md, sixth pass); its products match MKL's on the GPT's shapes, where OpenBLAS took
+1.8× their time.
 
 oneDNN is reached through its C API with ctypes (library.py), so nothing of ours is compiled. A plan
 (convolutions.py, lstm.py, products.py) holds the primitives for one problem shape, built once and cached.
