@@ -24,6 +24,7 @@ from .library import (
     Dims,
     Handle,
     OneDNN,
+    all_float32,
     available,
     library,
     row_major_strides,
@@ -208,7 +209,7 @@ def convolution(
 ) -> Convolution | None:
     """The oneDNN convolution for this problem, or None: when oneDNN is missing or off, when any of
     `arrays` is not float32, for empty shapes, or when oneDNN offers no fast kernel for it."""
-    if not available() or any(a is not None and a.dtype != np.float32 for a in arrays):
+    if not available() or not all_float32(*arrays):
         return None
     if 0 in x_shape or 0 in y_shape or 0 in weight_shape:
         return None

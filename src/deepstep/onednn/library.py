@@ -180,5 +180,10 @@ def release_idle_cores() -> None:
         cores.release_if_idle()
 
 
+def all_float32(*arrays: np.ndarray | None) -> bool:
+    """Whether every array given (None skipped) is float32: the one dtype deepstep sends to oneDNN."""
+    return all(a is None or a.dtype == np.float32 for a in arrays)
+
+
 def row_major_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(int(np.prod(shape[k + 1 :])) for k in range(len(shape)))

@@ -20,6 +20,7 @@ from .library import (
     ARG_WEIGHTS,
     FORWARD_TRAINING,
     OneDNN,
+    all_float32,
     available,
     library,
 )  # fmt: skip
@@ -162,7 +163,7 @@ def lstm_layer(
 ) -> LSTMLayer | None:
     """The oneDNN LSTM layer for this problem, or None: when oneDNN is missing or off, when an array
     is not float32, or for empty shapes."""
-    if not available() or any(a is not None and a.dtype != np.float32 for a in arrays):
+    if not available() or not all_float32(*arrays):
         return None
     if 0 in (steps, batch, inputs, hidden):
         return None
