@@ -51,6 +51,7 @@ from .activations import *  # noqa: E402, F403
 from .attention import *  # noqa: E402, F403
 from .conv import *  # noqa: E402, F403
 from .conv3d import *  # noqa: E402, F403
+from .conv_transpose import *  # noqa: E402, F403
 from .ctc import *  # noqa: E402, F403
 from .distance import *  # noqa: E402, F403
 from .embedding import *  # noqa: E402, F403

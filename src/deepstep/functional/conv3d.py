@@ -25,8 +25,8 @@ from .conv import (
     _check_weight,
     _conv_args,
     _grouped,
-    _transpose_args,
 )
+from .conv_transpose import _transpose_args
 from .windows import add_batch, check_image, conv_output_size, conv_padding, span
 
 __all__ = ["conv3d", "conv_transpose3d"]

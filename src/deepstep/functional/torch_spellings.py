@@ -25,8 +25,9 @@ from ..autograd.tensor import Tensor
 from ..autograd.torch_spellings import NoDerivative
 from ..errors import DimError, DTypeError, ShapeError, ValueRangeError
 from . import layers
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .conv import conv1d, conv2d
 from .conv3d import conv3d, conv_transpose3d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .distance import bilinear
 from .embedding import embedding as _embedding
 from .losses import kl_div as _kl_div
