@@ -28,14 +28,15 @@ class MatrixProduct:
         pd = dnnl.new("dnnl_matmul_primitive_desc_create", dnnl.engine, a_md, b_md, bias_md, out_md, None)
         self.kernel = dnnl.implementation(pd)
         self.primitive = dnnl.new("dnnl_primitive_create", pd)
-        self.memory = [dnnl.memory(md) for md in (a_md, b_md, out_md, bias_md or a_md)]
+        self.memory = [dnnl.memory(md) for md in (a_md, b_md, out_md)]
+        self.bias_memory = dnnl.memory(bias_md) if bias else None
 
     def __call__(self, a: np.ndarray, b: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
         out = np.empty(self.shape, np.float32)
-        a_mem, b_mem, out_mem, bias_mem = self.memory
+        a_mem, b_mem, out_mem = self.memory
         args = [(ARG_SRC, a_mem, a), (ARG_WEIGHTS, b_mem, b), (ARG_DST, out_mem, out)]
         if bias is not None:
-            args.append((ARG_BIAS, bias_mem, bias))
+            args.append((ARG_BIAS, self.bias_memory, bias))
         with self.dnnl.lock:
             self.dnnl.run(self.primitive, args)
         return out
