@@ -280,8 +280,8 @@ def _blas() -> Any:
 
 
 def set_num_threads(n: int) -> None:
-    """PyTorch's torch.set_num_threads: the threads of NumPy's BLAS (every matrix product) and of
-    numba's parallel loops, from now on. Needs threadpoolctl (in deepstep[all])."""
+    """PyTorch's torch.set_num_threads: the threads of NumPy's BLAS (every matrix product), of
+    oneDNN's OpenMP and of numba's parallel loops, from now on. Needs threadpoolctl (in deepstep[all])."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(n).__name__}")
     if n <= 0:
@@ -295,6 +295,9 @@ def set_num_threads(n: int) -> None:
     numba = sys.modules.get("numba")
     if numba is not None:
         numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+    onednn = sys.modules.get("deepstep.onednn.library")
+    if onednn is not None and onednn.available():
+        onednn.openmp_threads(int(n))  # oneDNN's OpenMP threads, which numba's parallel loops share
 
 
 def get_num_threads() -> int:

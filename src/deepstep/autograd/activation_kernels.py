@@ -2,6 +2,8 @@
 memory of g and z whatever their axis order (an NCHW view of a convolution's channels-last output
 included), where NumPy makes a comparison and a select (conv1 of the small CNN: 3.2 → 1.8 ms).
 
+Where oneDNN runs the products, the elements are shared among its threads (jit.serial_and_parallel).
+
 Optional: without numba (or with DEEPSTEP_NUMBA=0) ops_activation.ReLU keeps its NumPy path, and
 tests/test_compiled.py holds the two to the same bits.
 """
@@ -13,20 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import compiled
+from ..jit import compiled, serial_and_parallel
 
 __all__ = ["flat", "kernels"]
 
 
 @compiled
 def kernels(numba: Any) -> Any:
-    @numba.njit(cache=True, nogil=True)
     def relu_backward(g, z, out):  # pragma: no cover - compiled
         """out = 0 where z ≤ 0, else g (flat arrays of one layout; NaN passes, as in PyTorch)."""
-        for i in range(g.shape[0]):
+        for i in numba.prange(g.shape[0]):
             out[i] = 0 if z[i] <= 0 else g[i]
 
-    return SimpleNamespace(relu_backward=relu_backward)
+    return SimpleNamespace(relu_backward=serial_and_parallel(numba, relu_backward, cache=True, nogil=True))
 
 
 def flat(a: np.ndarray) -> np.ndarray | None:

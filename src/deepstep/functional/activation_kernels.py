@@ -5,7 +5,8 @@ each: 5 ms for one MLP activation of a small GPT, as long as all its matrix prod
 a rational approximation erf(z) ≈ z·P(z²)/Q(z²) on [−4, 4] (fitted here by weighted least squares
 towards the minimax fit; max error 2.2e-8, below float32's resolution, and erf(±4) rounds to ±1
 in float32) vectorises: 0.21 ms for the same activation. float64 keeps SciPy's (or the standard
-library's) erf: the approximation is not exact enough there.
+library's) erf: the approximation is not exact enough there. Where oneDNN runs the products, the
+elements are shared among its threads (jit.serial_and_parallel), to the same bits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import compiled
+from ..jit import compiled, serial_and_parallel
 
 __all__ = ["ERF_DENOMINATOR", "ERF_NUMERATOR", "kernels"]
 
@@ -44,10 +45,9 @@ def kernels(numba: Any) -> Any:
     q = tuple(np.float32(c) for c in ERF_DENOMINATOR)
     half, one, limit, scale = np.float32(0.5), np.float32(1.0), np.float32(4.0), np.float32(np.sqrt(0.5))
 
-    @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def gelu_forward(x, out, cdf):  # pragma: no cover - compiled
         """On flat float32 arrays: cdf = Φ(x) = ½(1 + erf(x/√2)), out = x·Φ(x)."""
-        for i in range(x.size):
+        for i in numba.prange(x.size):
             v = x[i]
             z = v * scale
             z = limit if z > limit else z  # (erf(±4) is ±1 in float32)
@@ -65,18 +65,20 @@ def kernels(numba: Any) -> Any:
     density = np.float32(1 / np.sqrt(2 * np.pi))
     minus_half = np.float32(-0.5)
 
-    @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def minus_half_square(x, out):  # pragma: no cover - compiled
         """out = −x²/2 on flat arrays (the exponent of φ; NumPy's SIMD exp then takes it)."""
-        for i in range(x.size):
+        for i in numba.prange(x.size):
             out[i] = minus_half * x[i] * x[i]
 
-    @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def gelu_backward(g, x, cdf, exponential):  # pragma: no cover - compiled
         """On flat float32 arrays, exponential = exp(−x²/2) in, g·(Φ(x) + x·φ(x)) out (in place)."""
-        for i in range(x.size):
+        for i in numba.prange(x.size):
             exponential[i] = g[i] * (cdf[i] + x[i] * exponential[i] * density)
 
+    options = {"cache": True, "nogil": True, "fastmath": True, "error_model": "numpy"}
     return SimpleNamespace(
-        gelu_forward=gelu_forward, minus_half_square=minus_half_square, gelu_backward=gelu_backward
+        **{
+            kernel.__name__: serial_and_parallel(numba, kernel, **options)
+            for kernel in (gelu_forward, minus_half_square, gelu_backward)
+        }
     )

@@ -83,9 +83,7 @@ class ScaledDotProductAttention(Function):
         fast = _compiled(d_weights_t, None, weights_t)
         if fast is not None:
             d_scores_t = d_weights_t
-            fast.softmax_backward_columns(
-                _heads(d_scores_t), _heads(weights_t), np.empty(weights_t.shape[-1], weights_t.dtype)
-            )
+            fast.softmax_backward_columns(_heads(d_scores_t), _heads(weights_t))
         else:
             d_scores_t = d_weights_t - (d_weights_t * weights_t).sum(axis=-2, keepdims=True)
             d_scores_t *= weights_t
@@ -125,12 +123,10 @@ def _compiled(scores_t: np.ndarray, allowed: np.ndarray | None, *others: np.ndar
 def _fused_softmax(fast: Any, scores_t: np.ndarray, scale: float, allowed: np.ndarray | None) -> np.ndarray:
     """Pᵀ = softmax over the keys of Sᵀ·scale (−inf where not allowed), in place in scores_t."""
     heads = _heads(scores_t)
-    queries = scores_t.shape[-1]
-    scratch = np.empty(queries, scores_t.dtype)
     allowed_t = np.ones((1, 1), bool) if allowed is None else np.ascontiguousarray(allowed.T)
-    fast.shifted_scores(heads, scores_t.dtype.type(scale), allowed_t, allowed is not None, scratch)
+    fast.shifted_scores(heads, scores_t.dtype.type(scale), allowed_t, allowed is not None)
     np.exp(scores_t, out=scores_t)
-    fast.normalised_columns(heads, scratch)
+    fast.normalised_columns(heads)
     return scores_t
 
 

@@ -7,6 +7,9 @@ of call and memory overhead. These kernels do the same arithmetic in the same or
 forward and one backward; NumPy's SIMD exp stays between the two forward passes. So the results are
 the NumPy path's to the bit (tests/test_compiled.py), and DEEPSTEP_NUMBA=0 keeps that path.
 
+Each head is one iteration of a numba.prange loop: where oneDNN runs the products, the heads are
+shared among its threads (jit.serial_and_parallel), to the same bits.
+
 The scores are kept transposed, Sᵀ (N, S, L) with N the flattened batch and heads (see
 ScaledDotProductAttention): the reductions over the keys run down the columns, across the
 contiguous query axis, which LLVM vectorises.
@@ -19,22 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import compiled
+from ..jit import compiled, serial_and_parallel
 
 __all__ = ["kernels"]
 
 
 @compiled
 def kernels(numba: Any) -> Any:
-    @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def shifted_scores(scores_t, scale, allowed_t, masked, peak):  # pragma: no cover - compiled
+    def shifted_scores(scores_t, scale, allowed_t, masked):  # pragma: no cover - compiled
         """In place on Sᵀ (N, S, L): s·scale, −inf where allowed_t (S, L) is False (when masked),
-        then minus each query's largest score (0 for a query whose scores are all −inf); peak (L,)
-        is scratch."""
+        then minus each query's largest score (0 for a query whose scores are all −inf)."""
         heads, keys, queries = scores_t.shape
         minus_inf = -np.inf
-        for n in range(heads):
-            peak[:] = minus_inf
+        for n in numba.prange(heads):
+            peak = np.full(queries, minus_inf, scores_t.dtype)
             for j in range(keys):
                 for i in range(queries):
                     s = scores_t[n, j, i] * scale
@@ -49,13 +50,12 @@ def kernels(numba: Any) -> Any:
                 for i in range(queries):
                     scores_t[n, j, i] -= peak[i]
 
-    @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def normalised_columns(weights_t, total):  # pragma: no cover - compiled
+    def normalised_columns(weights_t):  # pragma: no cover - compiled
         """In place on exp(Sᵀ − peak) (N, S, L): each query's column divided by its sum over the keys
-        (by 1 where that is 0: a query that sees no key gets zeros); total (L,) is scratch."""
+        (by 1 where that is 0: a query that sees no key gets zeros)."""
         heads, keys, queries = weights_t.shape
-        for n in range(heads):
-            total[:] = 0
+        for n in numba.prange(heads):
+            total = np.zeros(queries, weights_t.dtype)
             for j in range(keys):
                 for i in range(queries):
                     total[i] += weights_t[n, j, i]
@@ -66,12 +66,11 @@ def kernels(numba: Any) -> Any:
                 for i in range(queries):
                     weights_t[n, j, i] /= total[i]
 
-    @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def softmax_backward_columns(d_weights_t, weights_t, dot):  # pragma: no cover - compiled
-        """In place on ∂L/∂Pᵀ (N, S, L): ∂L/∂Sᵀ = (∂L/∂Pᵀ − Σ_keys ∂L/∂Pᵀ ⊙ Pᵀ) ⊙ Pᵀ; dot (L,) is scratch."""
+    def softmax_backward_columns(d_weights_t, weights_t):  # pragma: no cover - compiled
+        """In place on ∂L/∂Pᵀ (N, S, L): ∂L/∂Sᵀ = (∂L/∂Pᵀ − Σ_keys ∂L/∂Pᵀ ⊙ Pᵀ) ⊙ Pᵀ."""
         heads, keys, queries = weights_t.shape
-        for n in range(heads):
-            dot[:] = 0
+        for n in numba.prange(heads):
+            dot = np.zeros(queries, weights_t.dtype)
             for j in range(keys):
                 for i in range(queries):
                     dot[i] += d_weights_t[n, j, i] * weights_t[n, j, i]
@@ -79,8 +78,10 @@ def kernels(numba: Any) -> Any:
                 for i in range(queries):
                     d_weights_t[n, j, i] = (d_weights_t[n, j, i] - dot[i]) * weights_t[n, j, i]
 
+    options = {"cache": True, "nogil": True, "error_model": "numpy"}
     return SimpleNamespace(
-        shifted_scores=shifted_scores,
-        normalised_columns=normalised_columns,
-        softmax_backward_columns=softmax_backward_columns,
+        **{
+            kernel.__name__: serial_and_parallel(numba, kernel, **options)
+            for kernel in (shifted_scores, normalised_columns, softmax_backward_columns)
+        }
     )

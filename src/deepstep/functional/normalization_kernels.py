@@ -9,6 +9,10 @@ the same with G = C. As in batch_norm_kernels, each kernel has a loop for S = 1 
 vectorises that one over the channels), and sums run in float64 with only 'reassoc' relaxed, so that
 NaN and inf keep their meaning.
 
+The forward kernels share their rows among oneDNN's threads where oneDNN runs the products
+(jit.serial_and_parallel), to the same bits; the backward adds every row into γ's and β's gradients,
+and stays on one thread.
+
 Optional: without numba (or with DEEPSTEP_NUMBA=0 in the environment) normalization.py keeps its
 NumPy path, and the tests hold the two to the same results. numba is imported on first use.
 """
@@ -20,21 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import compiled
+from ..jit import compiled, serial_and_parallel
 
 __all__ = ["kernels"]
 
 
 @compiled
 def kernels(numba: Any) -> Any:
-    sums = numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
+    options = {"cache": True, "nogil": True, "fastmath": {"reassoc"}}
+    sums = numba.njit(**options)
 
-    @sums
     def row_moments(rows, centred, mean, var):  # pragma: no cover - compiled
         """Each row's mean (0 when not centred) and mean square deviation from it, in two passes
         (no cancellation); rows (R, n), mean and var (R,)."""
         count, n = rows.shape
-        for r in range(count):
+        for r in numba.prange(count):
             m = 0.0
             if centred:
                 for i in range(n):
@@ -47,13 +51,12 @@ def kernels(numba: Any) -> Any:
             mean[r] = m
             var[r] = v / max(n, 1)
 
-    @sums
     def normalise(x, mean, inv_std, gamma, beta, out):  # pragma: no cover - compiled
         """out = γ·(x − μ)/σ + β on blocks x (A, P, S), μ and 1/σ per group (A, G), γ and β per channel."""
         blocks, channels, inner = x.shape
         groups = mean.shape[1]
         per_group = channels // groups
-        for a in range(blocks):
+        for a in numba.prange(blocks):
             for group in range(groups):
                 mu, inv = mean[a, group], inv_std[a, group]
                 first = group * per_group
@@ -122,7 +125,9 @@ def kernels(numba: Any) -> Any:
                             grad_x[a, c, j] = weight * g[a, c, j] - inv * (mean_g + h * mean_g_x_hat)
 
     return SimpleNamespace(
-        row_moments=row_moments, normalise=normalise, normalise_backward=normalise_backward
+        row_moments=serial_and_parallel(numba, row_moments, **options),
+        normalise=serial_and_parallel(numba, normalise, **options),
+        normalise_backward=normalise_backward,
     )
 
 

@@ -106,12 +106,22 @@ class OneDNN:
 
     def run(self, primitive: Handle, args: list[tuple[int, Handle, np.ndarray | None]]) -> None:
         """Execute with (argument, memory, array): each array's data is what the memory holds."""
-        for _, memory, array in args:
+        packed = self.arguments([(arg, memory) for arg, memory, _ in args])
+        self.execute(primitive, packed, [(memory, array) for _, memory, array in args])
+
+    @staticmethod
+    def arguments(args: list[tuple[int, Handle]]) -> ctypes.Array:
+        """The (argument, memory) pairs of an execution, as the C API takes them (built once, reused)."""
+        return (Arg * len(args))(*[Arg(arg, memory) for arg, memory in args])
+
+    def execute(self, primitive: Handle, packed: ctypes.Array, data: list[tuple[Handle, Any]]) -> None:
+        """Execute with the arguments `packed`, each memory of `data` holding its array's elements
+        first (those given None keep theirs)."""
+        for memory, array in data:
             if array is not None:
                 self.lib.dnnl_memory_set_data_handle(memory, array.ctypes.data)
         cores.claim()
-        packed = (Arg * len(args))(*[Arg(arg, memory) for arg, memory, _ in args])
-        self.check(self.lib.dnnl_primitive_execute(primitive, self.stream, len(args), packed), "execute")
+        self.check(self.lib.dnnl_primitive_execute(primitive, self.stream, len(packed), packed), "execute")
 
 
 @functools.cache
@@ -128,6 +138,51 @@ def available() -> bool:
     """Whether oneDNN's library is installed, loads, and is not switched off (it also needs
     threadpoolctl, to hand the cores over; see Cores); never in a process forked after it ran."""
     return enabled() and not _forked_after_use and bool(backend._blas()) and library() is not None
+
+
+def parallel_loops() -> bool:
+    """Whether numba's parallel loops (jit.serial_and_parallel) may run now; if so, the cores are
+    claimed for them as for oneDNN's own kernels. They run on oneDNN's OpenMP threads: numba's 'omp'
+    threading layer loads the same GNU OpenMP, one pool for both. Not without oneDNN (or in a forked
+    child), nor when numba was told to use another threading layer."""
+    if not available() or not _numba_on_openmp():
+        return False
+    cores.claim()
+    return True
+
+
+@functools.cache
+def _numba_on_openmp() -> bool:
+    """Put numba's parallel loops on the OpenMP threading layer, with as many threads as oneDNN's
+    OpenMP runs (OMP_NUM_THREADS, or set_num_threads), unless numba has been set to another layer."""
+    import numba
+
+    try:
+        return numba.threading_layer() == "omp"  # (already launched)
+    except ValueError:
+        pass
+    if numba.config.THREADING_LAYER not in ("default", "omp"):
+        return False
+    try:
+        threads = openmp_threads()
+        numba.config.THREADING_LAYER = "omp"
+        from numba.np.ufunc.parallel import _launch_threads
+
+        _launch_threads()  # now, not at the first loop: it sets OpenMP's thread count to all the cores,
+    except (OSError, ImportError, ValueError):  # (no libgomp.so.1, no OpenMP layer in this numba)
+        numba.config.THREADING_LAYER = "default"
+        return False
+    openmp_threads(threads)  # which is put back here, for oneDNN's kernels
+    numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, threads))
+    return True
+
+
+def openmp_threads(n: int | None = None) -> int:
+    """The threads of oneDNN's OpenMP (its omp_get_max_threads); with n, set them first."""
+    openmp = ctypes.CDLL("libgomp.so.1")  # (the one libdnnl.so.3 loaded)
+    if n is not None:
+        openmp.omp_set_num_threads(int(n))
+    return int(openmp.omp_get_max_threads())
 
 
 # GNU OpenMP's thread pool does not survive fork(): a child that starts a parallel region the parent's

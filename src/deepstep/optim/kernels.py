@@ -7,8 +7,10 @@ Tried and not kept: all parameters of a group in one flat array (the parameters 
 one call per step. The gradients then have to be gathered into one array first, a copy that costs
 what the calls save (MLP: 350 against 320 µs; 53 parameters of a small GPT: 1.81 against 1.86 ms).
 
-One thread, on purpose: the update runs between the matrix products, whose BLAS threads a parallel
-kernel would fight for the cores (it made an MLP's epoch slower, BENCHMARKS.md).
+Threads: the update runs between the matrix products. Where those run on oneDNN, it runs on oneDNN's
+own OpenMP threads (jit.serial_and_parallel), each thread a slice of the parameter; elsewhere on one
+thread, as OpenBLAS's spinning threads would fight a parallel kernel for the cores (it made an MLP's
+epoch slower, BENCHMARKS.md). Each element's arithmetic is the same either way, so are the bits.
 
 Optional: without numba (or with DEEPSTEP_NUMBA=0) rules.Adam keeps its NumPy path.
 """
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..jit import compiled
+from ..jit import compiled, serial_and_parallel
 
 __all__ = ["kernels"]
 
@@ -29,7 +31,6 @@ __all__ = ["kernels"]
 def kernels(numba: Any) -> Any:
     # error_model="numpy": a division by zero gives inf or NaN, as NumPy's, instead of a check that keeps
     # LLVM from vectorising the loop (711 → 180 µs for an MLP's 235,146 parameters)
-    @numba.njit(cache=True, nogil=True, error_model="numpy")
     def adam(param, grad, m, v, v_max, constants):  # pragma: no cover - compiled
         """On 1-D arrays; constants (λ, keep, β₂, 1 − β₁, 1 − β₂, root, δ, rate) in their dtype, as
         rules.Adam.update makes them (one array: each argument costs numba's dispatcher time):
@@ -38,7 +39,7 @@ def kernels(numba: Any) -> Any:
         if v_max has entries);  θ ← θ − rate·m / (√v / root + δ)."""
         decay, keep, beta2, one_minus_beta1, one_minus_beta2, root, eps, rate = constants
         amsgrad = v_max.size > 0
-        for i in range(param.size):
+        for i in numba.prange(param.size):
             p, g = param[i] * keep, grad[i]
             if decay != 0:
                 g = g + decay * p
@@ -52,4 +53,4 @@ def kernels(numba: Any) -> Any:
                 v_max[i] = v_i = highest
             param[i] = p - m_i / (np.sqrt(v_i) / root + eps) * rate
 
-    return SimpleNamespace(adam=adam)
+    return SimpleNamespace(adam=serial_and_parallel(numba, adam, cache=True, nogil=True, error_model="numpy"))

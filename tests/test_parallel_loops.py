@@ -1,0 +1,183 @@
+"""Compiled loops on oneDNN's threads (jit.serial_and_parallel): each kernel's parallel build gives the
+serial build's bits; the parallel build runs only where oneDNN runs (numba then on the OpenMP
+threading layer, with oneDNN's thread count), never with DEEPSTEP_ONEDNN=0 or on small arrays; and a
+process forked after the loops ran finishes its own on one thread (caused for real)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from deepstep import jit, onednn
+from deepstep.autograd.activation_kernels import kernels as relu_kernels
+from deepstep.functional.activation_kernels import kernels as gelu_kernels
+from deepstep.functional.attention_kernels import kernels as attention_kernels
+from deepstep.functional.normalization_kernels import kernels as normalization_kernels
+from deepstep.optim.kernels import kernels as adam_kernels
+
+pytestmark = pytest.mark.skipif(
+    adam_kernels() is None or not onednn.available(),
+    reason="needs numba and oneDNN (pip install 'deepstep[fast]')",
+)
+
+
+def _cases(rng: np.random.Generator) -> dict:
+    """Per kernel: (the kernel, a function making fresh arguments), sizes above PARALLEL_SIZE."""
+    f32 = np.float32
+
+    def normal(*shape):
+        return rng.standard_normal(shape).astype(f32)
+
+    n = 3 * jit.PARALLEL_SIZE + 7  # (not a multiple of the thread count)
+    x, g = normal(n), normal(n)
+    x[::97] = np.nan
+    scores = normal(24, 64, 64)
+    allowed_t = np.ascontiguousarray(np.tril(np.ones((64, 64), bool)).T)
+    weights = np.abs(normal(24, 64, 64))
+    rows = normal(700, 96)
+    blocks = normal(700, 96, 1)
+    moments = (normal(700, 1), np.abs(normal(700, 1)) + 0.5)
+    constants = np.array([0.01, 1, 0.999, 0.1, 0.001, 0.9, 1e-8, 1e-3], f32)
+    return {
+        "adam": (
+            adam_kernels().adam,
+            lambda: (normal(n), g.copy(), normal(n), np.abs(normal(n)), x[:0], constants),
+        ),
+        "adam (amsgrad)": (
+            adam_kernels().adam,
+            lambda: (normal(n), g.copy(), normal(n), np.abs(normal(n)), np.abs(normal(n)), constants),
+        ),
+        "gelu_forward": (gelu_kernels().gelu_forward, lambda: (x.copy(), np.empty(n, f32), np.empty(n, f32))),
+        "minus_half_square": (gelu_kernels().minus_half_square, lambda: (x.copy(), np.empty(n, f32))),
+        "gelu_backward": (gelu_kernels().gelu_backward, lambda: (g.copy(), x.copy(), normal(n), normal(n))),
+        "shifted_scores": (
+            attention_kernels().shifted_scores,
+            lambda: (scores.copy(), f32(0.125), allowed_t, True),
+        ),
+        "normalised_columns": (attention_kernels().normalised_columns, lambda: (weights.copy(),)),
+        "softmax_backward_columns": (
+            attention_kernels().softmax_backward_columns,
+            lambda: (scores.copy(), weights.copy()),
+        ),
+        "row_moments": (
+            normalization_kernels().row_moments,
+            lambda: (rows.copy(), True, np.empty(700), np.empty(700)),
+        ),
+        "normalise": (
+            normalization_kernels().normalise,
+            lambda: (blocks.copy(), *moments, normal(96), normal(96), np.empty_like(blocks)),
+        ),
+        "relu_backward": (relu_kernels().relu_backward, lambda: (g.copy(), x.copy(), np.empty(n, f32))),
+    }
+
+
+@pytest.mark.parametrize("name", list(_cases(np.random.default_rng(0))))
+def test_parallel_build_gives_the_serial_builds_bits(name):
+    kernel, arguments = _cases(np.random.default_rng(1))[name]
+    serial, parallel = arguments(), _cases(np.random.default_rng(1))[name][1]()  # (the same draws)
+    kernel.serial(*serial)
+    kernel.parallel(*parallel)
+    for ours, reference in zip(parallel, serial, strict=True):
+        if isinstance(ours, np.ndarray):
+            assert ours.tobytes() == reference.tobytes()
+
+
+_DISPATCH = textwrap.dedent(
+    """
+    import json, multiprocessing, os, sys
+    import numpy as np
+    import deepstep as ds
+    from deepstep.optim.kernels import kernels
+    from deepstep.onednn import library
+
+    def train(size):
+        p = ds.nn.Parameter(ds.tensor(np.linspace(-1, 1, size, dtype=np.float32)))
+        opt = ds.optim.Adam([p], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            (p * p).sum().backward()
+            opt.step()
+        return p.data
+
+    def child(queue):
+        queue.put(train(70_000).tolist()[:5])
+
+    adam = kernels().adam
+    small = train(100)
+    ran_small = len(adam.parallel.signatures)
+    large = train(70_000)
+    import numba
+    report = {"small": ran_small, "large": len(adam.parallel.signatures)}
+    try:
+        report["layer"] = numba.threading_layer()
+    except ValueError:
+        report["layer"] = None
+    report["threads"] = numba.get_num_threads()
+    report["openmp"] = library.openmp_threads() if library.available() else None
+    if sys.argv[1] == "fork":
+        queue = multiprocessing.get_context("fork").Queue()
+        worker = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+        worker.start()
+        worker.join(timeout=60)
+        report["child"] = queue.get(timeout=5) if worker.exitcode == 0 else worker.exitcode
+        report["parent"] = large.tolist()[:5]
+    print(json.dumps(report))
+    """
+)
+
+
+def _dispatch(mode: str, **environment: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", _DISPATCH, mode],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **environment},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_parallel_loops_run_on_onednns_openmp_threads_for_large_arrays_only():
+    report = _dispatch("plain", OMP_NUM_THREADS="2")
+    assert report["small"] == 0  # 100 parameters: the serial build
+    assert report["large"] == 1  # 70,000: the parallel build, compiled and run
+    assert report["layer"] == "omp"
+    assert report["threads"] == report["openmp"] == min(2, os.cpu_count() or 1)
+
+
+def test_without_onednn_the_loops_stay_on_one_thread():
+    report = _dispatch("plain", DEEPSTEP_ONEDNN="0")
+    assert report["small"] == report["large"] == 0
+    assert report["layer"] is None  # numba's threads never started
+
+
+def test_one_openmp_thread_asked_for_is_what_the_loops_get():
+    report = _dispatch("plain", OMP_NUM_THREADS="1")
+    assert report["large"] == 1 and report["threads"] == report["openmp"] == 1
+
+
+def test_a_process_forked_after_the_loops_ran_finishes_its_own_on_one_thread():
+    """GNU OpenMP's pool does not survive fork(): the child must not start a parallel region."""
+    report = _dispatch("fork", OMP_NUM_THREADS="2")
+    assert report["large"] == 1
+    assert report["child"] == report["parent"]  # finished, with the same numbers
+
+
+def test_set_num_threads_sets_onednns_openmp_threads_too():
+    import deepstep as ds
+    from deepstep.onednn import library
+
+    before = ds.get_num_threads(), library.openmp_threads()
+    try:
+        ds.set_num_threads(1)
+        assert library.openmp_threads() == 1
+    finally:
+        ds.set_num_threads(before[0])
+        library.openmp_threads(before[1])
