@@ -360,3 +360,68 @@ def test_small_float64_and_odd_layouts_keep_numpy_products():
     assert onednn.matmul(np.ones((4, 4), np.float32), np.ones((4, 4), np.float32)) is None
     assert onednn.matmul(np.ones((2048, 64)), np.ones((64, 64))) is None
     assert onednn.matmul(a32[:, ::2], np.ones((32, 64), np.float32)) is None
+
+
+@needs_onednn
+def test_stacks_of_products_as_attention_makes_them_run_on_onednn():
+    """Heads of a permuted (B, T, 3, H, E) projection, their transposes, a product into a slice of a
+    larger array: oneDNN's batched products equal np.matmul; broadcasting and float64 stay with NumPy."""
+    rng = np.random.default_rng(8)
+    qkv = np.moveaxis(rng.standard_normal((12, 64, 3, 4, 32)).astype(np.float32), (2, 0, 3, 1), (0, 1, 2, 3))
+    q, k, v = qkv  # (12, 4, 64, 32) each, strided views
+    weights = np.abs(rng.standard_normal((12, 4, 64, 64))).astype(np.float32)
+    grads = np.empty((3, 12, 4, 64, 32), np.float32)
+    for a, b, out in [
+        (k, np.swapaxes(q, -1, -2), None),
+        (np.swapaxes(weights, -1, -2), v, None),
+        (weights, q, grads[1]),
+    ]:
+        ours = matmul_plans.matmul(a, b, out=out)
+        assert ours is not None and ours.dtype == np.float32
+        assert out is None or ours is out
+        reference = np.matmul(a.astype(np.float64), b.astype(np.float64))
+        assert np.abs(ours - reference).max() < 1e-4 * (1 + np.abs(reference).max())
+    assert matmul_plans.matmul(weights, q[0]) is None  # broadcast over the batch: NumPy's
+    assert matmul_plans.matmul(weights.astype(np.float64), q.astype(np.float64)) is None
+    assert np.array_equal(
+        matmul_plans.product(weights[:1, :1, :2], q[:1, :1]), weights[:1, :1, :2] @ q[:1, :1]
+    )
+
+
+@needs_onednn
+def test_packed_attention_on_onednn_equals_numpy_and_torch(monkeypatch):
+    """A GPT layer's causal self-attention in float32 (output and the packed gradient) with its
+    products on oneDNN, against DEEPSTEP_ONEDNN=0 and torch's scaled_dot_product_attention."""
+    rng = np.random.default_rng(9)
+    projected = rng.standard_normal((12, 64, 3, 4, 32)).astype(np.float32)
+    g = rng.standard_normal((12, 4, 64, 32)).astype(np.float32)
+
+    def run(fast: bool) -> list[np.ndarray]:
+        os.environ["DEEPSTEP_ONEDNN"] = "1" if fast else "0"
+        try:
+            t = ds.tensor(projected, requires_grad=True)
+            y = F.packed_attention(t.permute(2, 0, 3, 1, 4), is_causal=True)
+            y.backward(ds.tensor(g))
+            return [y.detach().numpy(), t.grad.numpy()]
+        finally:
+            os.environ.pop("DEEPSTEP_ONEDNN")
+
+    ran = []
+    product = matmul_plans.MatrixProduct.__call__
+    monkeypatch.setattr(
+        matmul_plans.MatrixProduct,
+        "__call__",
+        lambda plan, *args: ran.append(plan.shape) or product(plan, *args),
+    )
+    fast = run(True)
+    monkeypatch.undo()
+    assert len([shape for shape in ran if len(shape) == 4]) == 6  # the heads' products: 2 forward, 4 backward
+    slow = run(False)
+    t = torch.tensor(projected, requires_grad=True)
+    q, k, v = t.permute(2, 0, 3, 1, 4)
+    y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    y.backward(torch.tensor(g))
+    for ours, reference, theirs in zip(fast, slow, [y.detach().numpy(), t.grad.numpy()], strict=True):
+        scale = 1 + np.abs(theirs).max()
+        assert np.abs(ours - reference).max() / scale < 1e-5
+        assert np.abs(ours - theirs).max() / scale < 1e-5

@@ -6,7 +6,8 @@ One op with its backward written out: with P = softmax(S) the attention weights 
 dP = ∂L/∂P = ∂L/∂O vᵀ, softmax's Jacobian–vector product gives ∂L/∂S = P ⊙ (dP − Σⱼ dP ⊙ P),
 then ∂L/∂q = s·∂L/∂S k, ∂L/∂k = s·(∂L/∂S)ᵀ q and ∂L/∂v = Pᵀ ∂L/∂O. Nothing of size L × S is
 kept but P itself (and the dropout mask when there is one). With numba, the softmax's passes between
-the products run compiled (attention_kernels.py), to the bit the NumPy passes here.
+the products run compiled (attention_kernels.py), to the bit the NumPy passes here; with oneDNN, the
+products of float32 heads run there, all heads in one call (onednn.products.product).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .. import backend
 from ..autograd.function import Function, refuse_complex
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError
+from ..onednn.products import product
 from .attention_kernels import kernels as attention_kernels
 
 __all__ = ["attention_weights", "packed_attention", "scaled_dot_product_attention", "sinusoidal_positions"]
@@ -51,7 +53,7 @@ class ScaledDotProductAttention(Function):
 
     def forward(self, *operands):
         q, k, v, additive = (*operands[0], None) if self.packed else (*operands, None)[:4]
-        scores_t = k @ np.swapaxes(q, -1, -2)
+        scores_t = product(k, np.swapaxes(q, -1, -2))
         fast = _compiled(scores_t, self.allowed) if additive is None else None
         if fast is not None:  # the same passes, fused (attention_kernels)
             weights_t = _fused_softmax(fast, scores_t, self.scale, self.allowed)
@@ -70,14 +72,14 @@ class ScaledDotProductAttention(Function):
             weights_t /= total
         self.q, self.k, self.v, self.weights_t = q, k, v, weights_t
         dropped_t = weights_t if self.keep is None else weights_t * np.swapaxes(self.keep, -1, -2)
-        return np.swapaxes(dropped_t, -1, -2) @ v
+        return product(np.swapaxes(dropped_t, -1, -2), v)
 
     def backward(self, g):
         q, k, v, weights_t = self.q, self.k, self.v, self.weights_t
         keep_t = None if self.keep is None else np.swapaxes(self.keep, -1, -2)
         dropped_t = weights_t if keep_t is None else weights_t * keep_t
-        grad_v = dropped_t @ g if not self.packed and self.needs_grad(2) else None
-        d_weights_t = v @ np.swapaxes(g, -1, -2)
+        grad_v = product(dropped_t, g) if not self.packed and self.needs_grad(2) else None
+        d_weights_t = product(v, np.swapaxes(g, -1, -2))
         if keep_t is not None:
             d_weights_t *= keep_t
         fast = _compiled(d_weights_t, None, weights_t)
@@ -89,13 +91,13 @@ class ScaledDotProductAttention(Function):
             d_scores_t *= weights_t
         if self.packed:  # the three gradients written into one array: no stacking afterwards
             grad = np.empty((3, *q.shape), dtype=q.dtype)
-            np.matmul(dropped_t, g, out=grad[2])
-            np.matmul(np.swapaxes(d_scores_t, -1, -2), k, out=grad[0])
-            np.matmul(d_scores_t, q, out=grad[1])
+            product(dropped_t, g, out=grad[2])
+            product(np.swapaxes(d_scores_t, -1, -2), k, out=grad[0])
+            product(d_scores_t, q, out=grad[1])
             grad[:2] *= self.scale
             return (grad,)
-        grad_q = np.swapaxes(d_scores_t, -1, -2) @ k * self.scale if self.needs_grad(0) else None
-        grad_k = d_scores_t @ q * self.scale if self.needs_grad(1) else None
+        grad_q = product(np.swapaxes(d_scores_t, -1, -2), k) * self.scale if self.needs_grad(0) else None
+        grad_k = product(d_scores_t, q) * self.scale if self.needs_grad(1) else None
         grads = [grad_q, grad_k, grad_v]
         if len(self.inputs) == 4:
             grads.append(np.swapaxes(d_scores_t, -1, -2) if self.needs_grad(3) else None)

@@ -13,6 +13,7 @@ from ..autograd.function import Function, refuse_complex
 from ..autograd.ops_activation import relu_backward, relu_forward
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
+from ..onednn.products import product
 
 __all__ = [
     "alpha_dropout",
@@ -77,17 +78,11 @@ class Linear(Function):
         if self.relu:
             g2 = relu_backward(g2, self.z)
         x2 = x.reshape(-1, x.shape[-1])
-        grad_x = _product(g2, weight).reshape(x.shape) if self.needs_grad(0) else None
-        grad_w = _product(g2.T, x2) if self.needs_grad(1) else None
+        grad_x = product(g2, weight).reshape(x.shape) if self.needs_grad(0) else None
+        grad_w = product(g2.T, x2) if self.needs_grad(1) else None
         if len(self.inputs) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, g2.sum(axis=0) if self.needs_grad(2) else None
-
-
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a·b: on oneDNN for float32 matrices, else NumPy's."""
-    product = onednn.matmul(a, b)
-    return a @ b if product is None else product
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:

@@ -1,5 +1,6 @@
-"""Matrix products on oneDNN: C = A·B (+ bias along the rows) for float32 matrices in any of the
-layouts NumPy hands over (row-major, or a transposed view), one primitive per shape and layout."""
+"""Matrix products on oneDNN: C = A·B (+ bias along the rows) for float32 matrices, or stacks of
+them with the same leading (batch) dims, in any of the layouts NumPy hands over (row-major, a
+transposed view, a head of a permuted attention tensor), one primitive per shape and layout."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .library import ARG_BIAS, ARG_DST, ARG_SRC, ARG_WEIGHTS, OneDNN, available, library
+from .library import ARG_BIAS, ARG_DST, ARG_SRC, ARG_WEIGHTS, OneDNN, available, library, release_idle_cores
 
 #: Below this many multiply-adds a product stays with NumPy: a call into oneDNN costs about 10 µs
 #: (ctypes, the lock), OpenBLAS's small kernels take 5–10 µs for an MLP's 128 × 128 · 128 × 10.
@@ -15,15 +16,17 @@ SMALL_PRODUCT = 2**20
 
 
 class MatrixProduct:
-    """out (M, N) = a (M, K) · b (K, N) [+ bias (N,)] for one shape and layout of a and b."""
+    """out (…, M, N) = a (…, M, K) · b (…, K, N) [+ bias (N,)] for one shape and layout of a, b and
+    out (the leading dims a batch of products, the same in all three)."""
 
-    def __init__(self, dnnl: OneDNN, a: tuple, b: tuple, bias: bool) -> None:
-        (m, k), a_strides = a
-        (_, n), b_strides = b
-        self.dnnl, self.shape = dnnl, (m, n)
-        a_md, b_md = dnnl.layout((m, k), a_strides), dnnl.layout((k, n), b_strides)
-        out_md = dnnl.layout((m, n), (n, 1))
-        bias_md = dnnl.layout((1, n), (n, 1)) if bias else None
+    def __init__(self, dnnl: OneDNN, a: tuple, b: tuple, out: tuple, bias: bool) -> None:
+        (a_shape, a_strides), (b_shape, b_strides), (out_shape, out_strides) = a, b, out
+        self.dnnl, self.shape = dnnl, out_shape
+        a_md, b_md = dnnl.layout(a_shape, a_strides), dnnl.layout(b_shape, b_strides)
+        out_md = dnnl.layout(out_shape, out_strides)
+        n = out_shape[-1]
+        ones = (1,) * (len(out_shape) - 1)
+        bias_md = dnnl.layout((*ones, n), (*(n for _ in ones), 1)) if bias else None
         pd = dnnl.new("dnnl_matmul_primitive_desc_create", dnnl.engine, a_md, b_md, bias_md, out_md, None)
         self.kernel = dnnl.implementation(pd)
         self.primitive = dnnl.new("dnnl_primitive_create", pd)
@@ -34,8 +37,10 @@ class MatrixProduct:
             arguments.append((ARG_BIAS, self.memory[3]))
         self.packed = dnnl.arguments(arguments)  # (the same memory objects every call: built once)
 
-    def __call__(self, a: np.ndarray, b: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-        out = np.empty(self.shape, np.float32)
+    def __call__(
+        self, a: np.ndarray, b: np.ndarray, bias: np.ndarray | None, out: np.ndarray | None
+    ) -> np.ndarray:
+        out = np.empty(self.shape, np.float32) if out is None else out
         arrays = (a, b, out) if bias is None else (a, b, out, np.ascontiguousarray(bias))
         with self.dnnl.lock:
             self.dnnl.execute(self.primitive, self.packed, list(zip(self.memory, arrays, strict=True)))
@@ -43,32 +48,45 @@ class MatrixProduct:
 
 
 def _layout(a: np.ndarray) -> tuple | None:
-    """(shape, strides in elements) of a 2-D float32 array whose rows or columns are contiguous."""
-    if a.ndim != 2 or a.dtype != np.float32 or 0 in a.shape:
+    """(shape, strides in elements) of a float32 matrix, or stack of them, whose rows or columns are
+    contiguous; None for any other array."""
+    if a.ndim < 2 or a.dtype != np.float32 or 0 in a.shape:
         return None
     strides = tuple(s // a.itemsize for s in a.strides)
     if (
         min(strides) < 0
-        or 1 not in strides
+        or 1 not in strides[-2:]
         or any(s * a.itemsize != t for s, t in zip(strides, a.strides, strict=True))
     ):
         return None
     return a.shape, strides
 
 
-def _plan(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None) -> MatrixProduct | None:
+def _plan(
+    a: np.ndarray, b: np.ndarray, bias: np.ndarray | None, out: np.ndarray | None
+) -> MatrixProduct | None:
     """The plan for operands like these, or None where oneDNN does not take them."""
-    a_layout, b_layout = _layout(a), _layout(b)
-    if a_layout is None or b_layout is None or a.shape[1] != b.shape[0]:
+    shape = (*a.shape[:-1], b.shape[-1])
+    layouts = _layout(a), _layout(b), (shape, None) if out is None else _layout(out)
+    if None in layouts or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2]:
         return None
-    if bias is not None and (bias.dtype != np.float32 or bias.shape != (b.shape[1],)):
+    if out is not None and (out.shape != shape or not out.flags.writeable):
+        return None
+    if bias is not None and (bias.dtype != np.float32 or bias.shape != (b.shape[-1],)):
         return None
     dnnl = library()
+    if dnnl is None:
+        return None
+    out_layout = layouts[2] if out is not None else (shape, _row_major(shape))
     try:
-        plan = None if dnnl is None else MatrixProduct(dnnl, a_layout, b_layout, bias is not None)
+        plan = MatrixProduct(dnnl, layouts[0], layouts[1], out_layout, bias is not None)
     except RuntimeError:
         return None
-    return None if plan is None or plan.kernel.startswith("ref") else plan  # (reference loops: slow)
+    return None if plan.kernel.startswith("ref") else plan  # (reference loops: slow)
+
+
+def _row_major(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(np.prod(shape[k + 1 :])) for k in range(len(shape)))
 
 
 #: Plans by the operands' shapes, strides and dtypes (a dictionary looked up before any other check:
@@ -77,18 +95,32 @@ _plans: dict[tuple, MatrixProduct | None] = {}
 MAX_PLANS = 512
 
 
-def matmul(a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray | None:
-    """a·b (+ bias) on oneDNN, as a new row-major float32 array; None (for NumPy to do it) when
-    oneDNN is missing or off, or the operands are not float32 matrices with contiguous rows or
-    columns."""
-    if a.ndim != 2 or b.ndim != 2 or a.shape[0] * a.shape[1] * b.shape[1] < SMALL_PRODUCT or not available():
+def matmul(
+    a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray | None:
+    """a·b (+ bias) on oneDNN, into `out` or a new row-major float32 array; None (for NumPy to do it)
+    when oneDNN is missing or off, or the operands are not float32 matrices (or stacks of them, with
+    the same leading dims: no broadcasting) with contiguous rows or columns."""
+    if a.ndim < 2 or a.size * b.shape[-1] < SMALL_PRODUCT or not available():
         return None
     key = (a.shape, a.strides, a.dtype, b.shape, b.strides, b.dtype)
     if bias is not None:
         key += (bias.shape, bias.dtype)
+    if out is not None:
+        key += (out.shape, out.strides, out.dtype)
     plan: Any = _plans.get(key, _plans)
     if plan is _plans:
         if len(_plans) >= MAX_PLANS:
             _plans.clear()
-        plan = _plans[key] = _plan(a, b, bias)
-    return None if plan is None else plan(a, b, bias)
+        plan = _plans[key] = _plan(a, b, bias, out)
+    return None if plan is None else plan(a, b, bias, out)
+
+
+def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """a·b as np.matmul computes it (into `out` when given): on oneDNN where it takes the operands,
+    else NumPy's (OpenBLAS given its threads back if oneDNN has been idle a while)."""
+    result = matmul(a, b, out=out)
+    if result is not None:
+        return result
+    release_idle_cores()
+    return np.matmul(a, b, out=out)
