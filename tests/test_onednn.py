@@ -307,6 +307,17 @@ def test_a_process_forked_after_onednn_ran_convolves_without_it():
     assert onednn.available()  # the parent keeps oneDNN
 
 
+def _products_run(monkeypatch) -> list:
+    """The plans that run oneDNN's products from now on (until monkeypatch.undo), in call order."""
+    ran: list = []
+    for plan_class in (matmul_plans.MatrixProduct, matmul_plans.Gemm):
+        call = plan_class.__call__
+        monkeypatch.setattr(
+            plan_class, "__call__", lambda plan, *args, call=call: ran.append(plan) or call(plan, *args)
+        )
+    return ran
+
+
 @needs_onednn
 @pytest.mark.parametrize("shape, bias", [((12, 64, 128), True), ((256, 200), False), ((3, 5, 9, 100), True)])
 def test_linear_on_onednn_equals_numpy_and_torch(shape, bias, monkeypatch):
@@ -333,14 +344,11 @@ def test_linear_on_onednn_equals_numpy_and_torch(shape, bias, monkeypatch):
         finally:
             os.environ.pop("DEEPSTEP_ONEDNN")
 
-    ran = []
-    product = matmul_plans.MatrixProduct.__call__
-    monkeypatch.setattr(
-        matmul_plans.MatrixProduct, "__call__", lambda plan, *args: ran.append(plan) or product(plan, *args)
-    )
+    ran = _products_run(monkeypatch)
     fast = run(True)
     monkeypatch.undo()
-    assert len(ran) == 3  # forward and both gradients on oneDNN
+    forward = "Gemm" if b is None else "MatrixProduct"  # (the primitive adds the bias in the product)
+    assert [type(plan).__name__ for plan in ran] == [forward, "Gemm", "Gemm"]  # and both gradients
     slow = run(False)
     tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     tb = None if b is None else torch.tensor(b, requires_grad=True)
@@ -406,16 +414,12 @@ def test_packed_attention_on_onednn_equals_numpy_and_torch(monkeypatch):
         finally:
             os.environ.pop("DEEPSTEP_ONEDNN")
 
-    ran = []
-    product = matmul_plans.MatrixProduct.__call__
-    monkeypatch.setattr(
-        matmul_plans.MatrixProduct,
-        "__call__",
-        lambda plan, *args: ran.append(plan.shape) or product(plan, *args),
-    )
+    ran = _products_run(monkeypatch)
     fast = run(True)
     monkeypatch.undo()
-    assert len([shape for shape in ran if len(shape) == 4]) == 6  # the heads' products: 2 forward, 4 backward
+    assert (
+        len([plan for plan in ran if len(plan.shape) == 4]) == 6
+    )  # the heads' products: 2 forward, 4 backward
     slow = run(False)
     t = torch.tensor(projected, requires_grad=True)
     q, k, v = t.permute(2, 0, 3, 1, 4)
@@ -425,3 +429,29 @@ def test_packed_attention_on_onednn_equals_numpy_and_torch(monkeypatch):
         scale = 1 + np.abs(theirs).max()
         assert np.abs(ours - reference).max() / scale < 1e-5
         assert np.abs(ours - theirs).max() / scale < 1e-5
+
+
+@needs_onednn
+@pytest.mark.parametrize(
+    "transpose_a, transpose_b", [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_two_dimensional_products_without_bias_run_on_dnnl_sgemm(transpose_a, transpose_b):
+    """Row-major operands, transposed views and slices of wider arrays (a leading dimension larger
+    than the row), into a new array and into a given one: dnnl_sgemm's results equal float64 NumPy's."""
+    rng = np.random.default_rng(10)
+    m, k, n = 300, 170, 260
+    wide_a = rng.standard_normal((k, m + 7) if transpose_a else (m, k + 7)).astype(np.float32)
+    wide_b = rng.standard_normal((n, k + 5) if transpose_b else (k, n + 5)).astype(np.float32)
+    a = wide_a[:, :m].T if transpose_a else wide_a[:, :k]
+    b = wide_b[:, :k].T if transpose_b else wide_b[:, :n]
+    reference = a.astype(np.float64) @ b.astype(np.float64)
+    plan = matmul_plans._plan(a, b, None, None)
+    assert isinstance(plan, matmul_plans.Gemm)
+    for out in (None, np.empty((m, n), np.float32)):
+        ours = matmul_plans.matmul(a, b, out=out)
+        assert ours is not None and ours.shape == (m, n) and (out is None or ours is out)
+        assert np.abs(ours - reference).max() < 1e-4 * (1 + np.abs(reference).max())
+    column_major = np.empty((n, m), np.float32).T  # not for dnnl_sgemm: the primitive's, or NumPy's
+    assert not isinstance(matmul_plans._plan(a, b, None, column_major), matmul_plans.Gemm)
+    ours = matmul_plans.product(a, b, out=column_major)
+    assert np.abs(ours - reference).max() < 1e-4 * (1 + np.abs(reference).max())

@@ -60,6 +60,10 @@ class OneDNN:
         lib.dnnl_memory_desc_get_size.restype = ctypes.c_size_t
         lib.dnnl_memory_desc_get_size.argtypes = [Handle]
         lib.dnnl_memory_set_data_handle.argtypes = [Handle, Handle]
+        dim, pointer = ctypes.c_int64, ctypes.c_void_p
+        self.sgemm = lib.dnnl_sgemm  # C = αAB + βC, row-major, each operand 'N' or 'T'
+        self.sgemm.argtypes = [ctypes.c_char, ctypes.c_char, dim, dim, dim, ctypes.c_float, pointer, dim]
+        self.sgemm.argtypes += [pointer, dim, ctypes.c_float, pointer, dim]
         self.engine, self.stream = Handle(), Handle()
         self.check(lib.dnnl_engine_create(ctypes.byref(self.engine), CPU, 0), "engine")
         self.check(lib.dnnl_stream_create(ctypes.byref(self.stream), self.engine, 1), "stream")

@@ -8,7 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from .library import ARG_BIAS, ARG_DST, ARG_SRC, ARG_WEIGHTS, OneDNN, available, library, release_idle_cores
+from .library import (
+    ARG_BIAS,
+    ARG_DST,
+    ARG_SRC,
+    ARG_WEIGHTS,
+    OneDNN,
+    available,
+    cores,
+    library,
+    release_idle_cores,
+)
 
 #: Below this many multiply-adds a product stays with NumPy: a call into oneDNN costs about 10 µs
 #: (ctypes, the lock), OpenBLAS's small kernels take 5–10 µs for an MLP's 128 × 128 · 128 × 10.
@@ -47,6 +57,44 @@ class MatrixProduct:
         return out
 
 
+class Gemm:
+    """out (M, N) = a (M, K) · b (K, N) for 2-D operands without a bias, on oneDNN's BLAS-like
+    dnnl_sgemm (its gemm:jit kernels, row-major): 8–21 % less time than the matmul primitive on the
+    weight gradients (a transposed left operand) of the MLP and the GPT, and a few % on the input
+    gradients (BENCHMARKS.md, seventh pass). A transposed operand is passed as its row-major storage."""
+
+    kernel = "gemm:jit (dnnl_sgemm)"
+
+    def __init__(self, dnnl: OneDNN, a: tuple, b: tuple) -> None:
+        (self.m, self.k), a_strides = a
+        (_, self.n), b_strides = b
+        self.dnnl, self.shape = dnnl, (self.m, self.n)
+        self.a = self._operand(a_strides, self.k, self.m)
+        self.b = self._operand(b_strides, self.n, self.k)
+
+    @staticmethod
+    def _operand(strides: tuple[int, int], columns: int, rows: int) -> tuple[bytes, int]:
+        """(transpose flag, leading dimension) of a matrix with these strides (in elements)."""
+        if strides[1] == 1 and strides[0] >= max(columns, 1):
+            return b"N", strides[0]
+        if strides[0] == 1 and strides[1] >= max(rows, 1):
+            return b"T", strides[1]
+        raise ValueError("not a row-major matrix or the transpose of one")
+
+    def __call__(
+        self, a: np.ndarray, b: np.ndarray, bias: np.ndarray | None, out: np.ndarray | None
+    ) -> np.ndarray:
+        out = np.empty(self.shape, np.float32) if out is None else out
+        (transpose_a, lda), (transpose_b, ldb) = self.a, self.b
+        cores.claim()
+        status = self.dnnl.sgemm(
+            transpose_a, transpose_b, self.m, self.n, self.k, 1.0, a.ctypes.data, lda, b.ctypes.data, ldb,
+            0.0, out.ctypes.data, self.n,
+        )  # fmt: skip
+        self.dnnl.check(status, "sgemm")
+        return out
+
+
 def _layout(a: np.ndarray) -> tuple | None:
     """(shape, strides in elements) of a float32 matrix, or stack of them, whose rows or columns are
     contiguous; None for any other array."""
@@ -64,7 +112,7 @@ def _layout(a: np.ndarray) -> tuple | None:
 
 def _plan(
     a: np.ndarray, b: np.ndarray, bias: np.ndarray | None, out: np.ndarray | None
-) -> MatrixProduct | None:
+) -> MatrixProduct | Gemm | None:
     """The plan for operands like these, or None where oneDNN does not take them."""
     shape = (*a.shape[:-1], b.shape[-1])
     layouts = _layout(a), _layout(b), (shape, None) if out is None else _layout(out)
@@ -78,6 +126,11 @@ def _plan(
     if dnnl is None:
         return None
     out_layout = layouts[2] if out is not None else (shape, _row_major(shape))
+    if a.ndim == 2 and bias is None and out_layout[1] == (shape[1], 1):
+        try:
+            return Gemm(dnnl, layouts[0], layouts[1])
+        except ValueError:  # (a leading dimension dnnl_sgemm does not take: the primitive does)
+            pass
     try:
         plan = MatrixProduct(dnnl, layouts[0], layouts[1], out_layout, bias is not None)
     except RuntimeError:
@@ -91,7 +144,7 @@ def _row_major(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 #: Plans by the operands' shapes, strides and dtypes (a dictionary looked up before any other check:
 #: a call costs about 10 µs, a third of what it did with the checks first; MLP: 5 products a step).
-_plans: dict[tuple, MatrixProduct | None] = {}
+_plans: dict[tuple, MatrixProduct | Gemm | None] = {}
 MAX_PLANS = 512
 
 
