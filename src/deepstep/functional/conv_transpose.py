@@ -158,6 +158,25 @@ def _transpose_args(padding: Any, output_padding: Any, spatial: int, what: str) 
     return ((0, *padding), (0, *output_padding)) if spatial == 1 else (padding, output_padding)
 
 
+def _conv_transpose(
+    spatial: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+) -> Tensor:
+    """conv_transpose1d and 2d: the arguments checked, a 1-D problem run as a 2-D one of height 1."""
+    what = f"conv_transpose{spatial}d"
+    stride, _, dilation = _conv_args(stride, 0, dilation, spatial, what)
+    padding, output_padding = _transpose_args(padding, output_padding, spatial, what)
+    fn = ConvTranspose2d(stride, padding, output_padding, dilation, groups)
+    return _convolve(input, weight, bias, spatial, what, fn)
+
+
 def conv_transpose2d(
     input: Any,
     weight: Any,
@@ -170,10 +189,7 @@ def conv_transpose2d(
 ) -> Tensor:
     """Transposed convolution with weights (in_channels, out_channels/groups, kh, kw), as torch's
     (note its argument order: groups before dilation)."""
-    stride, _, dilation = _conv_args(stride, 0, dilation, 2, "conv_transpose2d")
-    padding, output_padding = _transpose_args(padding, output_padding, 2, "conv_transpose2d")
-    fn = ConvTranspose2d(stride, padding, output_padding, dilation, groups)
-    return _convolve(input, weight, bias, 2, "conv_transpose2d", fn)
+    return _conv_transpose(2, input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
 def conv_transpose1d(
@@ -187,7 +203,4 @@ def conv_transpose1d(
     dilation: int | tuple = 1,
 ) -> Tensor:
     """Transposed 1-D convolution with weights (in_channels, out_channels/groups, k)."""
-    stride, _, dilation = _conv_args(stride, 0, dilation, 1, "conv_transpose1d")
-    padding, output_padding = _transpose_args(padding, output_padding, 1, "conv_transpose1d")
-    fn = ConvTranspose2d(stride, padding, output_padding, dilation, groups)
-    return _convolve(input, weight, bias, 1, "conv_transpose1d", fn)
+    return _conv_transpose(1, input, weight, bias, stride, padding, output_padding, groups, dilation)

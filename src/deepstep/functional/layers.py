@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend, onednn
+from .. import backend
 from ..autograd.function import Function, refuse_complex
 from ..autograd.ops_activation import relu_backward, relu_forward
 from ..autograd.tensor import Tensor
@@ -62,12 +62,7 @@ class Linear(Function):
         # a batch of sequences (B, T, in) is one (B·T, in) matrix: one large product is about twice
         # as fast as NumPy's batched matmul over B small ones (0.27 against 0.55 ms for GPT's qkv)
         x2 = x.reshape(-1, x.shape[-1])
-        y = onednn.matmul(x2, weight.T, bias)  # float32 on oneDNN, the bias added in the product
-        if y is None:
-            onednn.release_idle_cores()  # OpenBLAS's threads, lent to oneDNN while it ran
-            y = x2 @ weight.T
-            if bias is not None:
-                y += bias  # y is freshly made: adding in place saves a pass over memory
+        y = product(x2, weight.T, bias)  # float32 on oneDNN, the bias added in the product
         if self.relu:
             self.z = relu_forward(y, out=y)
         return y.reshape(*x.shape[:-1], weight.shape[0])

@@ -18,6 +18,7 @@ from .library import (
     cores,
     library,
     release_idle_cores,
+    row_major_strides,
 )
 
 #: Below this many multiply-adds a product stays with NumPy: a call into oneDNN costs about 10 µs
@@ -125,7 +126,7 @@ def _plan(
     dnnl = library()
     if dnnl is None:
         return None
-    out_layout = layouts[2] if out is not None else (shape, _row_major(shape))
+    out_layout = layouts[2] if out is not None else (shape, row_major_strides(shape))
     if a.ndim == 2 and bias is None and out_layout[1] == (shape[1], 1):
         try:
             return Gemm(dnnl, layouts[0], layouts[1])
@@ -136,10 +137,6 @@ def _plan(
     except RuntimeError:
         return None
     return None if plan.kernel.startswith("ref") else plan  # (reference loops: slow)
-
-
-def _row_major(shape: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(int(np.prod(shape[k + 1 :])) for k in range(len(shape)))
 
 
 #: Plans by the operands' shapes, strides and dtypes (a dictionary looked up before any other check:
@@ -169,11 +166,17 @@ def matmul(
     return None if plan is None else plan(a, b, bias, out)
 
 
-def product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """a·b as np.matmul computes it (into `out` when given): on oneDNN where it takes the operands,
-    else NumPy's (OpenBLAS given its threads back if oneDNN has been idle a while)."""
-    result = matmul(a, b, out=out)
+def product(
+    a: np.ndarray, b: np.ndarray, bias: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """a·b (+ bias) as np.matmul computes it (into `out` when given): on oneDNN where it takes the
+    operands, the bias added in the product, else NumPy's (OpenBLAS given its threads back if oneDNN
+    has been idle a while)."""
+    result = matmul(a, b, bias, out)
     if result is not None:
         return result
     release_idle_cores()
-    return np.matmul(a, b, out=out)
+    result = np.matmul(a, b, out=out)
+    if bias is not None:
+        result += bias  # (in the fresh product: adding in place saves a pass over memory)
+    return result
