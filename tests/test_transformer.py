@@ -110,6 +110,42 @@ def test_packed_attention_is_attention_on_the_three_views(dropout_p):
         F.packed_attention(ds.zeros(2, 5, 4))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_attention_keeps_the_heads_layout_so_merging_them_is_a_view(dtype):
+    """As PyTorch's: attention's output has q's memory layout and the packed gradient qkv's. For the
+    heads of a permuted projection (B, T, 3, h, d) → (3, B, h, T, d), merging the heads back into
+    (B, T, h·d), forward and backward, is then a view, where a row-major output needs a copy."""
+    batch, steps, heads, width = 2, 5, 3, 4
+    projection = ds.tensor(
+        np.random.default_rng(0).standard_normal((batch, steps, 3 * heads * width)).astype(dtype),
+        requires_grad=True,
+    )
+    qkv = projection.reshape(batch, steps, 3, heads, width).permute(2, 0, 3, 1, 4)
+    out = F.packed_attention(qkv, is_causal=True)
+    assert out.shape == (batch, heads, steps, width)
+    assert out.data.transpose(0, 2, 1, 3).flags.c_contiguous  # (B, T, h, d) in memory
+    merged = out.permute(0, 2, 1, 3).reshape(batch, steps, heads * width)
+    assert np.shares_memory(merged.data, out.data)
+    grads = []
+    original = F.attention.ScaledDotProductAttention.backward
+
+    def recording(op, g):
+        grads.append(original(op, g)[0])
+        return (grads[-1],)
+
+    F.attention.ScaledDotProductAttention.backward = recording
+    try:
+        (merged * merged).sum().backward()
+    finally:
+        F.attention.ScaledDotProductAttention.backward = original
+    assert grads[0].transpose(1, 3, 0, 2, 4).flags.c_contiguous  # (B, T, 3, h, d) in memory
+    reference = ds.tensor(projection.data, requires_grad=True)
+    views = reference.reshape(batch, steps, 3, heads, width).permute(2, 0, 3, 1, 4)
+    again = F.scaled_dot_product_attention(views[0], views[1], views[2], is_causal=True)
+    (again * again).sum().backward()
+    np.testing.assert_allclose(projection.grad.data, reference.grad.data, rtol=1e-5, atol=1e-6)
+
+
 CONFIGS = list(itertools.product([False, True], [None, "bool", "float"], [False, True]))
 
 

@@ -53,6 +53,7 @@ class ScaledDotProductAttention(Function):
 
     def forward(self, *operands):
         q, k, v, additive = (*operands[0], None) if self.packed else (*operands, None)[:4]
+        self.qkv = operands[0] if self.packed else None
         scores_t = product(k, np.swapaxes(q, -1, -2))
         fast = _compiled(scores_t, self.allowed) if additive is None else None
         if fast is not None:  # the same passes, fused (attention_kernels)
@@ -72,7 +73,8 @@ class ScaledDotProductAttention(Function):
             weights_t /= total
         self.q, self.k, self.v, self.weights_t = q, k, v, weights_t
         dropped_t = weights_t if self.keep is None else weights_t * np.swapaxes(self.keep, -1, -2)
-        return product(np.swapaxes(dropped_t, -1, -2), v)
+        weights = np.swapaxes(dropped_t, -1, -2)
+        return product(weights, v, out=_like_query(q, (*weights.shape[:-1], v.shape[-1])))
 
     def backward(self, g):
         q, k, v, weights_t = self.q, self.k, self.v, self.weights_t
@@ -90,7 +92,7 @@ class ScaledDotProductAttention(Function):
             d_scores_t = d_weights_t - (d_weights_t * weights_t).sum(axis=-2, keepdims=True)
             d_scores_t *= weights_t
         if self.packed:  # the three gradients written into one array: no stacking afterwards
-            grad = np.empty((3, *q.shape), dtype=q.dtype)
+            grad = np.empty_like(self.qkv)  # qkv's layout: its permute and reshape back are views
             product(dropped_t, g, out=grad[2])
             product(np.swapaxes(d_scores_t, -1, -2), k, out=grad[0])
             product(d_scores_t, q, out=grad[1])
@@ -102,6 +104,13 @@ class ScaledDotProductAttention(Function):
         if len(self.inputs) == 4:
             grads.append(np.swapaxes(d_scores_t, -1, -2) if self.needs_grad(3) else None)
         return self.to_inputs(*grads)
+
+
+def _like_query(q: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """An output array of this shape in q's memory layout, as PyTorch's attention gives (for the heads
+    of a permuted projection, (B, h, L, E) stored as (B, L, h, E): merging the heads back is then a
+    view, not a copy); None (a new row-major array) when the shape or dtype is not q's."""
+    return np.empty_like(q) if shape == q.shape else None
 
 
 def _heads(a: np.ndarray) -> np.ndarray:
