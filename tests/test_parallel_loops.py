@@ -43,6 +43,9 @@ def _cases(rng: np.random.Generator) -> dict:
     rows = normal(700, 96)
     blocks = normal(700, 96, 1)
     moments = (normal(700, 1), np.abs(normal(700, 1)) + 0.5)
+    blocks[::53] = np.nan
+    grouped = normal(40, 16, 30)  # group normalisation's (N, C, positions), 4 groups of 4 channels
+    group_moments = (normal(40, 4), np.abs(normal(40, 4)) + 0.5)
     constants = np.array([0.01, 1, 0.999, 0.1, 0.001, 0.9, 1e-8, 1e-3], f32)
     return {
         "adam": (
@@ -72,6 +75,60 @@ def _cases(rng: np.random.Generator) -> dict:
         "normalise": (
             normalization_kernels().normalise,
             lambda: (blocks.copy(), *moments, normal(96), normal(96), np.empty_like(blocks)),
+        ),
+        "normalise_rows": (
+            normalization_kernels().normalise_rows,
+            lambda: (
+                rows.copy(),
+                True,
+                1e-5,
+                normal(96),
+                normal(96),
+                np.empty_like(rows),
+                np.empty(700, f32),
+                np.empty(700, f32),
+            ),
+        ),
+        "normalise_rows (RMS)": (
+            normalization_kernels().normalise_rows,
+            lambda: (
+                rows.copy(),
+                False,
+                1e-5,
+                normal(96),
+                normal(96),
+                np.empty_like(rows),
+                np.empty(700, f32),
+                np.empty(700, f32),
+            ),
+        ),
+        "normalise_backward": (
+            normalization_kernels().normalise_backward,
+            lambda: (
+                normal(700, 96, 1),
+                blocks.copy(),
+                *moments,
+                normal(96),
+                True,
+                11,
+                np.empty_like(blocks),
+                np.zeros((64, 96)),
+                np.zeros((64, 96)),
+            ),
+        ),
+        "normalise_backward (groups)": (
+            normalization_kernels().normalise_backward,
+            lambda: (
+                normal(40, 16, 30),
+                grouped.copy(),
+                *group_moments,
+                normal(16),
+                False,
+                3,
+                np.empty_like(grouped),
+                np.zeros((14, 16)),
+                np.zeros((14, 16)),
+            ),
         ),
         "relu_backward": (relu_kernels().relu_backward, lambda: (g.copy(), x.copy(), np.empty(n, f32))),
     }

@@ -13,6 +13,7 @@ variance unbiased, as in PyTorch); with use_input_stats=False the running statis
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..autograd.function import Function, refuse_complex
 from ..autograd.tensor import Tensor, as_array
 from ..errors import DTypeError, ShapeError, ValueRangeError
 from .batchnorm import batch_norm
-from .normalization_kernels import kernels, usable
+from .normalization_kernels import CHUNK, kernels, usable
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm", "rms_norm"]
 
@@ -53,6 +54,15 @@ class RowNorm(Function):
             x = np.ascontiguousarray(x)  # (a copy only for strided input, made once for both passes)
         self.x, self.weight, self.bias = x, weight, bias
         rows = x.reshape(self.rows, self.n)
+        if self.compiled is not None and self.affine_view[2] == 1 and self._groups() == 1:
+            # layer and RMS normalisation: moments and normalisation in one kernel, row by row
+            y = np.empty_like(rows)
+            self.mean, self.inv_std = np.empty((self.rows, 1), x.dtype), np.empty((self.rows, 1), x.dtype)
+            gamma, beta = self._affine(x.dtype)
+            self.compiled.normalise_rows(
+                rows, self.centred, self.eps, gamma, beta, y, self.mean[:, 0], self.inv_std[:, 0]
+            )
+            return y.reshape(x.shape)
         if self.compiled is not None:
             mean, var = np.empty(self.rows), np.empty(self.rows)  # float64
             self.compiled.row_moments(rows, self.centred, mean, var)
@@ -107,22 +117,26 @@ class RowNorm(Function):
         )
 
     def _compiled_backward(self, g):
-        channels, groups = self.affine_view[1], self._groups()
+        blocks, channels, inner = self.affine_view
         x = self.x.reshape(self.affine_view)
-        grad_x, grad_w, grad_b = np.empty_like(x), np.zeros(channels), np.zeros(channels)
+        chunk = max(1, CHUNK // max(channels * inner, 1))  # blocks a chunk
+        partial_w = np.zeros((max(1, -(-blocks // chunk)), channels))
+        partial_b = np.zeros_like(partial_w)
+        grad_x = np.empty_like(x)
         gamma, _ = self._affine(x.dtype)
         self.compiled.normalise_backward(
             np.ascontiguousarray(g.reshape(self.affine_view)),
             x,
-            self.mean.reshape(-1, groups),
-            self.inv_std.reshape(-1, groups),
+            self.mean.reshape(-1, self._groups()),
+            self.inv_std.reshape(-1, self._groups()),
             gamma,
             self.centred,
+            chunk,
             grad_x,
-            grad_w,
-            grad_b,
+            partial_w,
+            partial_b,
         )
-        return grad_x, grad_w, grad_b
+        return grad_x, partial_w.sum(axis=0), partial_b.sum(axis=0)  # (the chunks' sums, in order)
 
     def _numpy_backward(self, g, need_x, need_w, need_b):
         rows = self.x.reshape(self.rows, self.n)
@@ -157,8 +171,8 @@ def layer_norm(
     x, weight, bias = _float_tensor("layer_norm", input), _operand(weight), _operand(bias)
     shape = _trailing_shape("layer_norm", x, normalized_shape)
     _check_params("layer_norm", x, shape, weight, bias, "of same shape as normalized_shape", exact_dtype=True)
-    n = int(np.prod(shape))
-    rows = int(np.prod(x.shape[: x.ndim - len(shape)]))
+    n = math.prod(shape)
+    rows = math.prod(x.shape[: x.ndim - len(shape)])
     return RowNorm(rows, n, (rows, n, 1), eps)(x, weight, bias)
 
 
@@ -177,8 +191,8 @@ def rms_norm(
         return z if weight is None else (z * weight).astype(x.dtype)
     if weight is not None and weight.dtype != x.dtype:
         weight = weight.astype(x.dtype)  # (a Tensor's astype is differentiable)
-    n = int(np.prod(shape))
-    rows = int(np.prod(x.shape[: x.ndim - len(shape)]))
+    n = math.prod(shape)
+    rows = math.prod(x.shape[: x.ndim - len(shape)])
     return RowNorm(rows, n, (rows, n, 1), eps, centred=False)(x, weight, None)
 
 
@@ -198,7 +212,7 @@ def group_norm(
     _check_params(
         "group_norm", x, (channels,), weight, bias, "a vector of size equal to the number of channels"
     )
-    positions = int(np.prod(x.shape[2:]))
+    positions = math.prod(x.shape[2:])
     rows = batch * num_groups
     return RowNorm(rows, channels // num_groups * positions, (batch, channels, positions), eps)(
         x, weight, bias
@@ -238,7 +252,7 @@ def instance_norm(
                 "Expected running_mean and running_var to be defined when use_input_stats is false"
             )
         return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
-    positions = int(np.prod(x.shape[2:]))
+    positions = math.prod(x.shape[2:])
     if positions <= 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {x.shape}")
     fn = RowNorm(batch * channels, positions, (batch, channels, positions), eps)
@@ -294,9 +308,10 @@ def _check_params(
     for name, value in (("weight", weight), ("bias", bias)):
         if value is None:
             continue
-        if tuple(np.shape(value)) != shape:
+        value_shape = tuple(value.shape)  # (a Tensor's or an array's: np.shape would go through the protocol)
+        if value_shape != shape:
             raise ShapeError(
-                f"{op}: expected {name} to be {expected}, got {name} of shape {list(np.shape(value))} "
+                f"{op}: expected {name} to be {expected}, got {name} of shape {list(value_shape)} "
                 f"for input of shape {list(x.shape)} (expected {list(shape)})"
             )
         if exact_dtype and np.dtype(value.dtype) != x.dtype:
