@@ -66,7 +66,7 @@ def _cases(rng: np.random.Generator) -> dict:
         "normalised_columns": (attention_kernels().normalised_columns, lambda: (weights.copy(),)),
         "softmax_backward_columns": (
             attention_kernels().softmax_backward_columns,
-            lambda: (scores.copy(), weights.copy()),
+            lambda: (scores.copy(), weights.copy(), f32(0.125)),
         ),
         "row_moments": (
             normalization_kernels().row_moments,

@@ -85,24 +85,32 @@ class ScaledDotProductAttention(Function):
         if keep_t is not None:
             d_weights_t *= keep_t
         fast = _compiled(d_weights_t, None, weights_t)
+        # the scale s goes into ∂L/∂Sᵀ as it is made (a pass fewer over ∂L/∂q and ∂L/∂k), unless
+        # ∂L/∂Sᵀ itself is wanted: the gradient of an additive mask
+        mask_grad = len(self.inputs) == 4 and self.needs_grad(3)
+        factor = 1 if mask_grad else self.scale
         if fast is not None:
             d_scores_t = d_weights_t
-            fast.softmax_backward_columns(_heads(d_scores_t), _heads(weights_t))
+            fast.softmax_backward_columns(_heads(d_scores_t), _heads(weights_t), weights_t.dtype.type(factor))
         else:
             d_scores_t = d_weights_t - (d_weights_t * weights_t).sum(axis=-2, keepdims=True)
             d_scores_t *= weights_t
+            if factor != 1:
+                d_scores_t *= d_scores_t.dtype.type(factor)
         if self.packed:  # the three gradients written into one array: no stacking afterwards
             grad = np.empty_like(self.qkv)  # qkv's layout: its permute and reshape back are views
             product(dropped_t, g, out=grad[2])
-            product(np.swapaxes(d_scores_t, -1, -2), k, out=grad[0])
+            product(np.swapaxes(d_scores_t, -1, -2), k, out=grad[0])  # (s already in ∂L/∂Sᵀ)
             product(d_scores_t, q, out=grad[1])
-            grad[:2] *= self.scale
             return (grad,)
-        grad_q = product(np.swapaxes(d_scores_t, -1, -2), k) * self.scale if self.needs_grad(0) else None
-        grad_k = product(d_scores_t, q) * self.scale if self.needs_grad(1) else None
+        grad_q = product(np.swapaxes(d_scores_t, -1, -2), k) if self.needs_grad(0) else None
+        grad_k = product(d_scores_t, q) if self.needs_grad(1) else None
+        if mask_grad:  # (s not in ∂L/∂Sᵀ yet)
+            grad_q = None if grad_q is None else grad_q * self.scale
+            grad_k = None if grad_k is None else grad_k * self.scale
         grads = [grad_q, grad_k, grad_v]
         if len(self.inputs) == 4:
-            grads.append(np.swapaxes(d_scores_t, -1, -2) if self.needs_grad(3) else None)
+            grads.append(np.swapaxes(d_scores_t, -1, -2) if mask_grad else None)
         return self.to_inputs(*grads)
 
 

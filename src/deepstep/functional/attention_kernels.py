@@ -66,8 +66,9 @@ def kernels(numba: Any) -> Any:
                 for i in range(queries):
                     weights_t[n, j, i] /= total[i]
 
-    def softmax_backward_columns(d_weights_t, weights_t):  # pragma: no cover - compiled
-        """In place on ∂L/∂Pᵀ (N, S, L): ∂L/∂Sᵀ = (∂L/∂Pᵀ − Σ_keys ∂L/∂Pᵀ ⊙ Pᵀ) ⊙ Pᵀ."""
+    def softmax_backward_columns(d_weights_t, weights_t, scale):  # pragma: no cover - compiled
+        """In place on ∂L/∂Pᵀ (N, S, L): ∂L/∂Sᵀ = (∂L/∂Pᵀ − Σ_keys ∂L/∂Pᵀ ⊙ Pᵀ) ⊙ Pᵀ, times `scale`
+        (the scores' factor s, which ∂L/∂q and ∂L/∂k then take with them; 1 for ∂L/∂Sᵀ itself)."""
         heads, keys, queries = weights_t.shape
         for n in numba.prange(heads):
             dot = np.zeros(queries, weights_t.dtype)
@@ -76,7 +77,7 @@ def kernels(numba: Any) -> Any:
                     dot[i] += d_weights_t[n, j, i] * weights_t[n, j, i]
             for j in range(keys):
                 for i in range(queries):
-                    d_weights_t[n, j, i] = (d_weights_t[n, j, i] - dot[i]) * weights_t[n, j, i]
+                    d_weights_t[n, j, i] = (d_weights_t[n, j, i] - dot[i]) * weights_t[n, j, i] * scale
 
     options = {"cache": True, "nogil": True, "error_model": "numpy"}
     return SimpleNamespace(
