@@ -18,6 +18,8 @@ from deepstep import jit, onednn
 from deepstep.autograd.activation_kernels import kernels as relu_kernels
 from deepstep.functional.activation_kernels import kernels as gelu_kernels
 from deepstep.functional.attention_kernels import kernels as attention_kernels
+from deepstep.functional.linear_kernels import column_sums
+from deepstep.functional.linear_kernels import kernels as linear_kernels
 from deepstep.functional.normalization_kernels import kernels as normalization_kernels
 from deepstep.optim.kernels import kernels as adam_kernels
 
@@ -130,6 +132,7 @@ def _cases(rng: np.random.Generator) -> dict:
                 np.zeros((14, 16)),
             ),
         ),
+        "column_sums": (linear_kernels().column_sums, lambda: (normal(700, 130), 64, np.empty(130, f32))),
         "relu_backward": (relu_kernels().relu_backward, lambda: (g.copy(), x.copy(), np.empty(n, f32))),
     }
 
@@ -143,6 +146,23 @@ def test_parallel_build_gives_the_serial_builds_bits(name):
     for ours, reference in zip(parallel, serial, strict=True):
         if isinstance(ours, np.ndarray):
             assert ours.tobytes() == reference.tobytes()
+
+
+@pytest.mark.parametrize(
+    "shape", [(768, 512), (768, 65), (20000, 130), (7, 100000), (3, 5), (0, 4), (1000, 1)]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_gradient_is_numpys_sum_bit_for_bit(shape, dtype):
+    """Linear's ∂L/∂b: NumPy's G.sum(axis=0), to the bit, on one thread and on several."""
+    g = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    reference = g.sum(axis=0)
+    ours = column_sums(g)
+    assert ours.dtype == reference.dtype and ours.tobytes() == reference.tobytes()
+    if shape[0] and shape[1] > 1:
+        for build in (linear_kernels().column_sums.serial, linear_kernels().column_sums.parallel):
+            out = np.empty(shape[1], dtype)
+            build(g, 64, out)
+            assert out.tobytes() == reference.tobytes()
 
 
 _DISPATCH = textwrap.dedent(

@@ -14,6 +14,7 @@ from ..autograd.ops_activation import relu_backward, relu_forward
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ..onednn.products import product
+from .linear_kernels import column_sums
 
 __all__ = [
     "alpha_dropout",
@@ -77,7 +78,7 @@ class Linear(Function):
         grad_w = product(g2.T, x2) if self.needs_grad(1) else None
         if len(self.inputs) == 2:
             return grad_x, grad_w
-        return grad_x, grad_w, g2.sum(axis=0) if self.needs_grad(2) else None
+        return grad_x, grad_w, column_sums(g2) if self.needs_grad(2) else None
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
