@@ -14,7 +14,9 @@ import textwrap
 import numpy as np
 import pytest
 
+import deepstep as ds
 from deepstep import jit, onednn
+from deepstep.autograd import sum_kernels
 from deepstep.autograd.activation_kernels import kernels as relu_kernels
 from deepstep.functional.activation_kernels import kernels as gelu_kernels
 from deepstep.functional.attention_kernels import kernels as attention_kernels
@@ -132,6 +134,7 @@ def _cases(rng: np.random.Generator) -> dict:
                 np.zeros((14, 16)),
             ),
         ),
+        "add": (sum_kernels.kernels().add, lambda: (x.copy(), g.copy(), np.empty(n, f32))),
         "column_sums": (linear_kernels().column_sums, lambda: (normal(700, 130), 64, np.empty(130, f32))),
         "relu_backward": (relu_kernels().relu_backward, lambda: (g.copy(), x.copy(), np.empty(n, f32))),
     }
@@ -163,6 +166,23 @@ def test_bias_gradient_is_numpys_sum_bit_for_bit(shape, dtype):
             out = np.empty(shape[1], dtype)
             build(g, 64, out)
             assert out.tobytes() == reference.tobytes()
+
+
+def test_residual_add_and_summed_gradients_are_numpys_bits():
+    """a + b on oneDNN's threads (after a product has run) is NumPy's a + b, bit for bit, NaN and inf
+    included; other operands (small, strided, mixed dtypes, numbers) go to NumPy as they are."""
+    onednn.products.product(np.ones((256, 256), np.float32), np.ones((256, 256), np.float32))
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 300, 129)).astype(np.float32)
+    a[::7, ::5], b[::11, ::3] = np.nan, np.inf
+    assert sum_kernels.add(a, b).tobytes() == (a + b).tobytes()
+    for x, y in [(a[:, ::2], b[:, ::2]), (a[:2], b[:2]), (a, b.astype(np.float64)), (a, 2.0), (a, b[0])]:
+        expected = x + y
+        ours = sum_kernels.add(x, y)
+        assert ours.dtype == expected.dtype and ours.shape == expected.shape
+        np.testing.assert_array_equal(ours, expected)
+    ds_a, ds_b = ds.tensor(a, requires_grad=True), ds.tensor(b, requires_grad=True)
+    assert (ds_a + ds_b).data.tobytes() == (a + b).tobytes()
 
 
 _DISPATCH = textwrap.dedent(

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
+from . import sum_kernels
 from .function import Function, _refresh_views, user_stacklevel
 from .grad_mode import _Anomaly
 from .graph import run_post_hooks
@@ -118,7 +119,7 @@ def _run_hooks(hooks: list[Any] | None, g: np.ndarray) -> np.ndarray:
 def _add(gradients: dict[int, np.ndarray], key: int, g: np.ndarray) -> None:
     previous = gradients.get(key)
     # Out of place: the same array may have been handed to another input too.
-    gradients[key] = g if previous is None else previous + g
+    gradients[key] = g if previous is None else sum_kernels.add(previous, g)
 
 
 class BackwardPass:
