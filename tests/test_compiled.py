@@ -178,7 +178,7 @@ def test_compiled_gelu_holds_to_the_exact_erf_in_float32():
 
 @pytest.mark.parametrize("compiled", [True, False])
 def test_gelu_backward_holds_to_the_formula_in_float32(monkeypatch, compiled):
-    """∂GELU/∂x = Φ(x) + x·φ(x): the compiled three passes and the NumPy formula, against float64."""
+    """∂GELU/∂x = Φ(x) + x·φ(x): the compiled pass and the NumPy formula, against float64."""
     if compiled and not compiled_available():
         pytest.skip("numba not installed")
     if not compiled:
@@ -193,6 +193,27 @@ def test_gelu_backward_holds_to_the_formula_in_float32(monkeypatch, compiled):
     expected = g * (cdf + x64 * np.exp(-0.5 * x64 * x64) / math.sqrt(2 * math.pi))
     assert t.grad.dtype == np.float32
     np.testing.assert_allclose(t.grad.numpy().reshape(-1), expected, rtol=2e-6, atol=1e-6)
+
+
+def test_gelu_backward_exp_is_within_a_few_ulps_of_float64():
+    """The compiled backward's own e^y (y = −x²/2, vectorised where NumPy's exp would be a pass of its
+    own): x·φ(x) within a few float32 ulps of float64's over φ's whole normal range, 0 below it,
+    and NaN for NaN."""
+    from deepstep.functional import activation_kernels
+
+    compiled = activation_kernels.kernels()
+    if compiled is None:
+        pytest.skip("numba is not installed")
+    x = np.concatenate([np.linspace(-13.19, 13.19, 200_001), [13.3, -20.0, 1e4, np.nan]]).astype(np.float32)
+    out = np.empty_like(x)
+    compiled.gelu_backward(np.ones_like(x), x, np.zeros_like(x), out)  # g = 1, Φ = 0: out = x·φ(x)
+    exponent = np.float32(-0.5) * x * x  # y rounded to float32, as in the kernel (and in PyTorch's)
+    exact = x.astype(np.float64) * np.exp(exponent.astype(np.float64)) / math.sqrt(2 * math.pi)
+    normal = np.abs(exact) > 1e-37
+    ulps = np.abs(out[normal] - exact[normal]) / np.spacing(np.abs(exact[normal]).astype(np.float32))
+    assert ulps.max() <= 4  # e^y's error, then the products by x and 1/√(2π)
+    np.testing.assert_array_equal(out[[-4, -3, -2]], 0.0)
+    assert np.isnan(out[-1])
 
 
 # ----- fused and compiled ops of the MLP step ---------------------------------------------------------

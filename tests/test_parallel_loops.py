@@ -61,8 +61,10 @@ def _cases(rng: np.random.Generator) -> dict:
             lambda: (normal(n), g.copy(), normal(n), np.abs(normal(n)), np.abs(normal(n)), constants),
         ),
         "gelu_forward": (gelu_kernels().gelu_forward, lambda: (x.copy(), np.empty(n, f32), np.empty(n, f32))),
-        "minus_half_square": (gelu_kernels().minus_half_square, lambda: (x.copy(), np.empty(n, f32))),
-        "gelu_backward": (gelu_kernels().gelu_backward, lambda: (g.copy(), x.copy(), normal(n), normal(n))),
+        "gelu_backward": (
+            gelu_kernels().gelu_backward,
+            lambda: (g.copy(), 6 * x, normal(n), np.empty(n, f32)),
+        ),
         "shifted_scores": (
             attention_kernels().shifted_scores,
             lambda: (scores.copy(), f32(0.125), allowed_t, True),
