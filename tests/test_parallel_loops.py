@@ -82,32 +82,22 @@ def _cases(rng: np.random.Generator) -> dict:
             normalization_kernels().normalise,
             lambda: (blocks.copy(), *moments, normal(96), normal(96), np.empty_like(blocks)),
         ),
-        "normalise_rows": (
-            normalization_kernels().normalise_rows,
-            lambda: (
-                rows.copy(),
-                True,
-                1e-5,
-                normal(96),
-                normal(96),
-                np.empty_like(rows),
-                np.empty(700, f32),
-                np.empty(700, f32),
-            ),
-        ),
-        "normalise_rows (RMS)": (
-            normalization_kernels().normalise_rows,
-            lambda: (
-                rows.copy(),
-                False,
-                1e-5,
-                normal(96),
-                normal(96),
-                np.empty_like(rows),
-                np.empty(700, f32),
-                np.empty(700, f32),
-            ),
-        ),
+        **{
+            f"normalise_rows ({'layer' if centred else 'RMS'})": (
+                normalization_kernels().normalise_rows,
+                lambda centred=centred: (
+                    rows.copy(),
+                    centred,
+                    1e-5,
+                    normal(96),
+                    normal(96),
+                    np.empty_like(rows),
+                    np.empty(700, f32),
+                    np.empty(700, f32),
+                ),
+            )
+            for centred in (True, False)
+        },
         "normalise_backward": (
             normalization_kernels().normalise_backward,
             lambda: (

@@ -37,42 +37,36 @@ CHUNK = 2**14
 def kernels(numba: Any) -> Any:
     options = {"cache": True, "nogil": True, "fastmath": {"reassoc"}}
 
-    def row_moments(rows, centred, mean, var):  # pragma: no cover - compiled
-        """Each row's mean (0 when not centred) and mean square deviation from it, in two passes
-        (no cancellation); rows (R, n), mean and var (R,)."""
-        count, n = rows.shape
-        for r in numba.prange(count):
-            m = 0.0
-            if centred:
-                for i in range(n):
-                    m += rows[r, i]
-                m /= max(n, 1)
-            v = 0.0
+    @numba.njit(**options)
+    def moments(rows, r, centred):  # pragma: no cover - compiled
+        """Row r's mean (0 when not centred) and mean square deviation from it, in two passes (no
+        cancellation), summed in float64."""
+        n = rows.shape[1]
+        m = 0.0
+        if centred:
             for i in range(n):
-                d = rows[r, i] - m
-                v += d * d
-            mean[r] = m
-            var[r] = v / max(n, 1)
+                m += rows[r, i]
+            m /= max(n, 1)
+        v = 0.0
+        for i in range(n):
+            d = rows[r, i] - m
+            v += d * d
+        return m, v / max(n, 1)
+
+    def row_moments(rows, centred, mean, var):  # pragma: no cover - compiled
+        """Each row's moments (see moments); rows (R, n), mean and var (R,)."""
+        for r in numba.prange(rows.shape[0]):
+            mean[r], var[r] = moments(rows, r, centred)
 
     def normalise_rows(rows, centred, eps, gamma, beta, out, mean, inv_std):  # pragma: no cover
-        """Layer (and RMS) normalisation in one pass over memory: each row's μ (0 when not centred)
-        and 1/σ = 1/√(mean square deviation + ε), then out = γ·(x − μ)/σ + β, while the row is in
-        cache; rows and out (R, n), γ and β (n,), mean and inv_std (R,) in the rows' dtype."""
-        count, n = rows.shape
-        for r in numba.prange(count):
-            m = 0.0
-            if centred:
-                for i in range(n):
-                    m += rows[r, i]
-                m /= max(n, 1)
-            v = 0.0
-            for i in range(n):
-                d = rows[r, i] - m
-                v += d * d
-            mean[r] = m
-            inv_std[r] = 1.0 / np.sqrt(v / max(n, 1) + eps)
+        """Layer (and RMS) normalisation in one pass over memory: each row's μ and σ² (see moments)
+        and 1/σ = 1/√(σ² + ε), then out = γ·(x − μ)/σ + β, while the row is in cache; rows and out
+        (R, n), γ and β (n,), mean and inv_std (R,) in the rows' dtype."""
+        for r in numba.prange(rows.shape[0]):
+            mean[r], var = moments(rows, r, centred)
+            inv_std[r] = 1.0 / np.sqrt(var + eps)
             mu, inv = mean[r], inv_std[r]  # (in the rows' dtype, as the backward will read them)
-            for i in range(n):
+            for i in range(rows.shape[1]):
                 out[r, i] = (rows[r, i] - mu) * inv * gamma[i] + beta[i]
 
     def normalise(x, mean, inv_std, gamma, beta, out):  # pragma: no cover - compiled
