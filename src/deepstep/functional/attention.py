@@ -117,7 +117,8 @@ class ScaledDotProductAttention(Function):
 def _like_query(q: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     """An output array of this shape in q's memory layout, as PyTorch's attention gives (for the heads
     of a permuted projection, (B, h, L, E) stored as (B, L, h, E): merging the heads back is then a
-    view, not a copy); None (a new row-major array) when the shape or dtype is not q's."""
+    view, not a copy); None (a new row-major array) when the shape is not q's (the dtype is: the
+    operands share one, checked in _attention)."""
     return np.empty_like(q) if shape == q.shape else None
 
 

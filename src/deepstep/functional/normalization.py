@@ -55,7 +55,8 @@ class RowNorm(Function):
         self.x, self.weight, self.bias = x, weight, bias
         rows = x.reshape(self.rows, self.n)
         if self.compiled is not None and self.affine_view[2] == 1 and self._groups() == 1:
-            # layer and RMS normalisation: moments and normalisation in one kernel, row by row
+            # layer and RMS normalisation: moments and normalisation in one kernel, row by row (no
+            # self.var: only instance_norm reads it, whose rows span several positions)
             y = np.empty_like(rows)
             self.mean, self.inv_std = np.empty((self.rows, 1), x.dtype), np.empty((self.rows, 1), x.dtype)
             gamma, beta = self._affine(x.dtype)
@@ -118,6 +119,7 @@ class RowNorm(Function):
 
     def _compiled_backward(self, g):
         blocks, channels, inner = self.affine_view
+        groups = self._groups()
         x = self.x.reshape(self.affine_view)
         chunk = max(1, CHUNK // max(channels * inner, 1))  # blocks a chunk
         partial_w = np.zeros((max(1, -(-blocks // chunk)), channels))
@@ -127,8 +129,8 @@ class RowNorm(Function):
         self.compiled.normalise_backward(
             np.ascontiguousarray(g.reshape(self.affine_view)),
             x,
-            self.mean.reshape(-1, self._groups()),
-            self.inv_std.reshape(-1, self._groups()),
+            self.mean.reshape(-1, groups),
+            self.inv_std.reshape(-1, groups),
             gamma,
             self.centred,
             chunk,
