@@ -70,6 +70,10 @@ def _cases(rng: np.random.Generator) -> dict:
             lambda: (scores.copy(), f32(0.125), allowed_t, True),
         ),
         "normalised_columns": (attention_kernels().normalised_columns, lambda: (weights.copy(),)),
+        "softmax_columns": (
+            attention_kernels().softmax_columns,
+            lambda: (scores.copy(), f32(0.125), allowed_t, True),
+        ),
         "softmax_backward_columns": (
             attention_kernels().softmax_backward_columns,
             lambda: (scores.copy(), weights.copy(), f32(0.125)),

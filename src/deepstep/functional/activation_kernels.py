@@ -18,7 +18,7 @@ import numpy as np
 
 from ..jit import compiled, serial_and_parallel
 
-__all__ = ["ERF_DENOMINATOR", "ERF_NUMERATOR", "EXP_POLYNOMIAL", "kernels"]
+__all__ = ["ERF_DENOMINATOR", "ERF_NUMERATOR", "kernels"]
 
 # erf(z) ≈ z·(p₀ + p₁s + … + p₅s⁵)/(1 + q₁s + … + q₅s⁵), s = z², for |z| ≤ 4
 ERF_NUMERATOR = (
@@ -29,16 +29,6 @@ ERF_NUMERATOR = (
     0.00028802891461586976,
     1.974264705538984e-06,
 )
-# e^r ≈ 1 + r + r²·(c₀r⁵ + … + c₅) for |r| ≤ ln2/2: Cephes' expf
-EXP_POLYNOMIAL = (
-    1.9875691500e-4,
-    1.3981999507e-3,
-    8.3334519073e-3,
-    4.1665795894e-2,
-    1.6666665459e-1,
-    5.0000001201e-1,
-)
-
 ERF_DENOMINATOR = (
     1.0,
     0.5072723210234656,
@@ -51,6 +41,11 @@ ERF_DENOMINATOR = (
 
 @compiled
 def kernels(numba: Any) -> Any:
+    # a module global, not a closure variable: numba's on-disk cache does not find again the kernels
+    # whose closures hold another compiled function
+    global exp_nonpositive
+    from ..jit_math import exp_nonpositive
+
     p = tuple(np.float32(c) for c in ERF_NUMERATOR)
     q = tuple(np.float32(c) for c in ERF_DENOMINATOR)
     half, one, limit, scale = np.float32(0.5), np.float32(1.0), np.float32(4.0), np.float32(np.sqrt(0.5))
@@ -72,39 +67,19 @@ def kernels(numba: Any) -> Any:
             cdf[i] = phi
             out[i] = v * phi
 
+    minus_half = np.float32(-0.5)
     density = np.float32(1 / np.sqrt(2 * np.pi))
-    minus_half, lowest, log2e = np.float32(-0.5), np.float32(-87.0), np.float32(np.log2(np.e))
-    ln2_high, ln2_low = np.float32(0.693359375), np.float32(-2.12194440e-4)  # ln 2 = high + low
-    e0, e1, e2, e3, e4, e5 = (np.float32(c) for c in EXP_POLYNOMIAL)
-    bits = tuple(np.float32(2.0 ** -(2**b)) for b in range(7))  # 2^−1, 2^−2, 2^−4, …, 2^−64
 
     def gelu_backward(g, x, cdf, out):  # pragma: no cover - compiled
-        """On flat float32 arrays: out = g·(Φ(x) + x·φ(x)), φ(x) = e^y/√(2π), y = −x²/2, in one pass.
-        e^y as NumPy's SIMD exp would, but in a loop LLVM vectorises: y = −k·ln 2 + r with |r| ≤ ln2/2
-        (ln 2 in two parts: r keeps its bits), e^r = 1 + r + r²·P(r) (Cephes' expf), 2^−k from
-        the seven bits of k; within 1 ulp of e^y, and 0 below float32's normal range (y < −87)."""
+        """On flat float32 arrays: out = g·(Φ(x) + x·φ(x)), φ(x) = e^y/√(2π), y = −x²/2, in one pass
+        (e^y by exp_nonpositive, inside the loop: no pass of its own)."""
         for i in numba.prange(x.size):
             v = x[i]
-            y = minus_half * v * v
-            clipped = lowest if y < lowest else y
-            kf = np.floor(half - clipped * log2e)  # k = round(−y/ln 2), 0 … 126
-            r = (clipped + kf * ln2_high) + kf * ln2_low
-            er = (((((e0 * r + e1) * r + e2) * r + e3) * r + e4) * r + e5) * (r * r) + r + one
-            k = np.int32(kf)
-            scale = bits[0] if k & 1 else one
-            scale *= bits[1] if k & 2 else one
-            scale *= bits[2] if k & 4 else one
-            scale *= bits[3] if k & 8 else one
-            scale *= bits[4] if k & 16 else one
-            scale *= bits[5] if k & 32 else one
-            scale *= bits[6] if k & 64 else one
-            exponential = np.float32(0.0) if y < lowest else er * scale
-            out[i] = g[i] * (cdf[i] + v * exponential * density)
+            out[i] = g[i] * (cdf[i] + v * exp_nonpositive(minus_half * v * v) * density)
 
     options = {"cache": True, "nogil": True, "fastmath": True, "error_model": "numpy"}
-    # the backward's exp must not be reassociated (r's two-part reduction would lose its bits), and
-    # keeps NaN and inf
-    exact = {**options, "fastmath": {"nsz", "arcp", "contract", "afn"}}
+    # the backward's exp must not be reassociated (see jit_math.exp_nonpositive), and keeps NaN and inf
+    exact = {**options, "fastmath": {"nsz", "contract"}}
     return SimpleNamespace(
         gelu_forward=serial_and_parallel(numba, gelu_forward, **options),
         gelu_backward=serial_and_parallel(numba, gelu_backward, **exact),

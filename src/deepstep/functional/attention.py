@@ -6,8 +6,9 @@ One op with its backward written out: with P = softmax(S) the attention weights 
 dP = ∂L/∂P = ∂L/∂O vᵀ, softmax's Jacobian–vector product gives ∂L/∂S = P ⊙ (dP − Σⱼ dP ⊙ P),
 then ∂L/∂q = s·∂L/∂S k, ∂L/∂k = s·(∂L/∂S)ᵀ q and ∂L/∂v = Pᵀ ∂L/∂O. Nothing of size L × S is
 kept but P itself (and the dropout mask when there is one). With numba, the softmax's passes between
-the products run compiled (attention_kernels.py), to the bit the NumPy passes here; with oneDNN, the
-products of float32 heads run there, all heads in one call (onednn.products.product).
+the products run compiled (attention_kernels.py): the NumPy passes here to the bit, but for float32's
+forward, one kernel with its own exp (within a few ulps); with oneDNN, the products of float32 heads
+run there, all heads in one call (onednn.products.product).
 """
 
 from __future__ import annotations
@@ -144,6 +145,9 @@ def _fused_softmax(fast: Any, scores_t: np.ndarray, scale: float, allowed: np.nd
     """Pᵀ = softmax over the keys of Sᵀ·scale (−inf where not allowed), in place in scores_t."""
     heads = _heads(scores_t)
     allowed_t = np.ones((1, 1), bool) if allowed is None else np.ascontiguousarray(allowed.T)
+    if scores_t.dtype == np.float32:  # one kernel, its exp in the loop
+        fast.softmax_columns(heads, np.float32(scale), allowed_t, allowed is not None)
+        return scores_t
     fast.shifted_scores(heads, scores_t.dtype.type(scale), allowed_t, allowed is not None)
     np.exp(scores_t, out=scores_t)
     fast.normalised_columns(heads)

@@ -3,9 +3,12 @@
 Between its matrix products, attention's NumPy path makes about ten passes over the scores of every
 head: scale, mask, max, subtract, (exp,) sum, divide forward; multiply, sum, subtract, multiply
 backward. For a small GPT's heads (48 of 64 × 64 per layer) each pass is a few hundred microseconds
-of call and memory overhead. These kernels do the same arithmetic in the same order in two passes
-forward and one backward; NumPy's SIMD exp stays between the two forward passes. So the results are
-the NumPy path's to the bit (tests/test_compiled.py), and DEEPSTEP_NUMBA=0 keeps that path.
+of call and memory overhead. These kernels do the same arithmetic in the same order, each head's
+passes while its scores are in cache. In float32 the forward is one kernel (softmax_columns), its
+exp computed in the loop (jit_math.exp_nonpositive, within 1 ulp as NumPy's is): the
+weights are the NumPy path's within a few ulps (tests/test_compiled.py). In float64 NumPy's exp
+stays between two kernels (shifted_scores, normalised_columns), and every result, forward and
+backward, is the NumPy path's to the bit. DEEPSTEP_NUMBA=0 keeps that path.
 
 Each head is one iteration of a numba.prange loop: where oneDNN runs the products, the heads are
 shared among its threads (jit.serial_and_parallel), to the same bits.
@@ -29,6 +32,52 @@ __all__ = ["kernels"]
 
 @compiled
 def kernels(numba: Any) -> Any:
+    # a module global, not a closure variable: numba's on-disk cache does not find again the kernels
+    # whose closures hold another compiled function
+    global exp_nonpositive
+    from ..jit_math import exp_nonpositive
+
+    def softmax_columns(scores_t, scale, allowed_t, masked):  # pragma: no cover - compiled
+        """In place on float32 Sᵀ (N, S, L): Pᵀ = softmax over the keys of Sᵀ·scale, −inf where
+        allowed_t (S, L) is False (when masked): shifted_scores, e^(s − peak) and normalised_columns
+        in one pass over each head, the exp in the loop (exp_nonpositive: s − peak ≤ 0). A query whose
+        largest score is +inf or NaN takes NumPy's route through e^(s − 0) = inf or NaN."""
+        heads, keys, queries = scores_t.shape
+        minus_inf = -np.inf
+        for n in numba.prange(heads):
+            peak = np.full(queries, minus_inf, np.float32)
+            for j in range(keys):
+                for i in range(queries):
+                    s = scores_t[n, j, i] * scale
+                    if masked and not allowed_t[j, i]:
+                        s = minus_inf
+                    scores_t[n, j, i] = s
+                    peak[i] = max(peak[i], s)
+            bounded = True  # every peak finite or −inf: every s − peak ≤ 0 (or NaN)
+            for i in range(queries):
+                if not np.isfinite(peak[i]):
+                    bounded = bounded and peak[i] == minus_inf
+                    peak[i] = 0
+            total = np.zeros(queries, np.float32)
+            if bounded:
+                for j in range(keys):
+                    for i in range(queries):
+                        e = exp_nonpositive(scores_t[n, j, i] - peak[i])
+                        scores_t[n, j, i] = e
+                        total[i] += e
+            else:
+                for j in range(keys):
+                    for i in range(queries):
+                        e = np.exp(scores_t[n, j, i] - peak[i])
+                        scores_t[n, j, i] = e
+                        total[i] += e
+            for i in range(queries):
+                if total[i] == 0:
+                    total[i] = 1
+            for j in range(keys):
+                for i in range(queries):
+                    scores_t[n, j, i] /= total[i]
+
     def shifted_scores(scores_t, scale, allowed_t, masked):  # pragma: no cover - compiled
         """In place on Sᵀ (N, S, L): s·scale, −inf where allowed_t (S, L) is False (when masked),
         then minus each query's largest score (0 for a query whose scores are all −inf)."""
@@ -81,8 +130,10 @@ def kernels(numba: Any) -> Any:
 
     options = {"cache": True, "nogil": True, "error_model": "numpy"}
     return SimpleNamespace(
+        # (exp_nonpositive vectorises with these; see jit_math)
+        softmax_columns=serial_and_parallel(numba, softmax_columns, **options, fastmath={"nsz", "contract"}),
         **{
             kernel.__name__: serial_and_parallel(numba, kernel, **options)
             for kernel in (shifted_scores, normalised_columns, softmax_backward_columns)
-        }
+        },
     )
