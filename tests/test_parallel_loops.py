@@ -116,6 +116,24 @@ def _cases(rng: np.random.Generator) -> dict:
                 np.zeros((64, 96)),
             ),
         ),
+        **{
+            f"normalise_rows_backward ({'layer' if centred else 'RMS'})": (
+                normalization_kernels().normalise_rows_backward,
+                lambda centred=centred: (
+                    normal(700, 96),
+                    rows.copy(),
+                    moments[0][:, 0],
+                    moments[1][:, 0],
+                    normal(96),
+                    centred,
+                    11,
+                    np.empty_like(rows),
+                    np.zeros((64, 96)),
+                    np.zeros((64, 96)),
+                ),
+            )
+            for centred in (True, False)
+        },
         "normalise_backward (groups)": (
             normalization_kernels().normalise_backward,
             lambda: (

@@ -126,6 +126,20 @@ class RowNorm(Function):
         partial_b = np.zeros_like(partial_w)
         grad_x = np.empty_like(x)
         gamma, _ = self._affine(x.dtype)
+        if inner == 1 and groups == 1:  # layer and RMS normalisation: rows (R, n)
+            self.compiled.normalise_rows_backward(
+                np.ascontiguousarray(g.reshape(blocks, channels)),
+                x.reshape(blocks, channels),
+                self.mean.reshape(-1),
+                self.inv_std.reshape(-1),
+                gamma,
+                self.centred,
+                chunk,
+                grad_x.reshape(blocks, channels),
+                partial_w,
+                partial_b,
+            )
+            return grad_x, partial_w.sum(axis=0), partial_b.sum(axis=0)
         self.compiled.normalise_backward(
             np.ascontiguousarray(g.reshape(self.affine_view)),
             x,

@@ -90,6 +90,29 @@ def kernels(numba: Any) -> Any:
                         for j in range(inner):
                             out[a, c, j] = x[a, c, j] * scale + shift
 
+    def normalise_rows_backward(
+        g, x, mean, inv_std, gamma, centred, chunk, grad_x, partial_gamma, partial_beta
+    ):  # pragma: no cover - compiled
+        """normalise_backward for layer (and RMS) normalisation's rows (R, n), γ along each row: one
+        pass over a row makes x̂ and its sums, a second ∂L/∂x, while the row is in cache."""
+        rows, n = x.shape
+        for chunk_index in numba.prange(partial_gamma.shape[0]):
+            grad_gamma, grad_beta = partial_gamma[chunk_index], partial_beta[chunk_index]
+            for r in range(chunk_index * chunk, min(rows, (chunk_index + 1) * chunk)):
+                mu, inv = mean[r], inv_std[r]
+                sum_g = sum_g_x_hat = 0.0
+                for c in range(n):
+                    centred_x = x[r, c] - mu
+                    sum_g += gamma[c] * g[r, c]
+                    sum_g_x_hat += gamma[c] * g[r, c] * centred_x
+                    grad_beta[c] += g[r, c]
+                    grad_gamma[c] += g[r, c] * (centred_x * inv)
+                mean_g = sum_g / max(n, 1) if centred else 0.0
+                mean_g_x_hat = sum_g_x_hat * inv / max(n, 1)
+                for c in range(n):
+                    x_hat = (x[r, c] - mu) * inv
+                    grad_x[r, c] = inv * (gamma[c] * g[r, c] - mean_g - x_hat * mean_g_x_hat)
+
     def normalise_backward(
         g, x, mean, inv_std, gamma, centred, chunk, grad_x, partial_gamma, partial_beta
     ):  # pragma: no cover - compiled
@@ -150,6 +173,7 @@ def kernels(numba: Any) -> Any:
         normalise=serial_and_parallel(numba, normalise, **options),
         normalise_rows=serial_and_parallel(numba, normalise_rows, **options),
         normalise_backward=serial_and_parallel(numba, normalise_backward, **options),
+        normalise_rows_backward=serial_and_parallel(numba, normalise_rows_backward, **options),
     )
 
 
