@@ -22,6 +22,7 @@ from deepstep.functional.activation_kernels import kernels as gelu_kernels
 from deepstep.functional.attention_kernels import kernels as attention_kernels
 from deepstep.functional.linear_kernels import column_sums
 from deepstep.functional.linear_kernels import kernels as linear_kernels
+from deepstep.functional.loss_kernels import kernels as loss_kernels
 from deepstep.functional.normalization_kernels import kernels as normalization_kernels
 from deepstep.optim.kernels import kernels as adam_kernels
 
@@ -42,6 +43,9 @@ def _cases(rng: np.random.Generator) -> dict:
     x, g = normal(n), normal(n)
     x[::97] = np.nan
     scores = normal(24, 64, 64)
+    logits = 4 * normal(300, 67)
+    logits[::31, 5] = np.nan
+    labels = np.random.default_rng(1).integers(0, 67, 300)
     allowed_t = np.ascontiguousarray(np.tril(np.ones((64, 64), bool)).T)
     weights = np.abs(normal(24, 64, 64))
     rows = normal(700, 96)
@@ -70,6 +74,10 @@ def _cases(rng: np.random.Generator) -> dict:
             lambda: (scores.copy(), f32(0.125), allowed_t, True),
         ),
         "normalised_columns": (attention_kernels().normalised_columns, lambda: (weights.copy(),)),
+        "cross_entropy": (
+            loss_kernels().cross_entropy,
+            lambda: (logits.copy(), labels, np.empty(300, f32), np.empty_like(logits)),
+        ),
         "softmax_columns": (
             attention_kernels().softmax_columns,
             lambda: (scores.copy(), f32(0.125), allowed_t, True),

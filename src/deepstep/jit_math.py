@@ -12,7 +12,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 
-__all__ = ["EXP_POLYNOMIAL", "exp_nonpositive", "float32_from_bits"]
+__all__ = ["EXP_POLYNOMIAL", "exp_nonpositive", "exp_shifted", "float32_from_bits", "float64_sum"]
 
 
 @numba.extending.intrinsic
@@ -57,3 +57,26 @@ def exp_nonpositive(y):  # pragma: no cover - compiled
     er = (((((_E0 * r + _E1) * r + _E2) * r + _E3) * r + _E4) * r + _E5) * (r * r) + r + _ONE
     power = float32_from_bits((np.int32(127) - np.int32(kf)) << 23)  # 2^−k, a normal number
     return np.float32(0.0) if y < _LOWEST else er * power
+
+
+def exp_shifted(y):  # pragma: no cover - compiled (its overload below is what kernels run)
+    """e^y for y ≤ 0 (a score minus its row's largest): exp_nonpositive in float32, np.exp otherwise."""
+    return np.exp(y)
+
+
+@numba.extending.overload(exp_shifted, inline="always")
+def _exp_shifted(y):
+    if y == numba.types.float32:
+        return lambda y: exp_nonpositive(y)
+    return lambda y: np.exp(y)
+
+
+# Not inlined by numba: LLVM inlines it, keeping its own fast-math flags, so the sum vectorises inside a
+# caller that must not reassociate (one that calls exp_nonpositive).
+@numba.njit(cache=True, fastmath={"reassoc", "nsz", "contract"})
+def float64_sum(a):  # pragma: no cover - compiled
+    """Σ a (1-D) in float64, in SIMD lanes' order (within rounding of NumPy's pairwise sum)."""
+    total = 0.0
+    for i in range(a.size):
+        total += a[i]
+    return total
