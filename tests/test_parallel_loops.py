@@ -300,3 +300,31 @@ def test_set_num_threads_sets_onednns_openmp_threads_too():
     finally:
         ds.set_num_threads(before[0])
         library.openmp_threads(before[1])
+
+
+_CACHED = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import test_parallel_loops as cases_module
+misses = {}
+for name, (kernel, arguments) in cases_module._cases(np.random.default_rng(0)).items():
+    for build in (kernel.serial, kernel.parallel):
+        build(*arguments())
+        if build.stats.cache_misses:
+            misses[f"{name} ({'parallel' if build is kernel.parallel else 'serial'})"] = 1
+print(json.dumps(misses))
+"""
+
+
+def test_every_kernel_is_found_in_numbas_cache_by_the_next_process():
+    """Each kernel, serial and parallel, is compiled in one process at most: the next loads it from
+    numba's on-disk cache (a kernel whose closure held another compiled function was compiled
+    afresh in every process: a second or more at each start)."""
+    folder = os.path.dirname(os.path.abspath(__file__))
+    for _ in range(2):  # (the first run may compile and write the cache)
+        result = subprocess.run(
+            [sys.executable, "-c", _CACHED, folder], capture_output=True, text=True, timeout=600
+        )
+        assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {}

@@ -36,6 +36,9 @@ CHUNK = 2**14
 @compiled
 def kernels(numba: Any) -> Any:
     options = {"cache": True, "nogil": True, "fastmath": {"reassoc"}}
+    # a module global, not a closure variable: numba's on-disk cache does not find again the kernels
+    # whose closures hold another compiled function (they were compiled afresh in every process)
+    global moments
 
     @numba.njit(**options)
     def moments(rows, r, centred):  # pragma: no cover - compiled
