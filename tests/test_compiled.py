@@ -430,3 +430,30 @@ def test_fused_float32_softmax_against_float64_and_at_its_edges():
     np.testing.assert_array_equal(weights_t[3, :, 4], numpy_route[3, :, 4])
     assert np.isnan(weights_t[2, :, 9]).any() and np.isnan(weights_t[3, :, 4]).any()
     np.testing.assert_allclose(weights_t.sum(axis=1)[regular[:, 0]], 1, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_scatter_of_rows_is_the_sparse_products_bits(dtype):
+    """ops_scatter.scatter_sum of rows (an embedding's gradient) through sum_kernels.scatter_rows: the
+    bits of SciPy's Pᵀ·values (the same sums in the same order), repeated and unused positions, NaN
+    and inf included; positions out of range are refused (the caller checks them)."""
+    from deepstep.autograd import ops_scatter, sum_kernels
+
+    if sum_kernels.kernels() is None or ops_scatter.scipy_sparse() is None:
+        pytest.skip("numba or SciPy is not installed")
+    rng = np.random.default_rng(8)
+    for rows, size in [(768, 63), (5, 100), (0, 4)]:
+        positions = rng.integers(0, size, rows)
+        values = (rng.standard_normal((rows, 37)) * 10 ** rng.uniform(-3, 3, (rows, 1))).astype(dtype)
+        if rows > 10:
+            values[3, 4], values[7, 1] = np.nan, np.inf
+        sparse = ops_scatter.scipy_sparse().csc_array(
+            (np.ones(rows, dtype), positions, np.arange(rows + 1)), (size, rows)
+        )
+        expected = np.asarray(sparse @ values, dtype=dtype)
+        ours = sum_kernels.scatter_rows(positions, values, size)
+        assert ours is not None and ours.dtype == dtype
+        assert ours.tobytes() == expected.tobytes()
+        assert ops_scatter.scatter_sum(positions, values, size).tobytes() == expected.tobytes()
+    for outside in ([0, 9], [-1, 0]):  # (left to the callers' checks, as SciPy's route does)
+        assert sum_kernels.scatter_rows(np.array(outside), np.ones((2, 3), dtype), 9) is None

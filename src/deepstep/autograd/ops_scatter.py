@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DTypeError, IndexRangeError, ShapeError
+from . import sum_kernels
 from .dims import normalize_dim
 from .function import Function
 from .tensor import Tensor, data_of
@@ -81,6 +82,8 @@ def scatter_sum(
     dtypes it lacks) floats go through np.bincount, integers and bools through np.add.at, which is
     exact."""
     positions = positions.reshape(-1)
+    if weights is None and (rows := sum_kernels.scatter_rows(positions, values, size)) is not None:
+        return rows  # (compiled: the sparse product's sums, in its order)
     if use_scipy and scipy_sparse() is not None and values.dtype in _SPARSE_DTYPES:
         entries = np.ones(positions.size, values.dtype) if weights is None else weights.astype(values.dtype)
         p_transposed = scipy_sparse().csc_array(
