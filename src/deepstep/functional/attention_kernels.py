@@ -32,10 +32,44 @@ __all__ = ["kernels"]
 
 @compiled
 def kernels(numba: Any) -> Any:
-    # a module global, not a closure variable: numba's on-disk cache does not find again the kernels
+    # module globals, not closure variables: numba's on-disk cache does not find again the kernels
     # whose closures hold another compiled function
-    global exp_nonpositive
+    global exp_nonpositive, scaled_scores, divided_by_sums
     from ..jit_math import exp_nonpositive
+
+    @numba.njit(inline="always", cache=True, error_model="numpy")
+    def scaled_scores(head, scale, allowed_t, masked):  # pragma: no cover - compiled
+        """In place on one head's Sᵀ (S, L): s·scale, −inf where allowed_t (S, L) is False (when
+        masked). Returns each query's largest score (0 where that is not finite: a query that sees no
+        key must not give inf − inf), and whether none was +inf or NaN."""
+        keys, queries = head.shape
+        minus_inf = -np.inf
+        peak = np.full(queries, minus_inf, head.dtype)
+        for j in range(keys):
+            for i in range(queries):
+                s = head[j, i] * scale
+                if masked and not allowed_t[j, i]:
+                    s = minus_inf
+                head[j, i] = s
+                peak[i] = max(peak[i], s)
+        bounded = True
+        for i in range(queries):
+            if not np.isfinite(peak[i]):
+                bounded = bounded and peak[i] == minus_inf
+                peak[i] = 0
+        return peak, bounded
+
+    @numba.njit(inline="always", cache=True, error_model="numpy")
+    def divided_by_sums(head, total):  # pragma: no cover - compiled
+        """In place on one head's exp(Sᵀ − peak) (S, L): each query's column divided by its sum over
+        the keys, `total` (by 1 where that is 0: a query that sees no key gets zeros)."""
+        keys, queries = head.shape
+        for i in range(queries):
+            if total[i] == 0:
+                total[i] = 1
+        for j in range(keys):
+            for i in range(queries):
+                head[j, i] /= total[i]
 
     def softmax_columns(scores_t, scale, allowed_t, masked):  # pragma: no cover - compiled
         """In place on float32 Sᵀ (N, S, L): Pᵀ = softmax over the keys of Sᵀ·scale, −inf where
@@ -43,58 +77,30 @@ def kernels(numba: Any) -> Any:
         in one pass over each head, the exp in the loop (exp_nonpositive: s − peak ≤ 0). A query whose
         largest score is +inf or NaN takes NumPy's route through e^(s − 0) = inf or NaN."""
         heads, keys, queries = scores_t.shape
-        minus_inf = -np.inf
         for n in numba.prange(heads):
-            peak = np.full(queries, minus_inf, np.float32)
-            for j in range(keys):
-                for i in range(queries):
-                    s = scores_t[n, j, i] * scale
-                    if masked and not allowed_t[j, i]:
-                        s = minus_inf
-                    scores_t[n, j, i] = s
-                    peak[i] = max(peak[i], s)
-            bounded = True  # every peak finite or −inf: every s − peak ≤ 0 (or NaN)
-            for i in range(queries):
-                if not np.isfinite(peak[i]):
-                    bounded = bounded and peak[i] == minus_inf
-                    peak[i] = 0
+            head = scores_t[n]
+            peak, bounded = scaled_scores(head, scale, allowed_t, masked)
             total = np.zeros(queries, np.float32)
             if bounded:
                 for j in range(keys):
                     for i in range(queries):
-                        e = exp_nonpositive(scores_t[n, j, i] - peak[i])
-                        scores_t[n, j, i] = e
+                        e = exp_nonpositive(head[j, i] - peak[i])
+                        head[j, i] = e
                         total[i] += e
             else:
                 for j in range(keys):
                     for i in range(queries):
-                        e = np.exp(scores_t[n, j, i] - peak[i])
-                        scores_t[n, j, i] = e
+                        e = np.exp(head[j, i] - peak[i])
+                        head[j, i] = e
                         total[i] += e
-            for i in range(queries):
-                if total[i] == 0:
-                    total[i] = 1
-            for j in range(keys):
-                for i in range(queries):
-                    scores_t[n, j, i] /= total[i]
+            divided_by_sums(head, total)
 
     def shifted_scores(scores_t, scale, allowed_t, masked):  # pragma: no cover - compiled
         """In place on Sᵀ (N, S, L): s·scale, −inf where allowed_t (S, L) is False (when masked),
         then minus each query's largest score (0 for a query whose scores are all −inf)."""
         heads, keys, queries = scores_t.shape
-        minus_inf = -np.inf
         for n in numba.prange(heads):
-            peak = np.full(queries, minus_inf, scores_t.dtype)
-            for j in range(keys):
-                for i in range(queries):
-                    s = scores_t[n, j, i] * scale
-                    if masked and not allowed_t[j, i]:
-                        s = minus_inf
-                    scores_t[n, j, i] = s
-                    peak[i] = max(peak[i], s)
-            for i in range(queries):
-                if not np.isfinite(peak[i]):  # a query that sees no key must not give inf − inf
-                    peak[i] = 0
+            peak, _ = scaled_scores(scores_t[n], scale, allowed_t, masked)
             for j in range(keys):
                 for i in range(queries):
                     scores_t[n, j, i] -= peak[i]
@@ -108,12 +114,7 @@ def kernels(numba: Any) -> Any:
             for j in range(keys):
                 for i in range(queries):
                     total[i] += weights_t[n, j, i]
-            for i in range(queries):
-                if total[i] == 0:
-                    total[i] = 1
-            for j in range(keys):
-                for i in range(queries):
-                    weights_t[n, j, i] /= total[i]
+            divided_by_sums(weights_t[n], total)
 
     def softmax_backward_columns(d_weights_t, weights_t, scale):  # pragma: no cover - compiled
         """In place on ∂L/∂Pᵀ (N, S, L): ∂L/∂Sᵀ = (∂L/∂Pᵀ − Σ_keys ∂L/∂Pᵀ ⊙ Pᵀ) ⊙ Pᵀ, times `scale`
