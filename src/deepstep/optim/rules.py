@@ -19,6 +19,8 @@ from .optimizer import Optimizer, torch_options
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+#: An empty array of each float dtype: the compiled Adam's v_max when there is none (no AMSGrad)
+_NOTHING = {dtype: np.empty(0, dtype) for dtype in _FLOATS}
 
 
 def _dense(*arrays: np.ndarray) -> bool:
@@ -143,42 +145,58 @@ class Adam(Optimizer):
         }
         defaults.update(torch_options(maximize, foreach, capturable, differentiable, fused))
         super().__init__(params, defaults)
+        self._constants: dict[tuple, np.ndarray] = {}  # (see update)
 
     def update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        t = _count_step(
-            state, param, {"exp_avg": True, "exp_avg_sq": True, "max_exp_avg_sq": group["amsgrad"]}
-        )
-        bias_correction1 = 1 - beta1**t
-        bias_correction2 = 1 - beta2**t
+        if state:  # (_count_step's work, without its arguments: this runs for every parameter)
+            state["step"] += 1
+            t = state["step"]
+        else:
+            t = _count_step(
+                state, param, {"exp_avg": True, "exp_avg_sq": True, "max_exp_avg_sq": group["amsgrad"]}
+            )
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        highest = state["max_exp_avg_sq"] if group["amsgrad"] else param.reshape(-1)[:0]
+        highest = state["max_exp_avg_sq"] if group["amsgrad"] else _NOTHING.get(param.dtype)
+        if highest is None:  # (another dtype: the NumPy path below)
+            highest = param.reshape(-1)[:0]
         compiled = kernels()
+        decoupled = group.get("decoupled_weight_decay", self.decoupled)
         if compiled is not None and _dense(param, grad, m, v, highest):
             # the same operations in one compiled pass (optim/kernels.py), the scalars in param's dtype
-            decoupled = group.get("decoupled_weight_decay", self.decoupled)
-            constants = (
-                0 if decoupled else decay,
-                1 - lr * decay if decoupled else 1,
-                beta2,
-                1 - beta1,
-                1 - beta2,
-                math.sqrt(bias_correction2),
-                eps,
-                lr / bias_correction1,
-            )
+            # (made once for all the parameters that share them: those of a group, at one step)
+            key = (t, lr, beta1, beta2, eps, decay, decoupled, param.dtype)
+            constants = self._constants.get(key)
+            if constants is None:
+                if len(self._constants) > 64:
+                    self._constants.clear()
+                constants = self._constants[key] = np.array(
+                    (
+                        0 if decoupled else decay,
+                        1 - lr * decay if decoupled else 1,
+                        beta2,
+                        1 - beta1,
+                        1 - beta2,
+                        math.sqrt(1 - beta2**t),
+                        eps,
+                        lr / (1 - beta1**t),
+                    ),
+                    dtype=param.dtype,
+                )
             compiled.adam(
                 param.reshape(-1),
                 grad.reshape(-1),
                 m.reshape(-1),
                 v.reshape(-1),
                 highest.reshape(-1),
-                np.array(constants, dtype=param.dtype),
+                constants,
             )
             return
-        if group.get("decoupled_weight_decay", self.decoupled):
+        bias_correction1 = 1 - beta1**t
+        bias_correction2 = 1 - beta2**t
+        if decoupled:
             if decay:
                 param *= 1 - lr * decay
         else:
