@@ -246,6 +246,43 @@ def test_linear_relu_equals_linear_then_relu_bit_for_bit(monkeypatch, dtype, wit
             np.testing.assert_array_equal(ours, reference)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_linear_plus_equals_residual_plus_linear_bit_for_bit(dtype, with_bias):
+    """r + linear(x, W, b) as one op (the sum made in oneDNN's product for float32 operands large enough
+    to go there, in NumPy's otherwise): the output and all four gradients are the two ops', bit for bit,
+    for a batch of sequences and a batch of rows; a residual of another shape takes the two ops."""
+    rng = np.random.default_rng(9)
+    w, b = rng.normal(size=(96, 128)).astype(dtype), rng.normal(size=96).astype(dtype)
+    for shape in ((6, 20, 128), (150, 128)):  # (1.5M and 1.8M multiply-adds: oneDNN's, in float32)
+        x = rng.normal(size=shape).astype(dtype)
+        r = rng.normal(size=(*shape[:-1], 96)).astype(dtype)
+        g = rng.normal(size=(*shape[:-1], 96)).astype(dtype)
+        results = []
+        for fused in (True, False):
+            arrays = (r, x, w, b) if with_bias else (r, x, w)
+            tensors = [ds.Tensor(a, requires_grad=True) for a in arrays]
+            if fused:
+                out = F.linear_plus(*tensors)
+                assert type(out.grad_fn).__name__ == "LinearPlus"
+            else:
+                out = tensors[0] + F.linear(*tensors[1:])
+            out.backward(ds.Tensor(g))
+            results.append([out.numpy(), *(t.grad.numpy() for t in tensors)])
+        for ours, reference in zip(*results, strict=True):
+            assert ours.dtype == reference.dtype == dtype
+            assert ours.tobytes() == reference.tobytes()
+    row = ds.Tensor(rng.normal(size=96).astype(dtype))  # (broadcast: not the op's)
+    out = F.linear_plus(row, ds.Tensor(x), ds.Tensor(w))
+    np.testing.assert_array_equal(out.numpy(), row.numpy() + F.linear(ds.Tensor(x), ds.Tensor(w)).numpy())
+
+
+def test_linear_plus_passes_gradcheck():
+    rng = np.random.default_rng(10)
+    arrays = [rng.normal(size=s) for s in ((2, 6, 4), (2, 6, 3), (4, 3), (4,))]
+    assert ds.autograd.gradcheck(F.linear_plus, *(ds.Tensor(a, requires_grad=True) for a in arrays))
+
+
 def test_linear_relu_passes_gradcheck_and_equals_torch(torch):
     rng = np.random.default_rng(5)
     arrays = [rng.normal(size=s) for s in ((6, 3), (4, 3), (4,))]

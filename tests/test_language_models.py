@@ -200,3 +200,40 @@ def test_lm_and_generate_work_on_a_corpus_without_a_new_line(tmp_path, capsys):
     assert main(["generate", str(run), "--tokens", "10", "--seed", "0"]) == 0
     written = capsys.readouterr().out
     assert written.startswith(" ") and len(written.rstrip("\n")) == 11
+
+
+def test_gpt_blocks_fuse_their_residual_sums_to_the_same_bits_and_keep_hooks_working():
+    """A block's x + proj(h) runs as one op (F.linear_plus) unless a hook watches the branch: the loss
+    and every gradient are the same bits either way, and a hook on a projection sees its output alone
+    (not the residual sum); with dropout, training, the plain sum runs (the dropout as a module)."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 50, (12, 65))
+    x, y = ids[:, :-1], ids[:, 1:]
+
+    def run(model):
+        model.zero_grad()
+        loss = lm_loss(model, x, y)
+        loss.backward()
+        return loss.numpy(), [p.grad.numpy() for p in model.parameters()]
+
+    fused, watched = GPT(50, 64, 2, 4, 128, seed=1), GPT(50, 64, 2, 4, 128, seed=1)
+    seen = []
+    for block in watched.h:
+        block.mlp.c_proj.register_forward_hook(lambda module, args, out: seen.append((args[0], out)))
+    loss_fused, grads_fused = run(fused)
+    loss_watched, grads_watched = run(watched)
+    assert len(seen) == 2  # one a block, each seen as itself: c_proj(hidden), no residual in it
+    for block, (hidden, out) in zip(watched.h, seen, strict=True):
+        alone = ds.nn.functional.linear(hidden, block.mlp.c_proj.weight, block.mlp.c_proj.bias)
+        assert out.numpy().tobytes() == alone.numpy().tobytes()
+    assert loss_fused.tobytes() == loss_watched.tobytes()
+    for ours, reference in zip(grads_fused, grads_watched, strict=True):
+        assert ours.tobytes() == reference.tobytes()
+    h = ds.Tensor(rng.normal(size=(2, 5, 128)).astype(np.float32))
+    assert type(fused.h[0].mlp.plus(h, h).grad_fn).__name__ == "LinearPlus"
+    assert type(fused.h[0].attn.plus(h, h).grad_fn).__name__ == "LinearPlus"
+    assert type(watched.h[0].mlp.plus(h, h).grad_fn).__name__ != "LinearPlus"
+    dropping = GPT(50, 64, 2, 4, 128, dropout=0.1, seed=1)
+    assert type(dropping.h[0].mlp.plus(h, h).grad_fn).__name__ != "LinearPlus"
+    dropping.eval()
+    assert type(dropping.h[0].mlp.plus(h, h).grad_fn).__name__ == "LinearPlus"

@@ -22,7 +22,7 @@ from .. import functional as F
 from ..autograd import ops_shape as shape
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..nn.module import inference
+from ..nn.module import hooked, inference
 from ..stable import softmax
 
 __all__ = ["GPT", "CharRNN", "LanguageModel"]
@@ -147,12 +147,20 @@ class CausalSelfAttention(nn.Module):
         qkv = shape.reshape(self.c_attn(x), batch, steps, 3, self.n_head, channels // self.n_head)
         return shape.permute(qkv, 2, 0, 3, 1, 4)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def mixed(self, x: Tensor) -> Tensor:
+        """The heads' outputs, joined: (B, T, C), what c_proj projects."""
         y = F.packed_attention(
             self.heads(x), dropout_p=self.dropout if self.training else 0.0, is_causal=True
         )
-        y = shape.reshape(shape.permute(y, 0, 2, 1, 3), *x.shape)
-        return self.resid_dropout(self.c_proj(y))
+        return shape.reshape(shape.permute(y, 0, 2, 1, 3), *x.shape)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.resid_dropout(self.c_proj(self.mixed(x)))
+
+    def plus(self, residual: Tensor, x: Tensor) -> Tensor:
+        """residual + self(x), the sum made in c_proj's product where nothing else would see c_proj's
+        output (see _residual)."""
+        return _residual(residual, self, x, self.mixed, self.c_proj, self.resid_dropout)
 
 
 class MLPBlock(nn.Module):
@@ -163,8 +171,29 @@ class MLPBlock(nn.Module):
         self.c_proj = nn.Linear(4 * n_embd, n_embd, bias=bias, seed=rng)
         self.dropout = nn.Dropout(dropout)
 
+    def hidden(self, x: Tensor) -> Tensor:
+        """GELU(c_fc(x)): (…, 4C), what c_proj projects."""
+        return F.gelu(self.c_fc(x))
+
     def forward(self, x: Tensor) -> Tensor:
-        return self.dropout(self.c_proj(F.gelu(self.c_fc(x))))
+        return self.dropout(self.c_proj(self.hidden(x)))
+
+    def plus(self, residual: Tensor, x: Tensor) -> Tensor:
+        """residual + self(x), the sum made in c_proj's product where nothing else would see c_proj's
+        output (see _residual)."""
+        return _residual(residual, self, x, self.hidden, self.c_proj, self.dropout)
+
+
+def _residual(
+    residual: Tensor, branch: nn.Module, x: Tensor, inner: Any, projection: nn.Linear, dropout: nn.Dropout
+) -> Tensor:
+    """residual + branch(x) for a branch that ends in dropout(projection(inner(x))): as one op,
+    F.linear_plus (the sum made as the projection's product is written: a pass over memory fewer),
+    unless dropout is active or a hook watches the branch, its projection or its dropout (then each
+    runs as a module, as the hooks expect)."""
+    if (dropout.training and dropout.p > 0) or any(map(hooked, (branch, projection, dropout))):
+        return residual + branch(x)
+    return F.linear_plus(residual, inner(x), projection.weight, projection.bias)
 
 
 class Block(nn.Module):
@@ -179,8 +208,8 @@ class Block(nn.Module):
         self.mlp = MLPBlock(n_embd, dropout, bias, rng)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
+        x = self.attn.plus(x, self.ln_1(x))  # x + attn(ln_1(x))
+        return self.mlp.plus(x, self.ln_2(x))  # x + mlp(ln_2(x))
 
 
 class GPT(LanguageModel):

@@ -96,6 +96,18 @@ class RemovableHandle:
         self.hooks.pop(self.id, None)
 
 
+def hooked(module: Module) -> bool:
+    """Whether a module has hooks (forward or backward): then it runs as itself, not fused with its
+    neighbours (nn.Sequential's Linear and ReLU, a GPT block's projection and residual sum), so that
+    they run."""
+    return bool(
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
+    )
+
+
 class Module(KerasMethods):
     """Base class of layers and models: define `forward`, set parameters and sub-modules as attributes.
 

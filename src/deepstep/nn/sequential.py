@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .module import Module
+from .module import Module, hooked
 
 __all__ = ["ModuleList", "Sequential"]
 
@@ -168,7 +168,7 @@ class Sequential(_ModuleSequence):
         i = 0
         while i < len(modules):
             fused = None
-            if i + 1 < len(modules) and not any(_hooked(m) for m in modules[i : i + 2]):
+            if i + 1 < len(modules) and not any(hooked(m) for m in modules[i : i + 2]):
                 fused = modules[i + 1].fused_with(modules[i])  # (a hook must see each module's output)
             if fused is not None:
                 x, i = fused(x), i + 2
@@ -192,13 +192,3 @@ class ModuleList(_ModuleSequence):
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])
-
-
-def _hooked(module: Module) -> bool:
-    """Whether a module has hooks (forward or backward): then it runs alone, so that they run."""
-    return bool(
-        module._forward_hooks
-        or module._forward_pre_hooks
-        or module._backward_hooks
-        or module._backward_pre_hooks
-    )

@@ -26,6 +26,9 @@ QUERY_WEIGHTS_MD, QUERY_DIFF_WEIGHTS_MD = 131, 132
 QUERY_ARG_MD = 255  # the memory descriptor of an execution argument
 ARG_SRC, ARG_DST, ARG_WEIGHTS, ARG_BIAS = 1, 17, 33, 41
 ARG_DIFF_SRC, ARG_DIFF_DST, ARG_DIFF_WEIGHTS, ARG_DIFF_BIAS = 129, 145, 161, 169
+# the second operand of the first post-op: DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1 (oneDNN 3)
+ARG_POST_OP_OPERAND = 32768 | 2
+BINARY_ADD = 0x1FFF0  # dnnl_binary_add
 LIBRARY_ALLOCATES = ctypes.c_void_p(2**64 - 1)  # DNNL_MEMORY_ALLOCATE, ((void *)-1)
 
 Dims = ctypes.c_int64 * 12  # dnnl_dims_t
