@@ -209,3 +209,20 @@ def test_compiled_update_equals_the_numpy_path_bit_for_bit(monkeypatch, name, kw
     for a, b in zip(compiled, reference, strict=True):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(a, b)
+
+
+def test_adams_shared_constants_follow_each_groups_settings_and_each_step():
+    """Adam makes its per-step constants once for all the parameters that share them: two groups that
+    differ in their learning rates only (one a tensor written in place between steps) each move by
+    their own, step after step."""
+    lr = ds.tensor(0.1)
+    groups = [ds.nn.Parameter(ds.tensor(np.ones(3, np.float32))) for _ in range(4)]
+    opt = ds.optim.Adam([{"params": groups[:2], "lr": lr}, {"params": groups[2:], "lr": 0.02}])
+    for rate in (0.1, 0.0, 0.05):
+        lr.data[...] = rate
+        before = [p.data.copy() for p in groups]
+        for p in groups:
+            p.grad = ds.tensor(np.ones(3, np.float32))  # (a constant gradient: Adam moves by lr)
+        opt.step()
+        for p, old, expected in zip(groups, before, (rate, rate, 0.02, 0.02), strict=True):
+            np.testing.assert_allclose(old - p.data, expected, rtol=1e-4, atol=1e-7)

@@ -92,6 +92,7 @@ class LinearPlus(Linear):
     the same values as r + linear(x, W, b).   ∂L/∂r = ∂L/∂z, and Linear's gradients."""
 
     first = 1
+    saved_inputs = (1, 2)  # x and W (as PyTorch's addmm; its add keeps nothing of r)
 
     def forward(self, residual, x, weight, bias=None):
         if residual.shape != (*x.shape[:-1], weight.shape[0]) or residual.dtype != x.dtype:

@@ -167,7 +167,7 @@ class Adam(Optimizer):
         if compiled is not None and _dense(param, grad, m, v, highest):
             # the same operations in one compiled pass (optim/kernels.py), the scalars in param's dtype
             # (made once for all the parameters that share them: those of a group, at one step)
-            key = (t, lr, beta1, beta2, eps, decay, decoupled, param.dtype)
+            key = (t, float(lr), beta1, beta2, eps, decay, decoupled, param.dtype)  # (lr may be a tensor)
             constants = self._constants.get(key)
             if constants is None:
                 if len(self._constants) > 64:
