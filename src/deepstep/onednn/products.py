@@ -116,12 +116,7 @@ class Gemm:
         raise ValueError("not a row-major matrix or the transpose of one")
 
     def __call__(
-        self,
-        a: np.ndarray,
-        b: np.ndarray,
-        bias: np.ndarray | None,
-        out: np.ndarray | None,
-        residual: np.ndarray | None = None,
+        self, a: np.ndarray, b: np.ndarray, bias: np.ndarray | None, out: np.ndarray | None
     ) -> np.ndarray:
         out = np.empty(self.shape, np.float32) if out is None else out
         (transpose_a, lda), (transpose_b, ldb) = self.a, self.b
@@ -214,7 +209,9 @@ def matmul(
         if len(_plans) >= MAX_PLANS:
             _plans.clear()
         plan = _plans[key] = _plan(a, b, bias, out, residual)
-    return None if plan is None else plan(a, b, bias, out, residual)
+    if plan is None:
+        return None
+    return plan(a, b, bias, out) if residual is None else plan(a, b, bias, out, residual)  # (a Gemm: none)
 
 
 def product(
