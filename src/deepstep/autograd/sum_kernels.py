@@ -7,7 +7,7 @@
   activations.
 - scatter_rows: out[p_k] += values[k] row by row, in the order of k, as ops_scatter.scatter_sum's
   sparse product Pᵀ·values adds them (the same bits): an embedding's gradient without building the
-  sparse matrix, which cost more than the sums (59 → 15 µs for a GPT's 768 rows of 128).
+  sparse matrix, which cost more than the sums (59 → 19 µs for a GPT's 768 rows of 128).
 
 Optional: without numba (or with DEEPSTEP_NUMBA=0, or below jit.PARALLEL_SIZE elements, or without
 oneDNN's threads) NumPy adds; tests/test_parallel_loops.py holds the two to the same bits.
