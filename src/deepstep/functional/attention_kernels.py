@@ -81,18 +81,12 @@ def kernels(numba: Any) -> Any:
             head = scores_t[n]
             peak, bounded = scaled_scores(head, scale, allowed_t, masked)
             total = np.zeros(queries, np.float32)
-            if bounded:
-                for j in range(keys):
-                    for i in range(queries):
-                        e = exp_nonpositive(head[j, i] - peak[i])
-                        head[j, i] = e
-                        total[i] += e
-            else:
-                for j in range(keys):
-                    for i in range(queries):
-                        e = np.exp(head[j, i] - peak[i])
-                        head[j, i] = e
-                        total[i] += e
+            for j in range(keys):
+                for i in range(queries):
+                    shifted = head[j, i] - peak[i]
+                    e = exp_nonpositive(shifted) if bounded else np.exp(shifted)
+                    head[j, i] = e
+                    total[i] += e
             divided_by_sums(head, total)
 
     def shifted_scores(scores_t, scale, allowed_t, masked):  # pragma: no cover - compiled

@@ -151,20 +151,15 @@ class Adam(Optimizer):
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
         lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if state:  # (_count_step's work, without its arguments: this runs for every parameter)
-            state["step"] += 1
-            t = state["step"]
-        else:
-            t = _count_step(
-                state, param, {"exp_avg": True, "exp_avg_sq": True, "max_exp_avg_sq": group["amsgrad"]}
-            )
+        t = _count_step(
+            state, param, {"exp_avg": True, "exp_avg_sq": True, "max_exp_avg_sq": group["amsgrad"]}
+        )
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        # (None for a dtype the compiled update does not take: the NumPy path below)
         highest = state["max_exp_avg_sq"] if group["amsgrad"] else _NOTHING.get(param.dtype)
-        if highest is None:  # (another dtype: the NumPy path below)
-            highest = param.reshape(-1)[:0]
         compiled = kernels()
         decoupled = group.get("decoupled_weight_decay", self.decoupled)
-        if compiled is not None and _dense(param, grad, m, v, highest):
+        if compiled is not None and highest is not None and _dense(param, grad, m, v, highest):
             # the same operations in one compiled pass (optim/kernels.py), the scalars in param's dtype
             # (made once for all the parameters that share them: those of a group, at one step)
             key = (t, float(lr), beta1, beta2, eps, decay, decoupled, param.dtype)  # (lr may be a tensor)
